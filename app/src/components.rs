@@ -1,0 +1,9 @@
+//! Reusable building blocks of the user interface.
+
+pub mod error_panel;
+pub mod icons;
+pub mod language_picker;
+pub mod layout;
+pub mod page;
+mod side_nav;
+mod top_bar;

@@ -1,0 +1,73 @@
+//! Inline SVG icons (24 × 24 outline, `currentColor`), decorative only:
+//! every use sits next to a visible text label.
+
+use leptos::prelude::*;
+
+/// Common wrapper so every icon shares size, stroke and `aria-hidden`.
+#[component]
+fn Icon(children: Children) -> impl IntoView {
+    view! {
+        <svg
+            class="icon"
+            viewBox="0 0 24 24"
+            width="20"
+            height="20"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="1.75"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            aria-hidden="true"
+            focusable="false"
+        >
+            {children()}
+        </svg>
+    }
+}
+
+/// The product mark: a shield.
+#[component]
+pub fn ShieldIcon() -> impl IntoView {
+    view! { <Icon><path d="M12 3l7 3v5c0 4.5-3 8.3-7 10-4-1.7-7-5.5-7-10V6z" /><path d="M9 12l2 2 4-4" /></Icon> }
+}
+
+/// Home.
+#[component]
+pub fn HomeIcon() -> impl IntoView {
+    view! { <Icon><path d="M4 11l8-7 8 7" /><path d="M6 10v10h12V10" /></Icon> }
+}
+
+/// Secure Score: a gauge.
+#[component]
+pub fn ScoreIcon() -> impl IntoView {
+    view! { <Icon><path d="M4 17a8 8 0 1 1 16 0" /><path d="M12 17l4-5" /></Icon> }
+}
+
+/// Tickets.
+#[component]
+pub fn TicketIcon() -> impl IntoView {
+    view! {
+        <Icon>
+            <path d="M4 7h16v3a2 2 0 0 0 0 4v3H4v-3a2 2 0 0 0 0-4z" />
+            <path d="M14 7v10" stroke-dasharray="2 2" />
+        </Icon>
+    }
+}
+
+/// ServiceNow connection: a plug.
+#[component]
+pub fn PlugIcon() -> impl IntoView {
+    view! { <Icon><path d="M9 3v5M15 3v5" /><path d="M6 8h12v3a6 6 0 0 1-12 0z" /><path d="M12 17v4" /></Icon> }
+}
+
+/// An empty inbox, for empty states.
+#[component]
+pub fn InboxIcon() -> impl IntoView {
+    view! { <Icon><path d="M3 13l3-8h12l3 8v6H3z" /><path d="M3 13h5l1 2h6l1-2h5" /></Icon> }
+}
+
+/// A warning triangle, for errors.
+#[component]
+pub fn WarningIcon() -> impl IntoView {
+    view! { <Icon><path d="M12 4l9 16H3z" /><path d="M12 10v4M12 17v.5" /></Icon> }
+}

@@ -1,0 +1,26 @@
+//! The frame around every page: skip link, top bar, side navigation, content.
+
+use super::{side_nav::SideNav, top_bar::TopBar};
+use crate::i18n::*;
+use leptos::prelude::*;
+
+/// Id of the `<main>` element, the skip link's target.
+const MAIN_ID: &str = "main-content";
+
+/// Wraps the routed page in the application frame.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <a class="skip-link" href=format!("#{MAIN_ID}")>
+            {t!(i18n, skip_to_content)}
+        </a>
+        <div class="app-frame">
+            <TopBar />
+            <SideNav />
+            <main id=MAIN_ID class="app-frame__main" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}

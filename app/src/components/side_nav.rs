@@ -1,0 +1,43 @@
+//! The main navigation: Home, Secure Score, Tickets, ServiceNow.
+
+use super::icons::{HomeIcon, PlugIcon, ScoreIcon, TicketIcon};
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Left navigation on wide screens, a scrollable strip on narrow ones.
+/// The router's `<A>` marks the current section with `aria-current="page"`.
+#[component]
+pub fn SideNav() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <nav class="side-nav" aria-label=move || t_string!(i18n, nav.label)>
+            <ul class="side-nav__list">
+                <li>
+                    <A href="/" exact=true attr:class="side-nav__link">
+                        <HomeIcon />
+                        <span>{t!(i18n, nav.home)}</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/securescore" attr:class="side-nav__link">
+                        <ScoreIcon />
+                        <span>{t!(i18n, nav.securescore)}</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/tickets" attr:class="side-nav__link">
+                        <TicketIcon />
+                        <span>{t!(i18n, nav.tickets)}</span>
+                    </A>
+                </li>
+                <li>
+                    <A href="/servicenow/setup" attr:class="side-nav__link">
+                        <PlugIcon />
+                        <span>{t!(i18n, nav.servicenow)}</span>
+                    </A>
+                </li>
+            </ul>
+        </nav>
+    }
+}

@@ -1,0 +1,443 @@
+//! Configuration: command-line flags, `SCORENOW_*` environment variables and
+//! an optional TOML file, in that order of precedence, then built-in defaults.
+//!
+//! Every value remembers where it came from, so that a bad one is reported as
+//! one line naming exactly the flag, variable or file key the user wrote.
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, parser::ValueSource};
+use serde::Deserialize;
+use std::{
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+const DEFAULT_DATA_DIR: &str = "./data";
+const DEFAULT_SITE_ROOT: &str = "target/site";
+const DEFAULT_LOG_FORMAT: &str = "human";
+const DEFAULT_LOG_FILTER: &str = "info";
+
+/// ScoreNow: send Microsoft Secure Score improvement actions to ServiceNow
+/// and track the tickets.
+#[derive(Debug, Parser)]
+#[command(name = "scorenow", version, about, long_about = None)]
+struct Cli {
+    /// Address to serve on, as HOST:PORT [default: 127.0.0.1:3000]
+    #[arg(long, env = "SCORENOW_ADDR", value_name = "HOST:PORT")]
+    addr: Option<String>,
+
+    /// Directory for the database and other state; created if missing [default: ./data]
+    #[arg(long, env = "SCORENOW_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Directory with the built site (pkg/, favicon) [default: target/site]
+    #[arg(long, env = "SCORENOW_SITE_ROOT", value_name = "DIR")]
+    site_root: Option<PathBuf>,
+
+    /// Log output: `human` or `json` [default: human]
+    #[arg(long, env = "SCORENOW_LOG_FORMAT", value_name = "FORMAT")]
+    log_format: Option<String>,
+
+    /// Log filter in tracing's EnvFilter syntax, e.g. `info,server=debug` [default: info]
+    #[arg(long, env = "SCORENOW_LOG", value_name = "FILTER")]
+    log: Option<String>,
+
+    /// TOML file with any of the settings above (keys: addr, data_dir,
+    /// site_root, log_format, log); flags and environment override it
+    #[arg(long, short = 'c', env = "SCORENOW_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+/// The optional configuration file; its keys mirror the long flags.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    addr: Option<String>,
+    data_dir: Option<PathBuf>,
+    site_root: Option<PathBuf>,
+    log_format: Option<String>,
+    log: Option<String>,
+}
+
+/// Where a setting's value came from, displayed the way the user wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A command-line flag such as `--addr`.
+    Flag(&'static str),
+    /// An environment variable such as `SCORENOW_ADDR`.
+    Env(&'static str),
+    /// A key of the configuration file.
+    File { key: &'static str, path: PathBuf },
+    /// The built-in default.
+    Default(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(flag) => write!(f, "{flag}"),
+            Source::Env(var) => write!(f, "{var}"),
+            Source::File { key, path } => write!(f, "`{key}` in {}", path.display()),
+            Source::Default(flag) => write!(f, "default of {flag}"),
+        }
+    }
+}
+
+/// A configured value together with its origin.
+#[derive(Clone, Debug)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Coloured, human-readable lines for terminals.
+    Human,
+    /// One JSON object per line for log collectors.
+    Json,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    pub format: Setting<LogFormat>,
+    pub filter: Setting<String>,
+}
+
+/// The validated configuration the server starts with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: Setting<SocketAddr>,
+    pub data_dir: Setting<PathBuf>,
+    pub site_root: Setting<PathBuf>,
+    pub log: LogConfig,
+}
+
+/// A configuration problem, reported as a single line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A value does not parse.
+    #[error("invalid value {value:?} for {setting}: {expected}")]
+    Invalid {
+        value: String,
+        setting: Source,
+        expected: &'static str,
+    },
+    /// The configuration file is missing, unreadable or malformed.
+    #[error("configuration file {} ({setting}): {reason}", path.display())]
+    File {
+        path: PathBuf,
+        setting: Source,
+        reason: String,
+    },
+    /// The data directory cannot be created or written.
+    #[error("data directory {} ({setting}) is not usable: {reason}", path.display())]
+    DataDir {
+        path: PathBuf,
+        setting: Source,
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads the process's arguments and environment. `--help` and
+    /// `--version` print and exit here, as usual for command-line tools.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_matches(&Cli::command().get_matches())
+    }
+
+    /// Builds the configuration from explicit arguments (first one is the program name).
+    pub fn try_from_args<I, T>(args: I) -> Result<Self, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command()
+            .try_get_matches_from(args)
+            .map_err(|error| ConfigError::Invalid {
+                value: error.to_string().lines().next().unwrap_or_default().to_owned(),
+                setting: Source::Default("the command line"),
+                expected: "see `scorenow --help`",
+            })?;
+        Self::from_matches(&matches)
+    }
+
+    fn from_matches(matches: &ArgMatches) -> Result<Self, ConfigError> {
+        let cli = Cli::from_arg_matches(matches).map_err(|error| ConfigError::Invalid {
+            value: error.to_string(),
+            setting: Source::Default("the command line"),
+            expected: "see `scorenow --help`",
+        })?;
+        let file = match &cli.config {
+            Some(path) => {
+                let source = origin(matches, "config", "--config", "SCORENOW_CONFIG");
+                Some((read_file(path, &source)?, path.clone()))
+            }
+            None => None,
+        };
+        let resolver = Resolver { matches, file: file.as_ref() };
+
+        let addr = resolver.resolve(keys::ADDR, cli.addr, |f| f.addr.clone());
+        let data_dir = resolver.resolve(keys::DATA_DIR, cli.data_dir, |f| f.data_dir.clone());
+        let site_root = resolver.resolve(keys::SITE_ROOT, cli.site_root, |f| f.site_root.clone());
+        let log_format = resolver.resolve(keys::LOG_FORMAT, cli.log_format, |f| f.log_format.clone());
+        let filter = resolver.resolve(keys::LOG, cli.log, |f| f.log.clone());
+
+        let config = Config {
+            addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3000", |s| s.parse().ok())?,
+            data_dir,
+            site_root,
+            log: LogConfig {
+                format: parse(log_format, "expected `human` or `json`", parse_log_format)?,
+                filter,
+            },
+        };
+        ensure_writable_dir(&config.data_dir)?;
+        Ok(config)
+    }
+}
+
+/// The names one setting goes by in each configuration layer.
+struct Key<T: 'static> {
+    id: &'static str,
+    flag: &'static str,
+    env: &'static str,
+    file_key: &'static str,
+    default: fn() -> T,
+}
+
+/// Every setting's names.
+mod keys {
+    use super::*;
+
+    pub const ADDR: Key<String> = Key {
+        id: "addr",
+        flag: "--addr",
+        env: "SCORENOW_ADDR",
+        file_key: "addr",
+        default: || DEFAULT_ADDR.to_owned(),
+    };
+    pub const DATA_DIR: Key<PathBuf> = Key {
+        id: "data_dir",
+        flag: "--data-dir",
+        env: "SCORENOW_DATA_DIR",
+        file_key: "data_dir",
+        default: || PathBuf::from(DEFAULT_DATA_DIR),
+    };
+    pub const SITE_ROOT: Key<PathBuf> = Key {
+        id: "site_root",
+        flag: "--site-root",
+        env: "SCORENOW_SITE_ROOT",
+        file_key: "site_root",
+        default: || PathBuf::from(DEFAULT_SITE_ROOT),
+    };
+    pub const LOG_FORMAT: Key<String> = Key {
+        id: "log_format",
+        flag: "--log-format",
+        env: "SCORENOW_LOG_FORMAT",
+        file_key: "log_format",
+        default: || DEFAULT_LOG_FORMAT.to_owned(),
+    };
+    pub const LOG: Key<String> = Key {
+        id: "log",
+        flag: "--log",
+        env: "SCORENOW_LOG",
+        file_key: "log",
+        default: || DEFAULT_LOG_FILTER.to_owned(),
+    };
+}
+
+/// Picks each setting from the highest-precedence layer that has it.
+struct Resolver<'a> {
+    matches: &'a ArgMatches,
+    file: Option<&'a (FileConfig, PathBuf)>,
+}
+
+impl Resolver<'_> {
+    fn resolve<T>(
+        &self,
+        key: Key<T>,
+        from_cli: Option<T>,
+        from_file: impl Fn(&FileConfig) -> Option<T>,
+    ) -> Setting<T> {
+        if let Some(value) = from_cli {
+            let source = origin(self.matches, key.id, key.flag, key.env);
+            return Setting { value, source };
+        }
+        if let Some((file, path)) = self.file
+            && let Some(value) = from_file(file)
+        {
+            let source = Source::File { key: key.file_key, path: path.clone() };
+            return Setting { value, source };
+        }
+        Setting { value: (key.default)(), source: Source::Default(key.flag) }
+    }
+}
+
+/// Tells a flag from an environment variable for a value clap has read.
+fn origin(matches: &ArgMatches, id: &str, flag: &'static str, env: &'static str) -> Source {
+    match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => Source::Env(env),
+        _ => Source::Flag(flag),
+    }
+}
+
+fn parse<T>(
+    raw: Setting<String>,
+    expected: &'static str,
+    parser: impl Fn(&str) -> Option<T>,
+) -> Result<Setting<T>, ConfigError> {
+    match parser(raw.value.trim()) {
+        Some(value) => Ok(Setting { value, source: raw.source }),
+        None => Err(ConfigError::Invalid { value: raw.value, setting: raw.source, expected }),
+    }
+}
+
+fn parse_log_format(value: &str) -> Option<LogFormat> {
+    match value.to_ascii_lowercase().as_str() {
+        "human" => Some(LogFormat::Human),
+        "json" => Some(LogFormat::Json),
+        _ => None,
+    }
+}
+
+fn read_file(path: &Path, source: &Source) -> Result<FileConfig, ConfigError> {
+    let file_error = |reason: String| ConfigError::File {
+        path: path.to_owned(),
+        setting: source.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| file_error(error.to_string()))?;
+    toml::from_str(&text).map_err(|error| {
+        let position = error
+            .span()
+            .map(|span| {
+                let line = text[..span.start].matches('\n').count() + 1;
+                format!("line {line}: ")
+            })
+            .unwrap_or_default();
+        file_error(format!("{position}{}", error.message().trim()))
+    })
+}
+
+/// Creates the data directory if needed and proves it is writable now, so a
+/// read-only volume fails at start rather than at the first write.
+fn ensure_writable_dir(dir: &Setting<PathBuf>) -> Result<(), ConfigError> {
+    let fail = |error: std::io::Error| ConfigError::DataDir {
+        path: dir.value.clone(),
+        setting: dir.source.clone(),
+        reason: error.to_string(),
+    };
+    std::fs::create_dir_all(&dir.value).map_err(fail)?;
+    let probe = dir.value.join(".scorenow-write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(extra: &[&str], data_dir: &Path) -> Vec<String> {
+        let mut all = vec!["scorenow".to_owned(), "--data-dir".to_owned()];
+        all.push(data_dir.display().to_string());
+        all.extend(extra.iter().map(|s| (*s).to_owned()));
+        all
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::try_from_args(args(&[], dir.path())).expect("valid");
+        assert_eq!(config.addr.value, DEFAULT_ADDR.parse().expect("addr"));
+        assert_eq!(config.addr.source, Source::Default("--addr"));
+        assert_eq!(config.log.format.value, LogFormat::Human);
+        assert_eq!(config.site_root.value, PathBuf::from(DEFAULT_SITE_ROOT));
+    }
+
+    #[test]
+    fn bad_address_names_the_flag() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = Config::try_from_args(args(&["--addr", "nowhere"], dir.path())).unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "invalid value \"nowhere\" for --addr: expected HOST:PORT, e.g. 127.0.0.1:3000"
+        );
+    }
+
+    #[test]
+    fn bad_log_format_is_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = Config::try_from_args(args(&["--log-format", "xml"], dir.path())).unwrap_err();
+        assert!(error.to_string().contains("--log-format: expected `human` or `json`"));
+    }
+
+    #[test]
+    fn file_values_apply_and_flags_override_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scorenow.toml");
+        std::fs::write(&file, "addr = \"127.0.0.1:4000\"\nlog_format = \"json\"\n").expect("write");
+        let file_arg = file.display().to_string();
+
+        let config = Config::try_from_args(args(&["--config", &file_arg], dir.path())).expect("valid");
+        assert_eq!(config.addr.value.port(), 4000);
+        assert_eq!(config.addr.source, Source::File { key: "addr", path: file.clone() });
+        assert_eq!(config.log.format.value, LogFormat::Json);
+
+        let config = Config::try_from_args(args(
+            &["--config", &file_arg, "--addr", "127.0.0.1:5000"],
+            dir.path(),
+        ))
+        .expect("valid");
+        assert_eq!(config.addr.value.port(), 5000);
+        assert_eq!(config.addr.source, Source::Flag("--addr"));
+    }
+
+    #[test]
+    fn bad_value_in_file_names_the_file_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scorenow.toml");
+        std::fs::write(&file, "addr = \"localhost\"\n").expect("write");
+        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(&format!("`addr` in {}", file.display())), "{error}");
+    }
+
+    #[test]
+    fn malformed_file_is_one_line_with_its_line_number() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scorenow.toml");
+        std::fs::write(&file, "log = \"info\"\naddr = = 3\n").expect("write");
+        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("line 2:"), "{error}");
+        assert_eq!(error.lines().count(), 1, "{error}");
+    }
+
+    #[test]
+    fn unknown_file_key_is_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scorenow.toml");
+        std::fs::write(&file, "adress = \"127.0.0.1:1\"\n").expect("write");
+        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("adress"), "{error}");
+    }
+
+    #[test]
+    fn data_dir_that_cannot_be_created_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("a-file");
+        std::fs::write(&blocker, b"").expect("write");
+        let error = Config::try_from_args(args(&[], &blocker.join("data"))).unwrap_err().to_string();
+        assert!(error.starts_with("data directory "), "{error}");
+        assert!(error.contains("(--data-dir) is not usable"), "{error}");
+    }
+}

@@ -1,0 +1,46 @@
+//! HTTP: the Leptos pages, health probes, the no-JavaScript language switch,
+//! and the layers every response passes through.
+
+mod health;
+mod language;
+mod security_headers;
+
+use crate::{config::Config, storage::Storage};
+use app::{App, LANGUAGE_ROUTE, shell};
+use axum::{Router, extract::FromRef, routing::get};
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+/// What every handler may reach.
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    leptos_options: LeptosOptions,
+    storage: Storage,
+}
+
+/// Name of the WASM/JS/CSS bundle under `/pkg`, as built by cargo-leptos.
+const BUNDLE_NAME: &str = "scorenow";
+
+/// Builds the complete router for the given configuration.
+pub fn router(config: &Config, storage: Storage) -> Router {
+    let leptos_options = LeptosOptions::builder()
+        .output_name(BUNDLE_NAME)
+        .site_root(config.site_root.value.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.addr.value)
+        .build();
+    let state = AppState { leptos_options: leptos_options.clone(), storage };
+    let pages = generate_route_list(App);
+
+    let router = Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route(LANGUAGE_ROUTE, get(language::switch))
+        .leptos_routes(&state, pages, move || shell(leptos_options.clone()))
+        .fallback(file_and_error_handler::<AppState, _>(shell));
+    security_headers::apply(router)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

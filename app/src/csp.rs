@@ -28,7 +28,10 @@ mod tests {
             .map(str::trim)
             .find(|directive| directive.starts_with("script-src"))
             .expect("script-src directive");
-        assert_eq!(script_src, "script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'");
+        assert_eq!(
+            script_src,
+            "script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"
+        );
         assert!(!policy.contains("unsafe-inline"));
         assert!(policy.contains("frame-ancestors 'none'"));
     }

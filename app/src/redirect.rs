@@ -19,7 +19,10 @@ mod tests {
 
     #[test]
     fn local_paths_with_query_are_kept() {
-        assert_eq!(safe_local_path("/tickets?type=incident"), Some("/tickets?type=incident"));
+        assert_eq!(
+            safe_local_path("/tickets?type=incident"),
+            Some("/tickets?type=incident")
+        );
         assert_eq!(safe_local_path("/"), Some("/"));
     }
 

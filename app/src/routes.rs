@@ -4,8 +4,8 @@ use crate::LOCALE_COOKIE;
 use crate::components::{error_panel::ErrorPanel, layout::Layout};
 use crate::i18n::{I18nContextProvider, Locale};
 use crate::pages::{
-    action_detail::ActionDetailPage, admin_users::AdminUsersPage, audit::AuditPage,
-    home::HomePage, login::LoginPage, not_found::NotFoundPage, securescore::SecureScorePage,
+    action_detail::ActionDetailPage, admin_users::AdminUsersPage, audit::AuditPage, home::HomePage,
+    login::LoginPage, not_found::NotFoundPage, securescore::SecureScorePage,
     servicenow_settings::ServiceNowSettingsPage, servicenow_setup::ServiceNowSetupPage,
     ticket_new::TicketNewPage, tickets::TicketsPage,
 };

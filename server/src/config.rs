@@ -21,7 +21,7 @@ const DEFAULT_LOG_FILTER: &str = "info";
 /// ScoreNow: send Microsoft Secure Score improvement actions to ServiceNow
 /// and track the tickets.
 #[derive(Debug, Parser)]
-#[command(name = "scorenow", version, about, long_about = None)]
+#[command(name = "scorenow", version)]
 struct Cli {
     /// Address to serve on, as HOST:PORT [default: 127.0.0.1:3000]
     #[arg(long, env = "SCORENOW_ADDR", value_name = "HOST:PORT")]
@@ -155,13 +155,19 @@ impl Config {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let matches = Cli::command()
-            .try_get_matches_from(args)
-            .map_err(|error| ConfigError::Invalid {
-                value: error.to_string().lines().next().unwrap_or_default().to_owned(),
-                setting: Source::Default("the command line"),
-                expected: "see `scorenow --help`",
-            })?;
+        let matches =
+            Cli::command()
+                .try_get_matches_from(args)
+                .map_err(|error| ConfigError::Invalid {
+                    value: error
+                        .to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    setting: Source::Default("the command line"),
+                    expected: "see `scorenow --help`",
+                })?;
         Self::from_matches(&matches)
     }
 
@@ -178,16 +184,22 @@ impl Config {
             }
             None => None,
         };
-        let resolver = Resolver { matches, file: file.as_ref() };
+        let resolver = Resolver {
+            matches,
+            file: file.as_ref(),
+        };
 
         let addr = resolver.resolve(keys::ADDR, cli.addr, |f| f.addr.clone());
         let data_dir = resolver.resolve(keys::DATA_DIR, cli.data_dir, |f| f.data_dir.clone());
         let site_root = resolver.resolve(keys::SITE_ROOT, cli.site_root, |f| f.site_root.clone());
-        let log_format = resolver.resolve(keys::LOG_FORMAT, cli.log_format, |f| f.log_format.clone());
+        let log_format =
+            resolver.resolve(keys::LOG_FORMAT, cli.log_format, |f| f.log_format.clone());
         let filter = resolver.resolve(keys::LOG, cli.log, |f| f.log.clone());
 
         let config = Config {
-            addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3000", |s| s.parse().ok())?,
+            addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3000", |s| {
+                s.parse().ok()
+            })?,
             data_dir,
             site_root,
             log: LogConfig {
@@ -270,10 +282,16 @@ impl Resolver<'_> {
         if let Some((file, path)) = self.file
             && let Some(value) = from_file(file)
         {
-            let source = Source::File { key: key.file_key, path: path.clone() };
+            let source = Source::File {
+                key: key.file_key,
+                path: path.clone(),
+            };
             return Setting { value, source };
         }
-        Setting { value: (key.default)(), source: Source::Default(key.flag) }
+        Setting {
+            value: (key.default)(),
+            source: Source::Default(key.flag),
+        }
     }
 }
 
@@ -291,8 +309,15 @@ fn parse<T>(
     parser: impl Fn(&str) -> Option<T>,
 ) -> Result<Setting<T>, ConfigError> {
     match parser(raw.value.trim()) {
-        Some(value) => Ok(Setting { value, source: raw.source }),
-        None => Err(ConfigError::Invalid { value: raw.value, setting: raw.source, expected }),
+        Some(value) => Ok(Setting {
+            value,
+            source: raw.source,
+        }),
+        None => Err(ConfigError::Invalid {
+            value: raw.value,
+            setting: raw.source,
+            expected,
+        }),
     }
 }
 
@@ -373,7 +398,11 @@ mod tests {
     fn bad_log_format_is_rejected() {
         let dir = tempfile::tempdir().expect("tempdir");
         let error = Config::try_from_args(args(&["--log-format", "xml"], dir.path())).unwrap_err();
-        assert!(error.to_string().contains("--log-format: expected `human` or `json`"));
+        assert!(
+            error
+                .to_string()
+                .contains("--log-format: expected `human` or `json`")
+        );
     }
 
     #[test]
@@ -383,9 +412,16 @@ mod tests {
         std::fs::write(&file, "addr = \"127.0.0.1:4000\"\nlog_format = \"json\"\n").expect("write");
         let file_arg = file.display().to_string();
 
-        let config = Config::try_from_args(args(&["--config", &file_arg], dir.path())).expect("valid");
+        let config =
+            Config::try_from_args(args(&["--config", &file_arg], dir.path())).expect("valid");
         assert_eq!(config.addr.value.port(), 4000);
-        assert_eq!(config.addr.source, Source::File { key: "addr", path: file.clone() });
+        assert_eq!(
+            config.addr.source,
+            Source::File {
+                key: "addr",
+                path: file.clone()
+            }
+        );
         assert_eq!(config.log.format.value, LogFormat::Json);
 
         let config = Config::try_from_args(args(
@@ -402,10 +438,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("scorenow.toml");
         std::fs::write(&file, "addr = \"localhost\"\n").expect("write");
-        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains(&format!("`addr` in {}", file.display())), "{error}");
+        let error =
+            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            error.contains(&format!("`addr` in {}", file.display())),
+            "{error}"
+        );
     }
 
     #[test]
@@ -413,9 +453,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("scorenow.toml");
         std::fs::write(&file, "log = \"info\"\naddr = = 3\n").expect("write");
-        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-            .unwrap_err()
-            .to_string();
+        let error =
+            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("line 2:"), "{error}");
         assert_eq!(error.lines().count(), 1, "{error}");
     }
@@ -425,9 +466,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("scorenow.toml");
         std::fs::write(&file, "adress = \"127.0.0.1:1\"\n").expect("write");
-        let error = Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-            .unwrap_err()
-            .to_string();
+        let error =
+            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("adress"), "{error}");
     }
 
@@ -436,7 +478,9 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let blocker = dir.path().join("a-file");
         std::fs::write(&blocker, b"").expect("write");
-        let error = Config::try_from_args(args(&[], &blocker.join("data"))).unwrap_err().to_string();
+        let error = Config::try_from_args(args(&[], &blocker.join("data")))
+            .unwrap_err()
+            .to_string();
         assert!(error.starts_with("data directory "), "{error}");
         assert!(error.contains("(--data-dir) is not usable"), "{error}");
     }

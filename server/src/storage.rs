@@ -45,7 +45,9 @@ impl Storage {
     /// the embedded migrations.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, StorageError> {
         let pool = sqlite::open(&data_dir.join(sqlite::FILE_NAME)).await?;
-        Ok(Self { backend: Backend::Sqlite(pool) })
+        Ok(Self {
+            backend: Backend::Sqlite(pool),
+        })
     }
 
     /// Succeeds when the database answers a trivial query (readiness probe).
@@ -75,12 +77,16 @@ mod tests {
         assert!(dir.path().join(sqlite::FILE_NAME).exists());
 
         let Backend::Sqlite(pool) = &storage.backend;
-        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await.expect("pragma");
-        assert_eq!(mode, "wal");
-        let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'settings'")
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
             .fetch_one(pool)
             .await
-            .expect("query");
+            .expect("pragma");
+        assert_eq!(mode, "wal");
+        let tables: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'settings'")
+                .fetch_one(pool)
+                .await
+                .expect("query");
         assert_eq!(tables, 1);
         storage.close().await;
     }
@@ -88,7 +94,11 @@ mod tests {
     #[tokio::test]
     async fn reopening_an_existing_database_keeps_it() {
         let dir = tempfile::tempdir().expect("tempdir");
-        Storage::open_sqlite(dir.path()).await.expect("first open").close().await;
+        Storage::open_sqlite(dir.path())
+            .await
+            .expect("first open")
+            .close()
+            .await;
         let storage = Storage::open_sqlite(dir.path()).await.expect("second open");
         storage.ping().await.expect("ping");
         storage.close().await;

@@ -30,7 +30,10 @@ pub fn router(config: &Config, storage: Storage) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(config.addr.value)
         .build();
-    let state = AppState { leptos_options: leptos_options.clone(), storage };
+    let state = AppState {
+        leptos_options: leptos_options.clone(),
+        storage,
+    };
     let pages = generate_route_list(App);
 
     let router = Router::new()

@@ -27,7 +27,10 @@ pub async fn open(path: &Path) -> Result<SqlitePool, StorageError> {
         .max_connections(8)
         .connect_with(options)
         .await
-        .map_err(|source| StorageError::Open { location: location.clone(), source })?;
+        .map_err(|source| StorageError::Open {
+            location: location.clone(),
+            source,
+        })?;
     sqlx::migrate!("./migrations")
         .run(&pool)
         .await

@@ -12,7 +12,10 @@ pub async fn live() -> Json<Value> {
 /// `GET /readyz`: the process can do real work, i.e. its database answers.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     match state.storage.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (

@@ -22,7 +22,11 @@ pub struct LanguageChoice {
 /// Sets the cookie for a known locale (an unknown one is ignored) and
 /// redirects to `next` when it is a path on this site, else to `/`.
 pub async fn switch(Query(choice): Query<LanguageChoice>) -> Response {
-    let target = choice.next.as_deref().and_then(safe_local_path).unwrap_or("/");
+    let target = choice
+        .next
+        .as_deref()
+        .and_then(safe_local_path)
+        .unwrap_or("/");
     let mut response = Redirect::to(target).into_response();
     if let Ok(locale) = choice.locale.parse::<Locale>() {
         let cookie = format!(

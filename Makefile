@@ -1,0 +1,88 @@
+# ScoreNow build, run and test entry points.
+#
+#   make run    install missing tools, build (release) and serve on the embedded defaults
+#   make test   install missing tools, then fmt, clippy, Rust tests and browser tests
+#   make size   release WASM size (raw and gzip -9) and JS glue size
+#
+# Every tool is installed only when missing or at the wrong version, so repeat
+# runs go straight to the build.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.11
+# wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+# Flags cargo-leptos uses for debug builds; the same here keeps one set of artifacts.
+DEV_RUSTFLAGS := --cfg erase_components
+SITE_PKG := target/site/pkg
+ARGS ?=
+
+.PHONY: run test size tools tool-wasm-target tool-cargo-leptos tool-wasm-bindgen tool-wasm-opt \
+        tool-chromium e2e-deps lint test-rust test-e2e build-dev build-release
+
+## run: build the release site and server, then serve on http://127.0.0.1:3000 (override with ARGS="--addr …")
+run: tools tool-wasm-opt build-release
+	target/release/scorenow $(ARGS)
+
+## test: everything CI checks
+test: tools tool-chromium e2e-deps lint test-rust build-dev test-e2e
+
+lint:
+	cargo fmt --all -- --check
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p frontend -p app --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p app --features ssr
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p server
+
+# The server binary comes from the cargo test build above; cargo-leptos builds the WASM, JS and CSS.
+build-dev:
+	cargo leptos build --frontend-only
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo build -p server --bin scorenow
+
+test-e2e:
+	end2end/run.sh target/debug/scorenow
+
+build-release:
+	cargo leptos build --release
+
+## size: release WASM and JS glue sizes
+size: tools tool-wasm-opt build-release
+	@wasm=$(SITE_PKG)/scorenow.wasm; js=$(SITE_PKG)/scorenow.js; \
+	printf 'WASM raw:     %8d bytes\n' $$(stat -c %s $$wasm); \
+	printf 'WASM gzip -9: %8d bytes\n' $$(gzip -9 -c $$wasm | wc -c); \
+	printf 'JS glue raw:  %8d bytes\n' $$(stat -c %s $$js); \
+	printf 'JS gzip -9:   %8d bytes\n' $$(gzip -9 -c $$js | wc -c)
+
+tools: tool-wasm-target tool-cargo-leptos tool-wasm-bindgen
+
+tool-wasm-target:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# cargo-leptos's lockfile needs a newer rustc than stable here; the nightly toolchain builds it.
+# `no_downloads` makes it use the tools on PATH instead of fetching binaries.
+tool-cargo-leptos:
+	@[ "$$(cargo leptos --version 2>/dev/null)" = "cargo-leptos $(CARGO_LEPTOS_VERSION)" ] || \
+	  cargo +nightly install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads || \
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --features no_downloads
+
+# Its own lockfile names crates the registry no longer serves, hence no --locked.
+tool-wasm-bindgen:
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+
+tool-wasm-opt:
+	@command -v wasm-opt >/dev/null || { apt-get update && apt-get install -y binaryen; }
+
+tool-chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+
+e2e-deps: end2end/node_modules/.package-lock.json
+
+end2end/node_modules/.package-lock.json: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund

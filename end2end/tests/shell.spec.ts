@@ -1,0 +1,69 @@
+import { expect, test } from "@playwright/test";
+import { snap, waitForHydration } from "./support";
+
+test("home page is server-rendered with navigation and honest empty states", async ({ page }) => {
+  const response = await page.goto("/");
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle("Home · ScoreNow");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Home");
+
+  const nav = page.getByRole("navigation", { name: "Main navigation" });
+  for (const name of ["Home", "Secure Score", "Tickets", "ServiceNow"]) {
+    await expect(nav.getByRole("link", { name })).toBeVisible();
+  }
+  await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByText("ServiceNow is not connected.")).toBeVisible();
+  await snap(page, "home-en");
+});
+
+test("navigation links reach every section", async ({ page }) => {
+  await page.goto("/");
+  await waitForHydration(page);
+  const nav = page.getByRole("navigation", { name: "Main navigation" });
+  const sections: Array<[string, string, string]> = [
+    ["Secure Score", "/securescore", "Improvement actions"],
+    ["Tickets", "/tickets", "Tickets"],
+    ["ServiceNow", "/servicenow/setup", "Connect to ServiceNow"],
+  ];
+  for (const [link, url, heading] of sections) {
+    await nav.getByRole("link", { name: link }).click();
+    await expect(page).toHaveURL(url);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
+    await expect(nav.getByRole("link", { name: link })).toHaveAttribute("aria-current", "page");
+    await snap(page, `section${url.replaceAll("/", "-")}`);
+  }
+});
+
+test("first response follows Accept-Language", async ({ browser }) => {
+  const context = await browser.newContext({ locale: "de-DE" });
+  const page = await context.newPage();
+  await page.goto("/tickets");
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
+  await expect(page.getByRole("link", { name: "Anmelden" })).toBeVisible();
+  await snap(page, "tickets-de");
+  await context.close();
+});
+
+test("unknown address shows the 404 page with status 404", async ({ page }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
+  await snap(page, "not-found");
+  await waitForHydration(page);
+  await page.getByRole("link", { name: "Go to the home page" }).click();
+  await expect(page).toHaveURL("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Home");
+});
+
+test("page is usable at 360 px wide", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  await page.goto("/");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await snap(page, "home-narrow");
+  await context.close();
+});

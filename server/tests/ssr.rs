@@ -1,0 +1,195 @@
+//! The server renders real, localised pages with the expected headers.
+
+mod support;
+
+use reqwest::header::{ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_ENCODING, COOKIE};
+use support::{TestServer, client};
+
+#[tokio::test]
+async fn home_is_server_rendered_in_english_by_default() {
+    let server = TestServer::start();
+    let response = client().get(server.url("/")).send().await.expect("GET /");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.expect("body");
+    assert!(
+        html.starts_with("<!DOCTYPE html><html lang=\"en\""),
+        "{}",
+        &html[..80]
+    );
+    assert!(html.contains("<title>Home · ScoreNow</title>"));
+    assert!(html.contains("<h1 class=\"page__title\">Home<"));
+    assert!(html.contains("aria-label=\"Main navigation\""));
+    assert!(html.contains("ServiceNow is not connected."));
+    assert!(
+        html.contains("/pkg/scorenow.js"),
+        "hydration script is linked"
+    );
+}
+
+#[tokio::test]
+async fn first_response_follows_accept_language() {
+    let server = TestServer::start();
+    let html = client()
+        .get(server.url("/securescore"))
+        .header(ACCEPT_LANGUAGE, "sv-SE,sv;q=0.9,en;q=0.5")
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("<html lang=\"sv\""));
+    assert!(html.contains("<h1 class=\"page__title\">Förbättringsåtgärder<"));
+}
+
+#[tokio::test]
+async fn locale_cookie_wins_over_accept_language() {
+    let server = TestServer::start();
+    let html = client()
+        .get(server.url("/"))
+        .header(ACCEPT_LANGUAGE, "sv")
+        .header(COOKIE, format!("{}=zh-CN", app::LOCALE_COOKIE))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains("<html lang=\"zh-CN\""));
+    assert!(html.contains("<title>主页 · ScoreNow</title>"));
+}
+
+#[tokio::test]
+async fn unknown_path_is_the_404_page() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/does/not/exist"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.expect("body");
+    assert!(html.contains("<h1 class=\"page__title\">Page not found<"));
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
+    let server = TestServer::start();
+    let response = client().get(server.url("/")).send().await.expect("GET");
+    let headers = response.headers().clone();
+    let csp = headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let html = response.text().await.expect("body");
+
+    let nonce = csp
+        .split_whitespace()
+        .find_map(|token| token.strip_prefix("'nonce-")?.strip_suffix('\''))
+        .expect("nonce in CSP");
+    assert!(html.contains(&format!("<script type=\"module\" nonce=\"{nonce}\">")));
+    assert!(!csp.contains("unsafe-inline"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+
+    let second = client().get(server.url("/")).send().await.expect("GET");
+    assert_ne!(
+        second.headers()["content-security-policy"]
+            .to_str()
+            .unwrap(),
+        csp,
+        "nonce is per response"
+    );
+}
+
+#[tokio::test]
+async fn other_responses_get_the_strict_policy() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        response.headers()["content-security-policy"],
+        app::csp::RESOURCE_POLICY
+    );
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_client_accepts_it() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+}
+
+#[tokio::test]
+async fn health_and_readiness_probes_answer() {
+    let server = TestServer::start();
+    let live = client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(live.status(), 200);
+    assert_eq!(live.text().await.unwrap(), r#"{"status":"ok"}"#);
+    let ready = client()
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.text().await.unwrap(),
+        r#"{"database":"ok","status":"ready"}"#
+    );
+}
+
+#[tokio::test]
+async fn language_route_sets_the_cookie_and_returns_only_to_local_paths() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/language?locale=de&next=/tickets%3Ftype%3Dincident"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/tickets?type=incident");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    assert!(
+        cookie.starts_with(&format!("{}=de;", app::LOCALE_COOKIE)),
+        "{cookie}"
+    );
+    assert!(cookie.contains("Path=/"));
+
+    let hostile = client()
+        .get(server.url("/language?locale=xx&next=//evil.example/"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(hostile.headers()["location"], "/");
+    assert!(
+        hostile.headers().get("set-cookie").is_none(),
+        "unknown locale is ignored"
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let server = TestServer::start();
+    let status = server.terminate(std::time::Duration::from_secs(10));
+    assert!(status.success(), "exit status {status:?}");
+}

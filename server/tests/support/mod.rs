@@ -1,0 +1,112 @@
+//! Starts the real `scorenow` binary for integration tests.
+//! Each test file uses a different part of it, hence `allow(dead_code)`.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, ExitStatus, Stdio},
+    time::{Duration, Instant},
+};
+
+/// How long a server may take to start listening.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running server on an ephemeral port with its own data directory; killed on drop.
+pub struct TestServer {
+    pub base_url: String,
+    child: Child,
+    _data_dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts `scorenow` on `127.0.0.1:0` and waits for its "listening" log line,
+    /// which names the port the OS picked.
+    pub fn start() -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut child = scorenow()
+            .args([
+                "--addr",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--data-dir",
+            ])
+            .arg(data_dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn scorenow");
+        let stdout = child.stdout.take().expect("stdout");
+        let deadline = Instant::now() + START_TIMEOUT;
+        let mut lines = BufReader::new(stdout).lines();
+        let address = loop {
+            assert!(Instant::now() < deadline, "scorenow did not start in time");
+            let line = lines
+                .next()
+                .expect("scorenow exited before listening")
+                .expect("read log");
+            let event: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+            if event["message"] == "ScoreNow is listening" {
+                break event["address"].as_str().expect("address field").to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self {
+            base_url: format!("http://{address}"),
+            child,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Absolute URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(mut self, timeout: Duration) -> ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "scorenow did not stop within {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A command for the binary under test, with no inherited `SCORENOW_*` settings.
+pub fn scorenow() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scorenow"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("SCORENOW_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+/// An HTTP client that neither follows redirects nor decompresses.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}

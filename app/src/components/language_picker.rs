@@ -20,7 +20,14 @@ pub const LANGUAGE_ROUTE: &str = "/language";
 pub fn LanguagePicker() -> impl IntoView {
     let i18n = use_i18n();
     let location = use_location();
-    let return_to = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let return_to = move || {
+        let (path, query) = (location.pathname.get(), location.search.get());
+        if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        }
+    };
     // Effects run only in the browser, so this turns true once hydrated.
     let hydrated = RwSignal::new(false);
     Effect::new(move || hydrated.set(true));

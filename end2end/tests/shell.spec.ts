@@ -67,3 +67,23 @@ test("page is usable at 360 px wide", async ({ browser }) => {
   await snap(page, "home-narrow");
   await context.close();
 });
+
+test("dark colour scheme follows the operating system", async ({ browser }) => {
+  const backgroundOf = async (colorScheme: "light" | "dark") => {
+    const context = await browser.newContext({ colorScheme });
+    const page = await context.newPage();
+    await page.goto("/");
+    const colours = await page.evaluate(() => {
+      const body = getComputedStyle(document.body);
+      return { background: body.backgroundColor, text: body.color };
+    });
+    await snap(page, `home-${colorScheme}`);
+    await context.close();
+    return colours;
+  };
+  const light = await backgroundOf("light");
+  const dark = await backgroundOf("dark");
+  expect(light.background).toBe("rgb(245, 245, 245)");
+  expect(dark.background).toBe("rgb(20, 20, 20)");
+  expect(dark.text).toBe("rgb(240, 240, 240)");
+});

@@ -4,7 +4,9 @@
 //! Every value remembers where it came from, so that a bad one is reported as
 //! one line naming exactly the flag, variable or file key the user wrote.
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, parser::ValueSource};
+#[cfg(feature = "servicenow-sim")]
+use crate::servicenow_sim::{Faults, SimSettings};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, parser::ValueSource};
 use serde::Deserialize;
 use std::{
     fmt,
@@ -17,6 +19,7 @@ const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_SITE_ROOT: &str = "target/site";
 const DEFAULT_LOG_FORMAT: &str = "human";
 const DEFAULT_LOG_FILTER: &str = "info";
+const DEFAULT_SIM_ADDR: &str = "127.0.0.1:3001";
 
 /// ScoreNow: send Microsoft Secure Score improvement actions to ServiceNow
 /// and track the tickets.
@@ -36,17 +39,95 @@ struct Cli {
     site_root: Option<PathBuf>,
 
     /// Log output: `human` or `json` [default: human]
-    #[arg(long, env = "SCORENOW_LOG_FORMAT", value_name = "FORMAT")]
+    #[arg(
+        long,
+        env = "SCORENOW_LOG_FORMAT",
+        value_name = "FORMAT",
+        global = true
+    )]
     log_format: Option<String>,
 
     /// Log filter in tracing's EnvFilter syntax, e.g. `info,server=debug` [default: info]
-    #[arg(long, env = "SCORENOW_LOG", value_name = "FILTER")]
+    #[arg(long, env = "SCORENOW_LOG", value_name = "FILTER", global = true)]
     log: Option<String>,
 
+    /// Where the embedded ServiceNow simulator listens in demo mode, or `off` [default: 127.0.0.1:3001]
+    #[arg(long, env = "SCORENOW_SIM_ADDR", value_name = "HOST:PORT|off")]
+    servicenow_sim_addr: Option<String>,
+
     /// TOML file with any of the settings above (keys: addr, data_dir,
-    /// site_root, log_format, log); flags and environment override it
+    /// site_root, log_format, log, servicenow_sim_addr); flags and environment override it
     #[arg(long, short = 'c', env = "SCORENOW_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Other things the binary can do besides serving ScoreNow.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run only the ServiceNow-compatible simulator (for tests and other tools)
+    #[cfg(feature = "servicenow-sim")]
+    #[command(name = "servicenow-sim")]
+    ServicenowSim(SimArgs),
+}
+
+/// Options of `scorenow servicenow-sim`.
+#[cfg(feature = "servicenow-sim")]
+#[derive(Debug, clap::Args)]
+struct SimArgs {
+    /// Address to serve the simulator on [default: 127.0.0.1:3001]
+    #[arg(long, env = "SCORENOW_SIM_ADDR", value_name = "HOST:PORT")]
+    addr: Option<String>,
+
+    /// Redirect URI registered on the OAuth entity
+    #[arg(
+        long,
+        env = "SCORENOW_SIM_REDIRECT_URI",
+        default_value = "http://127.0.0.1:3000/servicenow/callback"
+    )]
+    redirect_uri: String,
+
+    /// Client ID of the OAuth entity
+    #[arg(long, env = "SCORENOW_SIM_CLIENT_ID", default_value = crate::servicenow_sim::DEMO_CLIENT_ID)]
+    client_id: String,
+
+    /// Client secret of the OAuth entity
+    #[arg(long, env = "SCORENOW_SIM_CLIENT_SECRET", default_value = crate::servicenow_sim::DEMO_CLIENT_SECRET, hide_env_values = true)]
+    client_secret: String,
+
+    /// Password of the integration user `scorenow.integration`
+    #[arg(long, env = "SCORENOW_SIM_PASSWORD", default_value = crate::servicenow_sim::DEMO_INTEGRATION_PASSWORD, hide_env_values = true)]
+    integration_password: String,
+
+    /// Access token lifespan of the OAuth entity, in seconds
+    #[arg(
+        long,
+        env = "SCORENOW_SIM_ACCESS_TOKEN_LIFESPAN",
+        default_value_t = 1800
+    )]
+    access_token_lifespan: u32,
+
+    /// Refresh token lifespan of the OAuth entity, in seconds
+    #[arg(
+        long,
+        env = "SCORENOW_SIM_REFRESH_TOKEN_LIFESPAN",
+        default_value_t = 8_640_000
+    )]
+    refresh_token_lifespan: u32,
+
+    /// Bearer token that unlocks the admin endpoint /sim/admin (disabled without one)
+    #[arg(long, env = "SCORENOW_SIM_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+
+    /// File to save the instance to and restore it from
+    #[arg(long, env = "SCORENOW_SIM_SNAPSHOT", value_name = "FILE")]
+    snapshot: Option<PathBuf>,
+
+    /// Faults in force at start, as JSON, e.g. '{"error_rate":0.2,"latency_ms":50}'
+    #[arg(long, env = "SCORENOW_SIM_FAULTS", value_name = "JSON")]
+    faults: Option<String>,
 }
 
 /// The optional configuration file; its keys mirror the long flags.
@@ -58,6 +139,7 @@ struct FileConfig {
     site_root: Option<PathBuf>,
     log_format: Option<String>,
     log: Option<String>,
+    servicenow_sim_addr: Option<String>,
 }
 
 /// Where a setting's value came from, displayed the way the user wrote it.
@@ -114,6 +196,27 @@ pub struct Config {
     pub data_dir: Setting<PathBuf>,
     pub site_root: Setting<PathBuf>,
     pub log: LogConfig,
+    /// Where the embedded simulator listens; `None` when turned off.
+    pub servicenow_sim_addr: Setting<Option<SocketAddr>>,
+}
+
+/// The standalone simulator's configuration.
+#[cfg(feature = "servicenow-sim")]
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    pub addr: Setting<SocketAddr>,
+    pub settings: SimSettings,
+    pub log: LogConfig,
+}
+
+/// What the binary was asked to do.
+#[derive(Clone, Debug)]
+pub enum Launch {
+    /// Serve ScoreNow.
+    Serve(Box<Config>),
+    /// Serve only the ServiceNow simulator.
+    #[cfg(feature = "servicenow-sim")]
+    Simulator(Box<SimConfig>),
 }
 
 /// A configuration problem, reported as a single line.
@@ -142,13 +245,21 @@ pub enum ConfigError {
     },
 }
 
-impl Config {
+impl Launch {
     /// Reads the process's arguments and environment. `--help` and
     /// `--version` print and exit here, as usual for command-line tools.
     pub fn load() -> Result<Self, ConfigError> {
-        Self::from_matches(&Cli::command().get_matches())
+        let matches = Cli::command().get_matches();
+        #[cfg(feature = "servicenow-sim")]
+        if let Some(("servicenow-sim", sub)) = matches.subcommand() {
+            return SimConfig::from_matches(&matches, sub)
+                .map(|sim| Launch::Simulator(Box::new(sim)));
+        }
+        Config::from_matches(&matches).map(|config| Launch::Serve(Box::new(config)))
     }
+}
 
+impl Config {
     /// Builds the configuration from explicit arguments (first one is the program name).
     pub fn try_from_args<I, T>(args: I) -> Result<Self, ConfigError>
     where
@@ -195,6 +306,9 @@ impl Config {
         let log_format =
             resolver.resolve(keys::LOG_FORMAT, cli.log_format, |f| f.log_format.clone());
         let filter = resolver.resolve(keys::LOG, cli.log, |f| f.log.clone());
+        let sim_addr = resolver.resolve(keys::SIM_ADDR, cli.servicenow_sim_addr, |f| {
+            f.servicenow_sim_addr.clone()
+        });
 
         let config = Config {
             addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3000", |s| {
@@ -206,6 +320,10 @@ impl Config {
                 format: parse(log_format, "expected `human` or `json`", parse_log_format)?,
                 filter,
             },
+            servicenow_sim_addr: parse(sim_addr, "expected HOST:PORT or `off`", |s| match s {
+                "off" => Some(None),
+                _ => s.parse().ok().map(Some),
+            })?,
         };
         ensure_writable_dir(&config.data_dir)?;
         Ok(config)
@@ -253,6 +371,13 @@ mod keys {
         file_key: "log_format",
         default: || DEFAULT_LOG_FORMAT.to_owned(),
     };
+    pub const SIM_ADDR: Key<String> = Key {
+        id: "servicenow_sim_addr",
+        flag: "--servicenow-sim-addr",
+        env: "SCORENOW_SIM_ADDR",
+        file_key: "servicenow_sim_addr",
+        default: || DEFAULT_SIM_ADDR.to_owned(),
+    };
     pub const LOG: Key<String> = Key {
         id: "log",
         flag: "--log",
@@ -292,6 +417,73 @@ impl Resolver<'_> {
             value: (key.default)(),
             source: Source::Default(key.flag),
         }
+    }
+}
+
+#[cfg(feature = "servicenow-sim")]
+impl SimConfig {
+    fn from_matches(top: &ArgMatches, sub: &ArgMatches) -> Result<Self, ConfigError> {
+        let args = SimArgs::from_arg_matches(sub).map_err(|error| ConfigError::Invalid {
+            value: error.to_string(),
+            setting: Source::Default("the command line"),
+            expected: "see `scorenow servicenow-sim --help`",
+        })?;
+        let cli = Cli::from_arg_matches(top).map_err(|error| ConfigError::Invalid {
+            value: error.to_string(),
+            setting: Source::Default("the command line"),
+            expected: "see `scorenow --help`",
+        })?;
+        let resolver = Resolver {
+            matches: top,
+            file: None,
+        };
+        let addr = match args.addr {
+            Some(value) => Setting {
+                value,
+                source: origin(sub, "addr", "--addr", "SCORENOW_SIM_ADDR"),
+            },
+            None => Setting {
+                value: DEFAULT_SIM_ADDR.to_owned(),
+                source: Source::Default("--addr"),
+            },
+        };
+        let faults = match args.faults {
+            Some(value) => {
+                let source = origin(sub, "faults", "--faults", "SCORENOW_SIM_FAULTS");
+                parse(
+                    Setting { value, source },
+                    "expected a JSON object of faults",
+                    |s| serde_json::from_str::<Faults>(s).ok(),
+                )?
+                .value
+            }
+            None => Faults::default(),
+        };
+        Ok(SimConfig {
+            addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3001", |s| {
+                s.parse().ok()
+            })?,
+            settings: SimSettings {
+                redirect_uri: args.redirect_uri,
+                client_id: args.client_id,
+                client_secret: args.client_secret,
+                integration_user: crate::servicenow_sim::DEMO_INTEGRATION_USER.to_owned(),
+                integration_password: args.integration_password,
+                access_token_lifespan: i64::from(args.access_token_lifespan),
+                refresh_token_lifespan: i64::from(args.refresh_token_lifespan),
+                admin_token: args.admin_token,
+                snapshot: args.snapshot,
+                faults,
+            },
+            log: LogConfig {
+                format: parse(
+                    resolver.resolve(keys::LOG_FORMAT, cli.log_format, |_| None),
+                    "expected `human` or `json`",
+                    parse_log_format,
+                )?,
+                filter: resolver.resolve(keys::LOG, cli.log, |_| None),
+            },
+        })
     }
 }
 

@@ -2,6 +2,8 @@
 //! around the Leptos application of the `app` crate.
 
 pub mod config;
+#[cfg(feature = "servicenow-sim")]
+pub mod servicenow_sim;
 mod shutdown;
 pub mod storage;
 pub mod telemetry;
@@ -27,20 +29,33 @@ pub enum ServeError {
     /// The HTTP server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// The ServiceNow simulator could not start.
+    #[cfg(feature = "servicenow-sim")]
+    #[error(transparent)]
+    Simulator(#[from] servicenow_sim::SimError),
+}
+
+/// Binds `addr`, naming the setting it came from when that fails.
+async fn bind(
+    addr: std::net::SocketAddr,
+    setting: &config::Source,
+) -> Result<TcpListener, ServeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr,
+            setting: setting.to_string(),
+            source,
+        })
 }
 
 /// Opens storage, binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     let storage = Storage::open_sqlite(&config.data_dir.value).await?;
-    let addr = config.addr.value;
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|source| ServeError::Bind {
-            addr,
-            setting: config.addr.source.to_string(),
-            source,
-        })?;
+    let listener = bind(config.addr.value, &config.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
+    #[cfg(feature = "servicenow-sim")]
+    let simulator = start_embedded_simulator(&config, local_addr).await?;
     let router = web::router(&config, storage.clone());
 
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
@@ -48,7 +63,52 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         .with_graceful_shutdown(shutdown::signal())
         .await
         .map_err(ServeError::Serve)?;
+    #[cfg(feature = "servicenow-sim")]
+    if let Some(simulator) = simulator {
+        simulator.abort();
+    }
     storage.close().await;
     tracing::info!("ScoreNow stopped");
+    Ok(())
+}
+
+/// In demo mode, starts the simulator beside ScoreNow, its OAuth entity
+/// redirecting to this server's callback.
+#[cfg(feature = "servicenow-sim")]
+async fn start_embedded_simulator(
+    config: &Config,
+    scorenow_addr: std::net::SocketAddr,
+) -> Result<Option<tokio::task::JoinHandle<()>>, ServeError> {
+    let Some(addr) = config.servicenow_sim_addr.value else {
+        return Ok(None);
+    };
+    let listener = bind(addr, &config.servicenow_sim_addr.source).await?;
+    let sim_addr = listener.local_addr().map_err(ServeError::Serve)?;
+    let host = if scorenow_addr.ip().is_unspecified() {
+        "127.0.0.1".to_owned()
+    } else {
+        scorenow_addr.ip().to_string()
+    };
+    let redirect_uri = format!("http://{host}:{}/servicenow/callback", scorenow_addr.port());
+    let state = servicenow_sim::SimState::new(servicenow_sim::SimSettings::demo(redirect_uri))?;
+    tracing::info!(address = %sim_addr, "embedded ServiceNow simulator is listening");
+    Ok(Some(tokio::spawn(async move {
+        if let Err(error) = servicenow_sim::serve(listener, state, std::future::pending()).await {
+            tracing::error!(%error, "embedded ServiceNow simulator failed");
+        }
+    })))
+}
+
+/// Serves only the ServiceNow simulator until SIGTERM or Ctrl-C.
+#[cfg(feature = "servicenow-sim")]
+pub async fn run_simulator(sim: config::SimConfig) -> Result<(), ServeError> {
+    let state = servicenow_sim::SimState::new(sim.settings)?;
+    let listener = bind(sim.addr.value, &sim.addr.source).await?;
+    let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
+    tracing::info!(address = %local_addr, "ServiceNow simulator is listening");
+    servicenow_sim::serve(listener, state, shutdown::signal())
+        .await
+        .map_err(ServeError::Serve)?;
+    tracing::info!("ServiceNow simulator stopped");
     Ok(())
 }

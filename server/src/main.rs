@@ -1,17 +1,27 @@
-//! The `scorenow` binary: reads the configuration and serves ScoreNow.
+//! The `scorenow` binary: reads the configuration, then serves ScoreNow (or,
+//! with `servicenow-sim`, only the ServiceNow simulator).
 
+use server::config::Launch;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let config = match server::config::Config::load() {
-        Ok(config) => config,
+    let launch = match Launch::load() {
+        Ok(launch) => launch,
         Err(error) => return fail(&error),
     };
-    if let Err(error) = server::telemetry::init(&config.log) {
-        return fail(&error);
-    }
-    match server::run(config).await {
+    let result = match launch {
+        Launch::Serve(config) => match server::telemetry::init(&config.log) {
+            Ok(()) => server::run(*config).await,
+            Err(error) => return fail(&error),
+        },
+        #[cfg(feature = "servicenow-sim")]
+        Launch::Simulator(sim) => match server::telemetry::init(&sim.log) {
+            Ok(()) => server::run_simulator(*sim).await,
+            Err(error) => return fail(&error),
+        },
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => fail(&error),
     }

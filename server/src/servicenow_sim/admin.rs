@@ -1,0 +1,83 @@
+//! The simulator's own control endpoint, outside `/api/now`: faults, token
+//! expiry and revocation, request counters. Guarded by a bearer token; absent
+//! (404) when no admin token is configured.
+
+use super::{SimState, faults::Faults};
+use axum::{
+    Json, Router,
+    extract::{Request, State},
+    http::{StatusCode, header::AUTHORIZATION},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use std::sync::Arc;
+
+/// Base path of the admin endpoint.
+pub const ADMIN_PATH: &str = "/sim/admin";
+
+/// Routes under [`ADMIN_PATH`].
+pub fn router(state: Arc<SimState>) -> Router<Arc<SimState>> {
+    Router::new()
+        .route("/faults", get(faults).put(set_faults))
+        .route("/tokens/expire", post(expire_tokens))
+        .route("/tokens/revoke", post(revoke_tokens))
+        .route("/stats", get(stats))
+        .route("/stats/reset", post(reset_stats))
+        .layer(middleware::from_fn_with_state(state, require_admin_token))
+}
+
+async fn require_admin_token(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(expected) = state.settings.admin_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = request
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "));
+    let authorised = presented.is_some_and(|token| {
+        subtle::ConstantTimeEq::ct_eq(token.as_bytes(), expected.as_bytes()).into()
+    });
+    if authorised {
+        next.run(request).await
+    } else {
+        StatusCode::UNAUTHORIZED.into_response()
+    }
+}
+
+async fn faults(State(state): State<Arc<SimState>>) -> Json<Faults> {
+    Json(state.faults().clone())
+}
+
+async fn set_faults(
+    State(state): State<Arc<SimState>>,
+    Json(faults): Json<Faults>,
+) -> Json<Faults> {
+    *state.faults() = faults.clone();
+    tracing::info!(?faults, "simulator faults changed");
+    Json(faults)
+}
+
+async fn expire_tokens(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.instance_mut().expire_access_tokens();
+    StatusCode::NO_CONTENT
+}
+
+async fn revoke_tokens(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.instance_mut().revoke_all_tokens();
+    StatusCode::NO_CONTENT
+}
+
+async fn stats(State(state): State<Arc<SimState>>) -> Json<serde_json::Value> {
+    Json(state.stats.snapshot())
+}
+
+async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.stats.reset();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,229 @@
+//! Fault injection: the ways a real instance misbehaves, switchable at run time.
+//!
+//! Network-level faults (latency, 5xx, 429, dropped connections, malformed
+//! JSON) hit the REST API (`/api/now/…`); IP filtering refuses every instance
+//! endpoint, as an IP access control list does; the cross-scope policy fault
+//! refuses reads of `oauth_entity`.
+
+use super::{SimState, api_error};
+use axum::{
+    body::{Body, Bytes},
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::{sync::Arc, time::Duration};
+
+/// The faults in force. Counters (`*_next`) count down as requests consume them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Delay added before every REST API response, in milliseconds.
+    pub latency_ms: u64,
+    /// Share (0–1) of REST API requests answered with 500 or 503.
+    pub error_rate: f64,
+    /// Share (0–1) of REST API requests whose connection drops mid-response.
+    pub drop_rate: f64,
+    /// Share (0–1) of REST API requests answered with 429.
+    pub rate_limit_rate: f64,
+    /// The next N REST API requests are answered with 429.
+    pub rate_limit_next: u32,
+    /// `Retry-After` of a 429, in seconds.
+    pub retry_after_secs: u64,
+    /// The next N REST API responses drop the connection mid-response.
+    pub drop_next: u32,
+    /// The next N REST API responses carry malformed JSON.
+    pub malformed_next: u32,
+    /// Reads of `oauth_entity` are refused by the table's cross-scope access policy.
+    pub cross_scope_oauth_entity: bool,
+    /// Every instance endpoint refuses this client's address (IP Address Access Control).
+    pub ip_filtered: bool,
+}
+
+/// The cross-scope refusal, word for word as the seed documents quote it.
+pub const CROSS_SCOPE_MESSAGE: &str = "Read operation against 'oauth_entity' from scope 'x_mioms_m365ticket' has been refused due to the table's cross-scope access policy";
+
+/// What a REST request will suffer, decided (and counters consumed) up front.
+enum Verdict {
+    Pass,
+    RateLimited(u64),
+    ServerError(StatusCode),
+    Drop,
+    Malformed,
+}
+
+impl Faults {
+    fn decide(&mut self) -> Verdict {
+        let mut rng = rand::rng();
+        if self.rate_limit_next > 0 {
+            self.rate_limit_next -= 1;
+            return Verdict::RateLimited(self.retry_after_secs);
+        }
+        if self.rate_limit_rate > 0.0 && rng.random_bool(self.rate_limit_rate.min(1.0)) {
+            return Verdict::RateLimited(self.retry_after_secs);
+        }
+        if self.error_rate > 0.0 && rng.random_bool(self.error_rate.min(1.0)) {
+            let status = if rng.random_bool(0.5) {
+                StatusCode::INTERNAL_SERVER_ERROR
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            return Verdict::ServerError(status);
+        }
+        if self.drop_next > 0 {
+            self.drop_next -= 1;
+            return Verdict::Drop;
+        }
+        if self.drop_rate > 0.0 && rng.random_bool(self.drop_rate.min(1.0)) {
+            return Verdict::Drop;
+        }
+        if self.malformed_next > 0 {
+            self.malformed_next -= 1;
+            return Verdict::Malformed;
+        }
+        Verdict::Pass
+    }
+}
+
+/// Middleware for every instance endpoint: IP filtering.
+pub async fn ip_filter(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if state.faults().ip_filtered {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "Access to this instance is restricted by IP address",
+            "The request came from an address that IP Address Access Control does not allow",
+        );
+    }
+    next.run(request).await
+}
+
+/// Middleware for the REST API: latency, 429, 5xx, dropped and malformed responses.
+pub async fn rest_faults(
+    State(state): State<Arc<SimState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (latency, verdict) = {
+        let mut faults = state.faults();
+        (faults.latency_ms, faults.decide())
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    match verdict {
+        Verdict::Pass => next.run(request).await,
+        Verdict::RateLimited(retry_after) => rate_limited(retry_after),
+        Verdict::ServerError(status) => api_error(
+            status,
+            "Server error",
+            "Injected fault: the instance failed",
+        ),
+        Verdict::Drop => {
+            let response = next.run(request).await;
+            drop_mid_body(response).await
+        }
+        Verdict::Malformed => {
+            let mut response = next.run(request).await;
+            *response.body_mut() = Body::from("{\"result\": [{\"sys_id\": \"");
+            response
+                .headers_mut()
+                .remove(axum::http::header::CONTENT_LENGTH);
+            response
+        }
+    }
+}
+
+/// A 429 with the headers a real instance sends (no `X-RateLimit-Remaining`).
+fn rate_limited(retry_after: u64) -> Response {
+    let reset = super::state::unix_now() + i64::try_from(retry_after).unwrap_or(i64::MAX / 2);
+    let mut response = api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Rate limit exceeded",
+        "The maximum number of requests per hour for this rate limit rule was exceeded",
+    );
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("retry-after", retry_after.to_string()),
+        ("x-ratelimit-limit", "5000".to_owned()),
+        ("x-ratelimit-reset", reset.to_string()),
+        (
+            "x-ratelimit-rule",
+            "5ef3a2b61b2f3010a6ac2f08b04bcb00".to_owned(),
+        ),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+/// Sends the status, headers and half the body, then breaks the connection.
+async fn drop_mid_body(response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "injected connection drop",
+        )),
+    ];
+    let mut response =
+        Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)));
+    let length = HeaderValue::from(bytes.len());
+    response
+        .headers_mut()
+        .insert(axum::http::header::CONTENT_LENGTH, length);
+    response.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_faults_are_consumed_in_order() {
+        let mut faults = Faults {
+            rate_limit_next: 1,
+            drop_next: 1,
+            malformed_next: 1,
+            ..Faults::default()
+        };
+        assert!(matches!(faults.decide(), Verdict::RateLimited(0)));
+        assert!(matches!(faults.decide(), Verdict::Drop));
+        assert!(matches!(faults.decide(), Verdict::Malformed));
+        assert!(matches!(faults.decide(), Verdict::Pass));
+    }
+
+    #[test]
+    fn certain_error_rate_always_fails_with_500_or_503() {
+        let mut faults = Faults {
+            error_rate: 1.0,
+            ..Faults::default()
+        };
+        for _ in 0..20 {
+            match faults.decide() {
+                Verdict::ServerError(status) => assert!(status == 500 || status == 503),
+                _ => panic!("expected a server error"),
+            }
+        }
+    }
+
+    #[test]
+    fn faults_parse_from_partial_json_and_reject_unknown_keys() {
+        let faults: Faults = serde_json::from_str(r#"{"latency_ms": 50}"#).expect("parse");
+        assert_eq!(faults.latency_ms, 50);
+        assert!(serde_json::from_str::<Faults>(r#"{"latency": 50}"#).is_err());
+    }
+}

@@ -27,6 +27,8 @@ impl TestServer {
             .args([
                 "--addr",
                 "127.0.0.1:0",
+                "--servicenow-sim-addr",
+                "127.0.0.1:0",
                 "--log-format",
                 "json",
                 "--data-dir",

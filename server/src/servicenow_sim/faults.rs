@@ -165,23 +165,27 @@ fn rate_limited(retry_after: u64) -> Response {
     response
 }
 
+/// How long the first half of a dropped response is left to reach the client.
+const DROP_FLUSH_DELAY: Duration = Duration::from_millis(50);
+
 /// Sends the status, headers and half the body, then breaks the connection.
 async fn drop_mid_body(response: Response) -> Response {
+    use futures_util::StreamExt;
     let (parts, body) = response.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
+    let length = HeaderValue::from(bytes.len());
     let half = Bytes::copy_from_slice(&bytes[..bytes.len() / 2]);
-    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-        Ok(half),
+    let first = futures_util::stream::once(async move { Ok::<_, std::io::Error>(half) });
+    let broken = futures_util::stream::once(async {
+        tokio::time::sleep(DROP_FLUSH_DELAY).await;
         Err(std::io::Error::new(
             std::io::ErrorKind::ConnectionReset,
             "injected connection drop",
-        )),
-    ];
-    let mut response =
-        Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)));
-    let length = HeaderValue::from(bytes.len());
+        ))
+    });
+    let mut response = Response::from_parts(parts, Body::from_stream(first.chain(broken)));
     response
         .headers_mut()
         .insert(axum::http::header::CONTENT_LENGTH, length);

@@ -8,6 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// Admin token the test simulators are started with.
+pub const SIM_ADMIN_TOKEN: &str = "test-admin-token";
+
 /// How long a server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -15,25 +18,47 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct TestServer {
     pub base_url: String,
     child: Child,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 impl TestServer {
-    /// Starts `scorenow` on `127.0.0.1:0` and waits for its "listening" log line,
-    /// which names the port the OS picked.
+    /// Starts `scorenow` on `127.0.0.1:0` (its simulator on another free port)
+    /// and waits until it listens.
     pub fn start() -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
-        let mut child = scorenow()
-            .args([
-                "--addr",
-                "127.0.0.1:0",
-                "--servicenow-sim-addr",
-                "127.0.0.1:0",
-                "--log-format",
-                "json",
-                "--data-dir",
-            ])
-            .arg(data_dir.path())
+        let mut command = scorenow();
+        command.args([
+            "--addr",
+            "127.0.0.1:0",
+            "--servicenow-sim-addr",
+            "127.0.0.1:0",
+            "--data-dir",
+        ]);
+        command.arg(data_dir.path());
+        Self::spawn(command, "ScoreNow is listening", data_dir)
+    }
+
+    /// Starts the standalone simulator (`scorenow servicenow-sim`) on a free
+    /// port with the admin token [`SIM_ADMIN_TOKEN`] and `extra` options.
+    pub fn start_simulator(extra: &[&str]) -> Self {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut command = scorenow();
+        command.args([
+            "servicenow-sim",
+            "--addr",
+            "127.0.0.1:0",
+            "--admin-token",
+            SIM_ADMIN_TOKEN,
+        ]);
+        command.args(extra);
+        Self::spawn(command, "ServiceNow simulator is listening", data_dir)
+    }
+
+    /// Runs `command` with JSON logs and waits for the `ready` log line, which
+    /// names the port the OS picked.
+    pub fn spawn(mut command: Command, ready: &str, data_dir: tempfile::TempDir) -> Self {
+        let mut child = command
+            .args(["--log-format", "json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -48,7 +73,7 @@ impl TestServer {
                 .expect("scorenow exited before listening")
                 .expect("read log");
             let event: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
-            if event["message"] == "ScoreNow is listening" {
+            if event["message"] == ready {
                 break event["address"].as_str().expect("address field").to_owned();
             }
         };
@@ -57,8 +82,13 @@ impl TestServer {
         Self {
             base_url: format!("http://{address}"),
             child,
-            _data_dir: data_dir,
+            data_dir,
         }
+    }
+
+    /// The server's data directory (also a place for simulator snapshots).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
     }
 
     /// Absolute URL of `path` on this server.

@@ -12,7 +12,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     let mut config = Config::new(LOCALES[0])?;
     for locale in &LOCALES[1..] {
-        config = config.add_locale(*locale)?;
+        config = config.add_locale(locale)?;
     }
     let translations = TranslationsInfos::parse(config)?;
     translations.emit_diagnostics();

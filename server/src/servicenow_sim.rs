@@ -207,13 +207,30 @@ impl SimState {
     }
 }
 
-/// The JSON error body of the REST API.
-fn api_error(status: StatusCode, message: &str, detail: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "message": message, "detail": detail }, "status": "failure" })),
-    )
-        .into_response()
+/// A REST API failure, rendered as ServiceNow renders them:
+/// `{"error":{"message":…,"detail":…},"status":"failure"}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    detail: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "message": self.message, "detail": self.detail }, "status": "failure" });
+        (self.status, Json(body)).into_response()
+    }
 }
 
 async fn count_rest_requests(

@@ -1,16 +1,14 @@
 //! The Aggregate API: `/api/now/stats/{table}` — counts, optionally grouped.
 
 use super::{
-    SimState, api_error,
+    ApiError, SimState,
     auth::Caller,
     query::Query,
-    schema::Table,
-    table_api::{param, read_refusal},
+    table_api::{param, refuse_cross_scope_read, table_named},
 };
 use axum::{
     Json,
     extract::{Path, Query as QueryString, State},
-    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -25,17 +23,9 @@ pub async fn stats(
     _caller: Caller,
     Path(table): Path<String>,
     QueryString(params): QueryString<HashMap<String, String>>,
-) -> Response {
-    let Some(table) = Table::from_name(&table) else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid table {table}"),
-            "",
-        );
-    };
-    if let Some(refusal) = read_refusal(&state, table) {
-        return refusal;
-    }
+) -> Result<Response, ApiError> {
+    let table = table_named(&table)?;
+    refuse_cross_scope_read(&state, table)?;
     let query = Query::parse(param(&params, "sysparm_query"), |field| {
         table.has_field(field)
     });
@@ -82,5 +72,5 @@ pub async fn stats(
             .collect();
         json!({ "result": result })
     };
-    Json(body).into_response()
+    Ok(Json(body).into_response())
 }

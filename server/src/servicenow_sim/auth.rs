@@ -1,11 +1,11 @@
 //! Who is calling the REST API: a bearer token from OAuth, or basic
 //! authentication as a user (the integration user, typically).
 
-use super::{SimState, api_error, schema::Table, state::unix_now};
+use super::{ApiError, SimState, schema::Table, state::unix_now};
 use axum::{
     extract::FromRequestParts,
     http::{StatusCode, header::AUTHORIZATION, request::Parts},
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use base64::Engine;
 use std::sync::Arc;
@@ -66,9 +66,10 @@ fn basic_user(instance: &super::state::Instance, encoded: &str) -> Option<String
 
 /// The 401 of the REST API.
 pub fn unauthenticated() -> Response {
-    api_error(
+    ApiError::new(
         StatusCode::UNAUTHORIZED,
         "User Not Authenticated",
         "Required to provide Auth information",
     )
+    .into_response()
 }

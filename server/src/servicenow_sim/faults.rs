@@ -5,7 +5,7 @@
 //! endpoint, as an IP access control list does; the cross-scope policy fault
 //! refuses reads of `oauth_entity`.
 
-use super::{SimState, api_error};
+use super::{ApiError, SimState};
 use axum::{
     body::{Body, Bytes},
     extract::{Request, State},
@@ -95,11 +95,12 @@ pub async fn ip_filter(
     next: Next,
 ) -> Response {
     if state.faults().ip_filtered {
-        return api_error(
+        return ApiError::new(
             StatusCode::FORBIDDEN,
             "Access to this instance is restricted by IP address",
             "The request came from an address that IP Address Access Control does not allow",
-        );
+        )
+        .into_response();
     }
     next.run(request).await
 }
@@ -120,11 +121,12 @@ pub async fn rest_faults(
     match verdict {
         Verdict::Pass => next.run(request).await,
         Verdict::RateLimited(retry_after) => rate_limited(retry_after),
-        Verdict::ServerError(status) => api_error(
+        Verdict::ServerError(status) => ApiError::new(
             status,
             "Server error",
             "Injected fault: the instance failed",
-        ),
+        )
+        .into_response(),
         Verdict::Drop => {
             let response = next.run(request).await;
             drop_mid_body(response).await
@@ -143,11 +145,12 @@ pub async fn rest_faults(
 /// A 429 with the headers a real instance sends (no `X-RateLimit-Remaining`).
 fn rate_limited(retry_after: u64) -> Response {
     let reset = super::state::unix_now() + i64::try_from(retry_after).unwrap_or(i64::MAX / 2);
-    let mut response = api_error(
+    let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "Rate limit exceeded",
         "The maximum number of requests per hour for this rate limit rule was exceeded",
-    );
+    )
+    .into_response();
     let headers = response.headers_mut();
     for (name, value) in [
         ("retry-after", retry_after.to_string()),

@@ -60,42 +60,60 @@ impl AuthRequest {
     }
 }
 
-/// Checks an authorisation request; failures render the page a real instance shows.
-fn validate(state: &SimState, request: &AuthRequest) -> Result<String, Response> {
+/// Why an authorisation request is refused: a page on the instance (when the
+/// client cannot be trusted) or a redirect back to the client with an error.
+enum AuthRejection {
+    Page(&'static str, &'static str),
+    Redirect(String),
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            AuthRejection::Page(message, detail) => {
+                error_page(StatusCode::BAD_REQUEST, message, detail)
+            }
+            AuthRejection::Redirect(location) => Redirect::to(&location).into_response(),
+        }
+    }
+}
+
+/// Checks an authorisation request as a real instance does; returns the OAuth entity's name.
+fn validate(state: &SimState, request: &AuthRequest) -> Result<String, AuthRejection> {
     let instance = state.instance();
     let Some(entity) = instance.find(Table::OauthEntity, "client_id", &request.client_id) else {
-        return Err(error_page(
-            StatusCode::BAD_REQUEST,
+        return Err(AuthRejection::Page(
             "Invalid client_id",
             "The OAuth client is not registered on this instance.",
         ));
     };
     if entity.get("redirect_url").map(String::as_str) != Some(request.redirect_uri.as_str()) {
-        return Err(error_page(
-            StatusCode::BAD_REQUEST,
+        return Err(AuthRejection::Page(
             "Invalid redirect_uri",
             "The redirect URI does not match the one registered for this OAuth client.",
         ));
     }
     if request.state.as_deref().is_none_or(str::is_empty) {
-        return Err(error_page(
-            StatusCode::BAD_REQUEST,
+        return Err(AuthRejection::Page(
             "Missing State parameter in request",
             "",
         ));
     }
     if request.response_type != "code" {
-        return Err(redirect_with(
+        return Err(AuthRejection::Redirect(redirect_url(
             request,
             &[("error", "unsupported_response_type")],
-        ));
+        )));
     }
     if request
         .code_challenge_method
         .as_deref()
         .is_some_and(|method| method != "S256")
     {
-        return Err(redirect_with(request, &[("error", "invalid_request")]));
+        return Err(AuthRejection::Redirect(redirect_url(
+            request,
+            &[("error", "invalid_request")],
+        )));
     }
     Ok(entity.get("name").cloned().unwrap_or_default())
 }
@@ -128,7 +146,7 @@ pub async fn authorize(
 ) -> Response {
     let entity_name = match validate(&state, &request) {
         Ok(name) => name,
-        Err(page) => return page,
+        Err(rejection) => return rejection.into_response(),
     };
     match session_user(&state, &headers) {
         Some((_, user_name)) => consent_page(&request, &entity_name, &user_name),
@@ -151,14 +169,15 @@ pub async fn decide(
     Form(decision): Form<Decision>,
 ) -> Response {
     let request = decision.request;
-    if let Err(page) = validate(&state, &request) {
-        return page;
+    if let Err(rejection) = validate(&state, &request) {
+        return rejection.into_response();
     }
     let Some((user_sys_id, _)) = session_user(&state, &headers) else {
         return login_page(&request.to_query(), None);
     };
     if decision.action != "allow" {
-        return redirect_with(&request, &[("error", "access_denied")]);
+        return Redirect::to(&redirect_url(&request, &[("error", "access_denied")]))
+            .into_response();
     }
     let code = new_token();
     state.instance_mut().auth_codes.insert(
@@ -171,11 +190,11 @@ pub async fn decide(
             expires_at: unix_now() + CODE_LIFETIME_SECS,
         },
     );
-    redirect_with(&request, &[("code", &code)])
+    Redirect::to(&redirect_url(&request, &[("code", &code)])).into_response()
 }
 
-/// Redirects to the client's redirect URI with `params` and the `state`.
-fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
+/// The client's redirect URI with `params` and the `state` appended.
+fn redirect_url(request: &AuthRequest, params: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in params {
         query.append_pair(name, value);
@@ -188,12 +207,7 @@ fn redirect_with(request: &AuthRequest, params: &[(&str, &str)]) -> Response {
     } else {
         '?'
     };
-    Redirect::to(&format!(
-        "{}{separator}{}",
-        request.redirect_uri,
-        query.finish()
-    ))
-    .into_response()
+    format!("{}{separator}{}", request.redirect_uri, query.finish())
 }
 
 /// Fields of the sign-in form.

@@ -1,7 +1,7 @@
 //! The Table API: `/api/now/[v1|v2/]table/{table}[/{sys_id}]`.
 
 use super::{
-    SimState, api_error,
+    ApiError, SimState,
     auth::Caller,
     faults::CROSS_SCOPE_MESSAGE,
     query::Query,
@@ -46,26 +46,25 @@ pub struct RecordPath {
 }
 
 /// The table and version a request addresses, or the error a real instance gives.
-fn resolve(version: Option<&str>, table: &str) -> Result<(Table, Version), Response> {
+fn resolve(version: Option<&str>, table: &str) -> Result<(Table, Version), ApiError> {
     let version = match version {
         None | Some("v2") => Version::V2,
         Some("v1") => Version::V1,
         Some(other) => {
-            return Err(api_error(
+            return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "Requested URI does not represent any resource",
                 other,
             ));
         }
     };
-    let table = Table::from_name(table).ok_or_else(|| {
-        api_error(
-            StatusCode::BAD_REQUEST,
-            &format!("Invalid table {table}"),
-            "",
-        )
-    })?;
-    Ok((table, version))
+    Ok((table_named(table)?, version))
+}
+
+/// The table called `name`, or the 400 a real instance gives for an unknown one.
+pub fn table_named(name: &str) -> Result<Table, ApiError> {
+    Table::from_name(name)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, format!("Invalid table {name}"), ""))
 }
 
 /// `GET` of a collection: filtered, ordered, paginated.
@@ -76,14 +75,9 @@ pub async fn list(
     QueryString(params): Params,
     headers: HeaderMap,
     uri: Uri,
-) -> Response {
-    let (table, version) = match resolve(path.version.as_deref(), &path.table) {
-        Ok(resolved) => resolved,
-        Err(response) => return response,
-    };
-    if let Some(refusal) = read_refusal(&state, table) {
-        return refusal;
-    }
+) -> Result<Response, ApiError> {
+    let (table, version) = resolve(path.version.as_deref(), &path.table)?;
+    refuse_cross_scope_read(&state, table)?;
     let query = Query::parse(param(&params, "sysparm_query"), |field| {
         table.has_field(field)
     });
@@ -120,11 +114,11 @@ pub async fn list(
     drop(instance);
 
     if page.is_empty() && version == Version::V1 {
-        return api_error(
+        return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "No Record found",
             "Records not found",
-        );
+        ));
     }
     let mut response = Json(json!({ "result": page })).into_response();
     let response_headers = response.headers_mut();
@@ -138,7 +132,7 @@ pub async fn list(
     {
         response_headers.insert(header::LINK, value);
     }
-    response
+    Ok(response)
 }
 
 /// `GET` of one record.
@@ -148,22 +142,13 @@ pub async fn get(
     Path(path): Path<RecordPath>,
     QueryString(params): Params,
     headers: HeaderMap,
-) -> Response {
-    let table = match resolve(path.version.as_deref(), &path.table) {
-        Ok((table, _)) => table,
-        Err(response) => return response,
-    };
-    if let Some(refusal) = read_refusal(&state, table) {
-        return refusal;
-    }
+) -> Result<Response, ApiError> {
+    let (table, _) = resolve(path.version.as_deref(), &path.table)?;
+    refuse_cross_scope_read(&state, table)?;
     let render = Renderer::new(&params, &headers);
     let instance = state.instance();
-    match instance.get(table, &path.sys_id) {
-        Some(record) => {
-            Json(json!({ "result": render.record(&instance, table, record) })).into_response()
-        }
-        None => not_found(),
-    }
+    let record = instance.get(table, &path.sys_id).ok_or_else(not_found)?;
+    Ok(Json(json!({ "result": render.record(&instance, table, record) })).into_response())
 }
 
 /// `POST` to a collection: creates a record, 201 with `Location`.
@@ -174,15 +159,9 @@ pub async fn create(
     QueryString(params): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let table = match writable(path.version.as_deref(), &path.table) {
-        Ok(table) => table,
-        Err(response) => return response,
-    };
-    let input = match parse_body(&headers, &body) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let table = writable(path.version.as_deref(), &path.table)?;
+    let input = parse_body(&headers, &body)?;
     let render = Renderer::new(&params, &headers);
     let mut instance = state.instance_mut();
     let record = instance.insert(table, input, &caller.user_name, &caller.user_sys_id);
@@ -200,7 +179,7 @@ pub async fn create(
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, value);
     }
-    response
+    Ok(response)
 }
 
 /// `PATCH` or `PUT` of one record.
@@ -211,27 +190,19 @@ pub async fn update(
     QueryString(params): Params,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let table = match writable(path.version.as_deref(), &path.table) {
-        Ok(table) => table,
-        Err(response) => return response,
-    };
-    let input = match parse_body(&headers, &body) {
-        Ok(input) => input,
-        Err(response) => return response,
-    };
+) -> Result<Response, ApiError> {
+    let table = writable(path.version.as_deref(), &path.table)?;
+    let input = parse_body(&headers, &body)?;
     let render = Renderer::new(&params, &headers);
     let mut instance = state.instance_mut();
-    let result = instance.update(table, &path.sys_id, input, &caller.user_name);
-    let response = match result {
-        Ok(record) => {
-            Json(json!({ "result": render.record(&instance, table, &record) })).into_response()
-        }
-        Err(WriteError::NotFound) => return not_found(),
-    };
+    let record = instance
+        .update(table, &path.sys_id, input, &caller.user_name)
+        .map_err(|WriteError::NotFound| not_found())?;
+    let response =
+        Json(json!({ "result": render.record(&instance, table, &record) })).into_response();
     drop(instance);
     state.mark_dirty();
-    response
+    Ok(response)
 }
 
 /// `DELETE` of one record: 204.
@@ -239,27 +210,22 @@ pub async fn delete(
     State(state): State<Arc<SimState>>,
     _caller: Caller,
     Path(path): Path<RecordPath>,
-) -> Response {
-    let table = match writable(path.version.as_deref(), &path.table) {
-        Ok(table) => table,
-        Err(response) => return response,
-    };
-    let result = state.instance_mut().delete(table, &path.sys_id);
-    match result {
-        Ok(()) => {
-            state.mark_dirty();
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(WriteError::NotFound) => not_found(),
-    }
+) -> Result<StatusCode, ApiError> {
+    let table = writable(path.version.as_deref(), &path.table)?;
+    state
+        .instance_mut()
+        .delete(table, &path.sys_id)
+        .map_err(|WriteError::NotFound| not_found())?;
+    state.mark_dirty();
+    Ok(StatusCode::NO_CONTENT)
 }
 
-fn writable(version: Option<&str>, table: &str) -> Result<Table, Response> {
+fn writable(version: Option<&str>, table: &str) -> Result<Table, ApiError> {
     let (table, _) = resolve(version, table)?;
     if table.writable() {
         Ok(table)
     } else {
-        Err(api_error(
+        Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "Operation Failed",
             "ACL Exception Insert Failed due to security constraints",
@@ -268,18 +234,19 @@ fn writable(version: Option<&str>, table: &str) -> Result<Table, Response> {
 }
 
 /// The 403 of a read refused by the cross-scope policy fault.
-pub fn read_refusal(state: &SimState, table: Table) -> Option<Response> {
-    (table == Table::OauthEntity && state.faults().cross_scope_oauth_entity).then(|| {
-        api_error(
+pub fn refuse_cross_scope_read(state: &SimState, table: Table) -> Result<(), ApiError> {
+    if table == Table::OauthEntity && state.faults().cross_scope_oauth_entity {
+        return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             CROSS_SCOPE_MESSAGE,
             "Access denied by the cross-scope access policy",
-        )
-    })
+        ));
+    }
+    Ok(())
 }
 
-fn not_found() -> Response {
-    api_error(
+fn not_found() -> ApiError {
+    ApiError::new(
         StatusCode::NOT_FOUND,
         "No Record found",
         "Record doesn't exist or ACL restricts the record retrieval",
@@ -292,20 +259,20 @@ pub fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> &'a str {
 }
 
 /// Reads a JSON object body; every value is stored as a string.
-fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Record, Response> {
+fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Record, ApiError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json");
     if !content_type.starts_with("application/json") {
-        return Err(api_error(
+        return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Unsupported Media Type",
             content_type,
         ));
     }
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
-        return Err(api_error(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             "Exception while reading request",
             "The payload is not valid JSON.",

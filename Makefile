@@ -3,6 +3,7 @@
 #   make run    install missing tools, build (release) and serve on the embedded defaults
 #   make test   install missing tools, then fmt, clippy, Rust tests and browser tests
 #   make size   release WASM size (raw and gzip -9) and JS glue size
+#   make bench  SSR latency and simulator throughput under load (wrk)
 #
 # Every tool is installed only when missing or at the wrong version, so repeat
 # runs go straight to the build.
@@ -21,7 +22,7 @@ DEV_RUSTFLAGS := --cfg erase_components
 SITE_PKG := target/site/pkg
 ARGS ?=
 
-.PHONY: run test size tools tool-wasm-target tool-cargo-leptos tool-wasm-bindgen tool-wasm-opt \
+.PHONY: run test size bench tool-wrk tools tool-wasm-target tool-cargo-leptos tool-wasm-bindgen tool-wasm-opt \
         tool-chromium e2e-deps lint test-rust test-e2e build-dev build-release
 
 ## run: build the release site and server, then serve on http://127.0.0.1:3000 (override with ARGS="--addr …")
@@ -78,6 +79,14 @@ tool-wasm-bindgen:
 
 tool-wasm-opt:
 	@command -v wasm-opt >/dev/null || { apt-get update && apt-get install -y binaryen; }
+
+tool-wrk:
+	@command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
+
+## bench: SSR latency and simulator throughput (release build, wrk)
+bench: tools tool-wasm-opt tool-wrk build-release
+	bench/ssr_home.sh
+	bench/sim_table_get.sh
 
 tool-chromium:
 	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }

@@ -36,6 +36,8 @@ lint:
 	cargo fmt --all -- --check
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p server -p app --features app/ssr --all-targets -- -D warnings
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p frontend -p app --target wasm32-unknown-unknown -- -D warnings
+	# Production code must build without the simulator.
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p server --no-default-features -- -D warnings
 
 test-rust:
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p app --features ssr

@@ -337,6 +337,29 @@ async fn allow_then_code_exchange_with_pkce_returns_tokens_once() {
 }
 
 #[tokio::test]
+async fn expired_code_is_refused() {
+    let sim = TestServer::start_simulator(&[]);
+    let code = query_param(&decide(&sim, "allow", "s").await, "code").unwrap();
+    admin_post(&sim, "/sim/admin/codes/expire").await;
+    assert_token_denied(exchange(&sim, &code, VERIFIER).await).await;
+}
+
+#[tokio::test]
+async fn client_credentials_grant_is_off_by_default() {
+    let sim = TestServer::start_simulator(&[]);
+    let response = token_request(
+        &sim,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+        ],
+    )
+    .await;
+    assert_token_denied(response).await;
+}
+
+#[tokio::test]
 async fn wrong_pkce_verifier_is_refused() {
     let sim = TestServer::start_simulator(&[]);
     let code = query_param(&decide(&sim, "allow", "s").await, "code").unwrap();

@@ -1,5 +1,5 @@
-//! The simulator's own control endpoint, outside `/api/now`: faults, token
-//! expiry and revocation, request counters. Guarded by a bearer token; absent
+//! The simulator's own control endpoint, outside `/api/now`: faults, code and
+//! token expiry, token revocation, request counters. Guarded by a bearer token; absent
 //! (404) when no admin token is configured.
 
 use super::{SimState, faults::Faults};
@@ -20,6 +20,7 @@ pub const ADMIN_PATH: &str = "/sim/admin";
 pub fn router(state: Arc<SimState>) -> Router<Arc<SimState>> {
     Router::new()
         .route("/faults", get(faults).put(set_faults))
+        .route("/codes/expire", post(expire_codes))
         .route("/tokens/expire", post(expire_tokens))
         .route("/tokens/revoke", post(revoke_tokens))
         .route("/stats", get(stats))
@@ -61,6 +62,11 @@ async fn set_faults(
     *state.faults() = faults.clone();
     tracing::info!(?faults, "simulator faults changed");
     Json(faults)
+}
+
+async fn expire_codes(State(state): State<Arc<SimState>>) -> StatusCode {
+    state.instance_mut().expire_auth_codes();
+    StatusCode::NO_CONTENT
 }
 
 async fn expire_tokens(State(state): State<Arc<SimState>>) -> StatusCode {

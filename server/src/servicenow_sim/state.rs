@@ -230,6 +230,13 @@ impl Instance {
         self.refresh_tokens.clear();
     }
 
+    /// Makes every pending authorisation code expired.
+    pub fn expire_auth_codes(&mut self) {
+        for code in self.auth_codes.values_mut() {
+            code.expires_at = 0;
+        }
+    }
+
     /// Makes every access token expired, keeping refresh tokens valid.
     pub fn expire_access_tokens(&mut self) {
         for grant in self.access_tokens.values_mut() {

@@ -17,24 +17,25 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// A running server on an ephemeral port with its own data directory; killed on drop.
 pub struct TestServer {
     pub base_url: String,
+    /// Base URL of the embedded ServiceNow simulator, when one started.
+    pub simulator_url: Option<String>,
     child: Child,
-    data_dir: tempfile::TempDir,
+    _data_dir: tempfile::TempDir,
 }
 
 impl TestServer {
     /// Starts `scorenow` on `127.0.0.1:0` (its simulator on another free port)
     /// and waits until it listens.
     pub fn start() -> Self {
+        Self::start_with(&["--servicenow-sim-addr", "127.0.0.1:0"])
+    }
+
+    /// Starts `scorenow` on `127.0.0.1:0` with `options`.
+    pub fn start_with(options: &[&str]) -> Self {
         let data_dir = tempfile::tempdir().expect("tempdir");
         let mut command = scorenow();
-        command.args([
-            "--addr",
-            "127.0.0.1:0",
-            "--servicenow-sim-addr",
-            "127.0.0.1:0",
-            "--data-dir",
-        ]);
-        command.arg(data_dir.path());
+        command.args(["--addr", "127.0.0.1:0", "--data-dir"]);
+        command.arg(data_dir.path()).args(options);
         Self::spawn(command, "ScoreNow is listening", data_dir)
     }
 
@@ -55,8 +56,8 @@ impl TestServer {
     }
 
     /// Runs `command` with JSON logs and waits for the `ready` log line, which
-    /// names the port the OS picked.
-    pub fn spawn(mut command: Command, ready: &str, data_dir: tempfile::TempDir) -> Self {
+    /// names the port the OS picked (and notes the embedded simulator's).
+    fn spawn(mut command: Command, ready: &str, data_dir: tempfile::TempDir) -> Self {
         let mut child = command
             .args(["--log-format", "json"])
             .stdout(Stdio::piped())
@@ -66,6 +67,7 @@ impl TestServer {
         let stdout = child.stdout.take().expect("stdout");
         let deadline = Instant::now() + START_TIMEOUT;
         let mut lines = BufReader::new(stdout).lines();
+        let mut simulator_url = None;
         let address = loop {
             assert!(Instant::now() < deadline, "scorenow did not start in time");
             let line = lines
@@ -73,22 +75,22 @@ impl TestServer {
                 .expect("scorenow exited before listening")
                 .expect("read log");
             let event: serde_json::Value = serde_json::from_str(&line).expect("log lines are JSON");
+            let address = || event["address"].as_str().expect("address field").to_owned();
+            if event["message"] == "embedded ServiceNow simulator is listening" {
+                simulator_url = Some(format!("http://{}", address()));
+            }
             if event["message"] == ready {
-                break event["address"].as_str().expect("address field").to_owned();
+                break address();
             }
         };
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Self {
             base_url: format!("http://{address}"),
+            simulator_url,
             child,
-            data_dir,
+            _data_dir: data_dir,
         }
-    }
-
-    /// The server's data directory (also a place for simulator snapshots).
-    pub fn data_dir(&self) -> &std::path::Path {
-        self.data_dir.path()
     }
 
     /// Absolute URL of `path` on this server.

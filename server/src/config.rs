@@ -31,7 +31,7 @@ struct Cli {
     addr: Option<String>,
 
     /// Directory for the database and other state; created if missing [default: ./data]
-    #[arg(long, env = "SCORENOW_DATA_DIR", value_name = "DIR")]
+    #[arg(long, env = "SCORENOW_DATA_DIR", value_name = "DIR", global = true)]
     data_dir: Option<PathBuf>,
 
     /// Directory with the built site (pkg/, favicon) [default: target/site]
@@ -57,8 +57,27 @@ struct Cli {
 
     /// TOML file with any of the settings above (keys: addr, data_dir,
     /// site_root, log_format, log, servicenow_sim_addr); flags and environment override it
-    #[arg(long, short = 'c', env = "SCORENOW_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short = 'c',
+        env = "SCORENOW_CONFIG",
+        value_name = "FILE",
+        global = true
+    )]
     config: Option<PathBuf>,
+
+    /// Email of the first admin, created at start when no admin exists (with --admin-password)
+    #[arg(long, env = "SCORENOW_ADMIN_EMAIL", value_name = "EMAIL")]
+    admin_email: Option<String>,
+
+    /// Password of that first admin; prefer the environment variable to the flag
+    #[arg(
+        long,
+        env = "SCORENOW_ADMIN_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    admin_password: Option<String>,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -67,10 +86,30 @@ struct Cli {
 /// Other things the binary can do besides serving ScoreNow.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Manage accounts from the command line
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Run only the ServiceNow-compatible simulator (for tests and other tools)
     #[cfg(feature = "servicenow-sim")]
     #[command(name = "servicenow-sim")]
     ServicenowSim(SimArgs),
+}
+
+/// `scorenow admin …`.
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create an account; the password is prompted for, or read from standard input
+    Create {
+        /// Email address the user signs in with
+        #[arg(long)]
+        email: String,
+        /// Name shown in the UI
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+        /// Role: admin, analyst or reader
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
 }
 
 /// Options of `scorenow servicenow-sim`.
@@ -189,6 +228,30 @@ pub struct LogConfig {
     pub filter: Setting<String>,
 }
 
+/// A secret value: shown as `[redacted]` by `Debug`, so it never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The admin to create at start when the installation has none.
+#[derive(Clone, Debug)]
+pub struct FirstAdmin {
+    pub email: String,
+    pub password: Secret,
+}
+
 /// The validated configuration the server starts with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -198,6 +261,17 @@ pub struct Config {
     pub log: LogConfig,
     /// Where the embedded simulator listens; `None` when turned off.
     pub servicenow_sim_addr: Setting<Option<SocketAddr>>,
+    /// The first admin to create, when both of its settings are given.
+    pub first_admin: Option<FirstAdmin>,
+}
+
+/// `scorenow admin create`: an account to create in the configured data directory.
+#[derive(Clone, Debug)]
+pub struct CreateAccount {
+    pub config: Config,
+    pub email: String,
+    pub name: String,
+    pub role: app::auth::Role,
 }
 
 /// The standalone simulator's configuration.
@@ -217,6 +291,8 @@ pub enum Launch {
     /// Serve only the ServiceNow simulator.
     #[cfg(feature = "servicenow-sim")]
     Simulator(Box<SimConfig>),
+    /// Create an account and exit.
+    CreateAccount(Box<CreateAccount>),
 }
 
 /// A configuration problem, reported as a single line.
@@ -255,7 +331,26 @@ impl Launch {
             return SimConfig::from_matches(&matches, sub)
                 .map(|sim| Launch::Simulator(Box::new(sim)));
         }
-        Config::from_matches(&matches).map(|config| Launch::Serve(Box::new(config)))
+        let config = Config::from_matches(&matches)?;
+        if let Some(("admin", admin)) = matches.subcommand()
+            && let Some(("create", create)) = admin.subcommand()
+        {
+            let text = |id: &str| create.get_one::<String>(id).cloned().unwrap_or_default();
+            let role = text("role");
+            let role = app::auth::Role::parse(&role).ok_or(ConfigError::Invalid {
+                value: role,
+                setting: Source::Flag("--role"),
+                expected: "expected admin, analyst or reader",
+            })?;
+            let create = CreateAccount {
+                config,
+                email: text("email"),
+                name: text("name"),
+                role,
+            };
+            return Ok(Launch::CreateAccount(Box::new(create)));
+        }
+        Ok(Launch::Serve(Box::new(config)))
     }
 }
 
@@ -324,6 +419,7 @@ impl Config {
                 "off" => Some(None),
                 _ => s.parse().ok().map(Some),
             })?,
+            first_admin: first_admin(matches, cli.admin_email, cli.admin_password)?,
         };
         ensure_writable_dir(&config.data_dir)?;
         Ok(config)
@@ -484,6 +580,41 @@ impl SimConfig {
                 filter: resolver.resolve(keys::LOG, cli.log, |_| None),
             },
         })
+    }
+}
+
+/// The first admin's settings: both or neither.
+fn first_admin(
+    matches: &ArgMatches,
+    email: Option<String>,
+    password: Option<String>,
+) -> Result<Option<FirstAdmin>, ConfigError> {
+    match (email, password) {
+        (None, None) => Ok(None),
+        (Some(email), Some(password)) => Ok(Some(FirstAdmin {
+            email,
+            password: Secret(password),
+        })),
+        (Some(email), None) => Err(ConfigError::Invalid {
+            value: email,
+            setting: origin(
+                matches,
+                "admin_email",
+                "--admin-email",
+                "SCORENOW_ADMIN_EMAIL",
+            ),
+            expected: "it needs SCORENOW_ADMIN_PASSWORD too",
+        }),
+        (None, Some(_)) => Err(ConfigError::Invalid {
+            value: "[redacted]".to_owned(),
+            setting: origin(
+                matches,
+                "admin_password",
+                "--admin-password",
+                "SCORENOW_ADMIN_PASSWORD",
+            ),
+            expected: "it needs SCORENOW_ADMIN_EMAIL too",
+        }),
     }
 }
 

@@ -1,6 +1,7 @@
 //! ScoreNow's server: configuration, storage, HTTP and operations, wired
 //! around the Leptos application of the `app` crate.
 
+pub mod accounts;
 pub mod config;
 #[cfg(feature = "servicenow-sim")]
 pub mod servicenow_sim;
@@ -29,6 +30,9 @@ pub enum ServeError {
     /// The HTTP server failed while running.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// An account could not be created.
+    #[error(transparent)]
+    Account(#[from] accounts::AccountError),
     /// The ServiceNow simulator could not start.
     #[cfg(feature = "servicenow-sim")]
     #[error(transparent)]
@@ -52,6 +56,14 @@ async fn bind(
 /// Opens storage, binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     let storage = Storage::open_sqlite(&config.data_dir.value).await?;
+    if let Some(admin) = &config.first_admin
+        && accounts::ensure_first_admin(&storage, &admin.email, admin.password.expose()).await?
+    {
+        tracing::info!(email = %admin.email, "first admin account created");
+    }
+    if config.servicenow_sim_addr.value.is_some() {
+        accounts::seed_demo_users(&storage).await?;
+    }
     let listener = bind(config.addr.value, &config.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
     #[cfg(feature = "servicenow-sim")]
@@ -70,6 +82,43 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     storage.close().await;
     tracing::info!("ScoreNow stopped");
     Ok(())
+}
+
+/// Creates one account (`scorenow admin create`) with a password read from
+/// the terminal, or from the first line of standard input when piped.
+pub async fn create_account(task: config::CreateAccount) -> Result<(), ServeError> {
+    let password = read_password().map_err(ServeError::Serve)?;
+    let storage = Storage::open_sqlite(&task.config.data_dir.value).await?;
+    let request = accounts::AccountRequest {
+        email: &task.email,
+        display_name: &task.name,
+        role: task.role,
+        password: &password,
+    };
+    let account = accounts::create_account(&storage, request, "cli").await?;
+    storage.close().await;
+    println!(
+        "Created {} account {}.",
+        account.role.as_str(),
+        account.email
+    );
+    Ok(())
+}
+
+fn read_password() -> std::io::Result<String> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let password = rpassword::prompt_password("Password: ")?;
+        let repeated = rpassword::prompt_password("Repeat password: ")?;
+        if password != repeated {
+            return Err(std::io::Error::other("the passwords do not match"));
+        }
+        Ok(password)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 /// In demo mode, starts the simulator beside ScoreNow, its OAuth entity

@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
             Ok(()) => server::run(*config).await,
             Err(error) => return fail(&error),
         },
+        Launch::CreateAccount(task) => server::create_account(*task).await,
         #[cfg(feature = "servicenow-sim")]
         Launch::Simulator(sim) => match server::telemetry::init(&sim.log) {
             Ok(()) => server::run_simulator(*sim).await,

@@ -5,6 +5,8 @@
 //! embedded default; a PostgreSQL backend becomes another [`Backend`] variant
 //! without touching callers.
 
+pub mod accounts;
+pub mod audit;
 mod sqlite;
 
 use std::path::Path;
@@ -27,6 +29,12 @@ pub enum StorageError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// A unique value (an account's email) is already taken.
+    #[error("already exists")]
+    Conflict,
+    /// Stored data does not have the shape the code expects.
+    #[error("unexpected data in the database: {0}")]
+    Corrupt(String),
 }
 
 /// Cheaply cloneable handle to the application's database.

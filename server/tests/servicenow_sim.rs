@@ -65,6 +65,13 @@ async fn post(sim: &TestServer, token: &str, path: &str, body: Value) -> Respons
         .expect("POST")
 }
 
+/// Creates a record in `table` and returns it, asserting the 201.
+async fn create(sim: &TestServer, token: &str, table: &str, body: Value) -> Value {
+    let response = post(sim, token, &format!("/api/now/table/{table}"), body).await;
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.expect("json")["result"].clone()
+}
+
 async fn set_faults(sim: &TestServer, faults: Value) {
     let response = client()
         .put(sim.url("/sim/admin/faults"))
@@ -556,14 +563,13 @@ async fn creating_a_change_request_returns_201_location_and_string_values() {
 async fn incident_priority_is_computed_from_impact_and_urgency() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
-    let created = post(
+    let record = create(
         &sim,
         &token,
-        "/api/now/table/incident",
+        "incident",
         json!({"impact": "1", "urgency": "2", "priority": "5"}),
     )
     .await;
-    let record = created.json::<Value>().await.unwrap()["result"].clone();
     assert!(record["number"].as_str().unwrap().starts_with("INC001"));
     assert_eq!(record["priority"], "2");
     assert_eq!(record["state"], "1");
@@ -574,10 +580,10 @@ async fn list_paginates_with_total_count_and_link_header() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
     for n in 0..5 {
-        post(
+        create(
             &sim,
             &token,
-            "/api/now/table/incident",
+            "incident",
             json!({"short_description": format!("paged {n}"), "category": "paging"}),
         )
         .await;
@@ -647,10 +653,10 @@ async fn list_filters_and_orders_by_encoded_query() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
     for (description, state) in [("b", "2"), ("a", "1"), ("c", "6")] {
-        post(
+        create(
             &sim,
             &token,
-            "/api/now/table/incident",
+            "incident",
             json!({"short_description": description, "state": state, "category": "q"}),
         )
         .await;
@@ -667,14 +673,13 @@ async fn list_filters_and_orders_by_encoded_query() {
 async fn display_values_and_reference_links_follow_the_parameters() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
-    let created = post(
+    let sys_id = create(
         &sim,
         &token,
-        "/api/now/table/change_request",
+        "change_request",
         json!({"short_description": "d"}),
     )
-    .await;
-    let sys_id = created.json::<Value>().await.unwrap()["result"]["sys_id"]
+    .await["sys_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -738,17 +743,11 @@ async fn empty_lists_differ_between_v1_and_v2() {
 async fn update_and_delete_maintain_system_fields() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
-    let created = post(
-        &sim,
-        &token,
-        "/api/now/table/incident",
-        json!({"short_description": "x"}),
-    )
-    .await;
-    let sys_id = created.json::<Value>().await.unwrap()["result"]["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let sys_id =
+        create(&sim, &token, "incident", json!({"short_description": "x"})).await["sys_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let path = format!("/api/now/table/incident/{sys_id}");
 
     let patched = client()
@@ -870,10 +869,10 @@ async fn concurrent_creates_get_distinct_numbers() {
     let sim = TestServer::start_simulator(&[]);
     let (token, _) = tokens(&sim).await;
     let creates = (0..100).map(|n| {
-        post(
+        create(
             &sim,
             &token,
-            "/api/now/table/change_request",
+            "change_request",
             json!({"short_description": format!("c{n}")}),
         )
     });
@@ -1134,14 +1133,13 @@ async fn snapshot_survives_a_restart() {
     let number = {
         let sim = TestServer::start_simulator(&["--snapshot", &snapshot_arg]);
         let (token, _) = tokens(&sim).await;
-        let created = post(
+        let number = create(
             &sim,
             &token,
-            "/api/now/table/incident",
+            "incident",
             json!({"short_description": "persisted"}),
         )
-        .await;
-        let number = created.json::<Value>().await.unwrap()["result"]["number"]
+        .await["number"]
             .as_str()
             .unwrap()
             .to_owned();

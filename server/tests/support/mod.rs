@@ -20,7 +20,7 @@ pub struct TestServer {
     /// Base URL of the embedded ServiceNow simulator, when one started.
     pub simulator_url: Option<String>,
     child: Child,
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -32,11 +32,20 @@ impl TestServer {
 
     /// Starts `scorenow` on `127.0.0.1:0` with `options`.
     pub fn start_with(options: &[&str]) -> Self {
-        let data_dir = tempfile::tempdir().expect("tempdir");
         let mut command = scorenow();
-        command.args(["--addr", "127.0.0.1:0", "--data-dir"]);
-        command.arg(data_dir.path()).args(options);
-        Self::spawn(command, "ScoreNow is listening", data_dir)
+        command.args(options);
+        Self::start_command(command, None)
+    }
+
+    /// Starts a prepared `scorenow` command on `127.0.0.1:0`, in `data_dir`
+    /// or else a fresh temporary directory.
+    pub fn start_command(mut command: Command, data_dir: Option<&std::path::Path>) -> Self {
+        let temporary = tempfile::tempdir().expect("tempdir");
+        let dir = data_dir.unwrap_or(temporary.path()).to_owned();
+        command
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir);
+        Self::spawn(command, "ScoreNow is listening", temporary)
     }
 
     /// Starts the standalone simulator (`scorenow servicenow-sim`) on a free
@@ -89,8 +98,13 @@ impl TestServer {
             base_url: format!("http://{address}"),
             simulator_url,
             child,
-            _data_dir: data_dir,
+            data_dir,
         }
+    }
+
+    /// The temporary data directory this server was given by default.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
     }
 
     /// Absolute URL of `path` on this server.

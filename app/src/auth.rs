@@ -1,0 +1,183 @@
+//! Who may do what: roles, and the rules for account fields. The rules live
+//! here, in the crate both sides share, so the browser and the server check
+//! exactly the same thing.
+
+use serde::{Deserialize, Serialize};
+
+/// What a user may do. Each role includes everything of the roles below it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Views the dashboard, actions and tickets.
+    Reader,
+    /// Also shares actions and creates tickets.
+    Analyst,
+    /// Also manages connections, settings, users and the audit log.
+    Admin,
+}
+
+impl Role {
+    /// Every role, least powerful first.
+    pub const ALL: [Role; 3] = [Role::Reader, Role::Analyst, Role::Admin];
+
+    /// The stable name stored in the database and used in URLs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reader => "reader",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses a stored role name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+
+    /// Whether this role may do what `required` may.
+    pub fn includes(self, required: Role) -> bool {
+        self >= required
+    }
+}
+
+/// Why an account field was refused; the UI turns each into a localised message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AccountFieldError {
+    #[error("the email address is not valid")]
+    InvalidEmail,
+    #[error("the name is empty or longer than {MAX_NAME_CHARS} characters")]
+    InvalidName,
+    #[error("the password has fewer than {MIN_PASSWORD_CHARS} characters")]
+    PasswordTooShort,
+    #[error("the password has more than {MAX_PASSWORD_CHARS} characters")]
+    PasswordTooLong,
+}
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (bounds the hashing work an attacker can cause).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Longest display name accepted.
+pub const MAX_NAME_CHARS: usize = 100;
+/// Longest email address accepted (RFC 5321).
+const MAX_EMAIL_CHARS: usize = 254;
+
+/// Normalises and checks an email address: trimmed, lower-cased, one `@`
+/// with text on both sides, a dot in the domain, no spaces or control characters.
+pub fn normalize_email(input: &str) -> Result<String, AccountFieldError> {
+    let email = input.trim().to_lowercase();
+    let valid = email.chars().count() <= MAX_EMAIL_CHARS
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if valid {
+        Ok(email)
+    } else {
+        Err(AccountFieldError::InvalidEmail)
+    }
+}
+
+/// Trims and checks a display name.
+pub fn normalize_name(input: &str) -> Result<String, AccountFieldError> {
+    let name = input.trim();
+    let valid = !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && !name.chars().any(char::is_control);
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(AccountFieldError::InvalidName)
+    }
+}
+
+/// Checks a new password's length (in characters, not bytes).
+pub fn check_password(password: &str) -> Result<(), AccountFieldError> {
+    match password.chars().count() {
+        n if n < MIN_PASSWORD_CHARS => Err(AccountFieldError::PasswordTooShort),
+        n if n > MAX_PASSWORD_CHARS => Err(AccountFieldError::PasswordTooLong),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_ordered_by_power() {
+        assert!(Role::Admin.includes(Role::Analyst));
+        assert!(Role::Analyst.includes(Role::Reader));
+        assert!(!Role::Reader.includes(Role::Analyst));
+        assert!(!Role::Analyst.includes(Role::Admin));
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").as_deref(),
+            Ok("ada@example.com")
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@example.com.",
+            "ada\u{0}@x.com",
+        ] {
+            assert_eq!(
+                normalize_email(bad),
+                Err(AccountFieldError::InvalidEmail),
+                "{bad:?}"
+            );
+        }
+        assert!(normalize_email(&format!("{}@example.com", "a".repeat(250))).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            normalize_name("  Ada Lovelace ").as_deref(),
+            Ok("Ada Lovelace")
+        );
+        assert_eq!(normalize_name("   "), Err(AccountFieldError::InvalidName));
+        assert_eq!(
+            normalize_name(&"x".repeat(101)),
+            Err(AccountFieldError::InvalidName)
+        );
+        assert_eq!(
+            normalize_name("bell\u{7}"),
+            Err(AccountFieldError::InvalidName)
+        );
+    }
+
+    #[test]
+    fn passwords_are_counted_in_characters() {
+        assert_eq!(
+            check_password("short"),
+            Err(AccountFieldError::PasswordTooShort)
+        );
+        assert_eq!(
+            check_password("ééééééééééé"),
+            Err(AccountFieldError::PasswordTooShort),
+            "11 characters, 22 bytes"
+        );
+        assert_eq!(check_password("correct horse battery"), Ok(()));
+        assert_eq!(
+            check_password(&"x".repeat(257)),
+            Err(AccountFieldError::PasswordTooLong)
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! Local accounts: argon2id password hashes, account creation with its audit
+//! record, the first admin of a new installation, and the demo users.
+
+use crate::storage::{
+    Storage, StorageError,
+    accounts::{Account, NewAccount},
+    audit::AuditEvent,
+};
+use app::auth::{AccountFieldError, Role, check_password, normalize_email, normalize_name};
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use serde_json::json;
+
+/// Password of every demo user (documented; demo mode only).
+pub const DEMO_PASSWORD: &str = "scorenow-demo";
+
+/// The demo users seeded in demo mode: one per role.
+pub const DEMO_USERS: [(&str, &str, Role); 3] = [
+    ("admin@scorenow.demo", "Demo Admin", Role::Admin),
+    ("analyst@scorenow.demo", "Demo Analyst", Role::Analyst),
+    ("reader@scorenow.demo", "Demo Reader", Role::Reader),
+];
+
+/// Why an account could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// A field breaks the shared account rules.
+    #[error("{0}")]
+    Field(#[from] AccountFieldError),
+    /// Another account has this email.
+    #[error("an account with the email {0} already exists")]
+    EmailTaken(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Storage(StorageError),
+    /// The password could not be hashed.
+    #[error("cannot hash the password: {0}")]
+    Hashing(String),
+}
+
+/// What an account is created from, before validation.
+#[derive(Clone, Copy, Debug)]
+pub struct AccountRequest<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password: &'a str,
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string format).
+pub fn hash_password(password: &str) -> Result<String, AccountError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AccountError::Hashing(error.to_string()))
+}
+
+/// Whether `password` matches a stored hash; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+/// Validates, hashes (off the async threads) and stores a new account, and
+/// records who created it.
+pub async fn create_account(
+    storage: &Storage,
+    request: AccountRequest<'_>,
+    actor: &str,
+) -> Result<Account, AccountError> {
+    let email = normalize_email(request.email)?;
+    let display_name = normalize_name(request.display_name)?;
+    check_password(request.password)?;
+    let password = request.password.to_owned();
+    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|error| AccountError::Hashing(error.to_string()))??;
+    let account = storage
+        .create_account(&NewAccount {
+            email: email.clone(),
+            display_name,
+            role: request.role,
+            password_hash,
+        })
+        .await
+        .map_err(|error| match error {
+            StorageError::Conflict => AccountError::EmailTaken(email.clone()),
+            other => AccountError::Storage(other),
+        })?;
+    let event = AuditEvent {
+        actor: actor.to_owned(),
+        action: "user.created".to_owned(),
+        target: Some(email),
+        details: json!({ "role": account.role.as_str() }),
+    };
+    storage
+        .record_audit(&event)
+        .await
+        .map_err(AccountError::Storage)?;
+    Ok(account)
+}
+
+/// Creates the first admin when the installation has no active admin yet;
+/// does nothing otherwise. Returns whether an account was created.
+pub async fn ensure_first_admin(
+    storage: &Storage,
+    email: &str,
+    password: &str,
+) -> Result<bool, AccountError> {
+    if storage
+        .count_active_admins()
+        .await
+        .map_err(AccountError::Storage)?
+        > 0
+    {
+        return Ok(false);
+    }
+    let request = AccountRequest {
+        email,
+        display_name: "Administrator",
+        role: Role::Admin,
+        password,
+    };
+    create_account(storage, request, "system").await?;
+    Ok(true)
+}
+
+/// Seeds the demo users that do not exist yet.
+pub async fn seed_demo_users(storage: &Storage) -> Result<(), AccountError> {
+    for (email, display_name, role) in DEMO_USERS {
+        let request = AccountRequest {
+            email,
+            display_name,
+            role,
+            password: DEMO_PASSWORD,
+        };
+        match create_account(storage, request, "system").await {
+            Ok(_) | Err(AccountError::EmailTaken(_)) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn storage() -> (tempfile::TempDir, Storage) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        (dir, storage)
+    }
+
+    #[test]
+    fn hashes_are_argon2id_salted_and_verifiable() {
+        let first = hash_password("correct horse battery").unwrap();
+        let second = hash_password("correct horse battery").unwrap();
+        assert!(first.starts_with("$argon2id$"), "{first}");
+        assert_ne!(first, second, "salted");
+        assert!(verify_password("correct horse battery", &first));
+        assert!(!verify_password("correct horse battery!", &first));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[tokio::test]
+    async fn creating_an_account_normalises_hashes_and_audits() {
+        let (_dir, storage) = storage().await;
+        let request = AccountRequest {
+            email: " Ada@Example.com",
+            display_name: " Ada ",
+            role: Role::Analyst,
+            password: "correct horse battery",
+        };
+        let account = create_account(&storage, request, "cli").await.unwrap();
+        assert_eq!(account.email, "ada@example.com");
+        assert_eq!(account.display_name, "Ada");
+        assert!(verify_password(
+            "correct horse battery",
+            &account.password_hash
+        ));
+        let audit = storage.recent_audit(1).await.unwrap();
+        assert_eq!(audit[0].event.action, "user.created");
+        assert_eq!(audit[0].event.actor, "cli");
+        assert_eq!(audit[0].event.target.as_deref(), Some("ada@example.com"));
+        assert!(
+            !audit[0].event.details.to_string().contains("correct horse"),
+            "no secrets in the audit log"
+        );
+    }
+
+    #[tokio::test]
+    async fn invalid_fields_and_taken_emails_are_refused() {
+        let (_dir, storage) = storage().await;
+        let valid = AccountRequest {
+            email: "ada@example.com",
+            display_name: "Ada",
+            role: Role::Reader,
+            password: "correct horse battery",
+        };
+        let short = AccountRequest {
+            password: "short",
+            ..valid
+        };
+        assert!(matches!(
+            create_account(&storage, short, "cli").await,
+            Err(AccountError::Field(AccountFieldError::PasswordTooShort))
+        ));
+        let bad_email = AccountRequest {
+            email: "ada",
+            ..valid
+        };
+        assert!(matches!(
+            create_account(&storage, bad_email, "cli").await,
+            Err(AccountError::Field(AccountFieldError::InvalidEmail))
+        ));
+        create_account(&storage, valid, "cli").await.unwrap();
+        let again = AccountRequest {
+            email: "ADA@example.com",
+            ..valid
+        };
+        assert!(matches!(
+            create_account(&storage, again, "cli").await,
+            Err(AccountError::EmailTaken(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn first_admin_is_created_only_once() {
+        let (_dir, storage) = storage().await;
+        assert!(
+            ensure_first_admin(&storage, "root@example.com", "correct horse battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !ensure_first_admin(&storage, "other@example.com", "correct horse battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            storage
+                .account_by_email("other@example.com")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn demo_users_are_seeded_idempotently() {
+        let (_dir, storage) = storage().await;
+        seed_demo_users(&storage).await.unwrap();
+        seed_demo_users(&storage).await.unwrap();
+        for (email, _, role) in DEMO_USERS {
+            let account = storage
+                .account_by_email(email)
+                .await
+                .unwrap()
+                .expect("seeded");
+            assert_eq!(account.role, role);
+            assert!(verify_password(DEMO_PASSWORD, &account.password_hash));
+        }
+    }
+}

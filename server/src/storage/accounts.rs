@@ -1,0 +1,142 @@
+//! User accounts in storage.
+
+use super::{Backend, Storage, StorageError};
+use app::auth::Role;
+
+/// A stored account. The password hash never leaves the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub active: bool,
+}
+
+/// What is needed to create an account (fields already validated and hashed).
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
+type AccountRow = (i64, String, String, String, String, i64);
+
+fn from_row(
+    (id, email, display_name, role, password_hash, active): AccountRow,
+) -> Result<Account, StorageError> {
+    let role = Role::parse(&role)
+        .ok_or_else(|| StorageError::Corrupt(format!("unknown role {role:?} of user {id}")))?;
+    Ok(Account {
+        id,
+        email,
+        display_name,
+        role,
+        password_hash,
+        active: active != 0,
+    })
+}
+
+impl Storage {
+    /// Creates an account; [`StorageError::Conflict`] when the email is taken.
+    pub async fn create_account(&self, account: &NewAccount) -> Result<Account, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, display_name, role, password_hash) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&account.email)
+        .bind(&account.display_name)
+        .bind(account.role.as_str())
+        .bind(&account.password_hash)
+        .fetch_one(pool)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict,
+            _ => StorageError::Query(error),
+        })?;
+        Ok(Account {
+            id,
+            email: account.email.clone(),
+            display_name: account.display_name.clone(),
+            role: account.role,
+            password_hash: account.password_hash.clone(),
+            active: true,
+        })
+    }
+
+    /// The account with this (normalised) email, if any.
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT id, email, display_name, role, password_hash, active FROM users WHERE email = ?",
+        )
+        .bind(email)
+        .fetch_optional(pool)
+        .await?;
+        row.map(from_row).transpose()
+    }
+
+    /// How many active admins exist (the first-admin bootstrap checks for none).
+    pub async fn count_active_admins(&self) -> Result<i64, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")
+                .fetch_one(pool)
+                .await?,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_account(email: &str, role: Role) -> NewAccount {
+        NewAccount {
+            email: email.into(),
+            display_name: "Ada".into(),
+            role,
+            password_hash: "$argon2id$stub".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_are_stored_and_found_by_email() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        assert_eq!(storage.count_active_admins().await.unwrap(), 0);
+        let created = storage
+            .create_account(&new_account("ada@example.com", Role::Admin))
+            .await
+            .unwrap();
+        let found = storage
+            .account_by_email("ada@example.com")
+            .await
+            .unwrap()
+            .expect("found");
+        assert_eq!(found, created);
+        assert!(found.active);
+        assert_eq!(storage.count_active_admins().await.unwrap(), 1);
+        assert_eq!(
+            storage.account_by_email("bob@example.com").await.unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_taken_email_is_a_conflict() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        storage
+            .create_account(&new_account("ada@example.com", Role::Reader))
+            .await
+            .unwrap();
+        let again = storage
+            .create_account(&new_account("ada@example.com", Role::Admin))
+            .await;
+        assert!(matches!(again, Err(StorageError::Conflict)), "{again:?}");
+    }
+}

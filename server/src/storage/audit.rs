@@ -1,0 +1,92 @@
+//! The audit log in storage: append-only records of who did what.
+
+use super::{Backend, Storage, StorageError};
+use serde_json::Value;
+
+/// One thing worth recording.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    /// Who did it: a user's email, `cli`, or `system`.
+    pub actor: String,
+    /// What happened, as a stable dotted name (`user.created`).
+    pub action: String,
+    /// What it happened to, if anything (an email, a ticket number).
+    pub target: Option<String>,
+    /// Further facts, never secrets.
+    pub details: Value,
+}
+
+/// A stored audit record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: String,
+    pub event: AuditEvent,
+}
+
+impl Storage {
+    /// Appends an audit record.
+    pub async fn record_audit(&self, event: &AuditEvent) -> Result<(), StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        sqlx::query("INSERT INTO audit_log (actor, action, target, details) VALUES (?, ?, ?, ?)")
+            .bind(&event.actor)
+            .bind(&event.action)
+            .bind(&event.target)
+            .bind(event.details.to_string())
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The newest `limit` audit records, newest first.
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT id, at, actor, action, target, details FROM audit_log ORDER BY id DESC LIMIT ?",
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter()
+            .map(|(id, at, actor, action, target, details)| {
+                let details = serde_json::from_str(&details)
+                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
+                Ok(AuditRecord {
+                    id,
+                    at,
+                    event: AuditEvent {
+                        actor,
+                        action,
+                        target,
+                        details,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn audit_records_come_back_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        for action in ["first", "second"] {
+            let event = AuditEvent {
+                actor: "cli".into(),
+                action: action.into(),
+                target: None,
+                details: json!({"n": 1}),
+            };
+            storage.record_audit(&event).await.unwrap();
+        }
+        let records = storage.recent_audit(10).await.unwrap();
+        let actions: Vec<&str> = records.iter().map(|r| r.event.action.as_str()).collect();
+        assert_eq!(actions, ["second", "first"]);
+        assert_eq!(records[0].event.details, json!({"n": 1}));
+    }
+}

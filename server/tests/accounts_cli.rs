@@ -1,0 +1,164 @@
+//! Accounts from outside the UI: `scorenow admin create`, the first admin from
+//! the environment, and the demo users of demo mode.
+
+mod support;
+
+use app::auth::Role;
+use server::{accounts::verify_password, storage::Storage};
+use std::{io::Write, process::Stdio};
+use support::{TestServer, scorenow};
+
+/// Runs `scorenow admin create` with `password` piped to standard input.
+fn admin_create(data_dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
+    let mut child = scorenow()
+        .args(["admin", "create", "--data-dir"])
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn admin_create_stores_an_argon2id_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = admin_create(
+        dir.path(),
+        &["--email", "Root@Example.com", "--name", "Root"],
+        "correct horse battery",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Created admin account root@example.com.\n"
+    );
+
+    let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+    let account = storage
+        .account_by_email("root@example.com")
+        .await
+        .unwrap()
+        .expect("created");
+    assert_eq!(account.role, Role::Admin);
+    assert!(account.password_hash.starts_with("$argon2id$"));
+    assert!(verify_password(
+        "correct horse battery",
+        &account.password_hash
+    ));
+    let audit = storage.recent_audit(1).await.unwrap();
+    assert_eq!(
+        (
+            audit[0].event.actor.as_str(),
+            audit[0].event.action.as_str()
+        ),
+        ("cli", "user.created")
+    );
+}
+
+#[test]
+fn admin_create_refuses_weak_passwords_and_duplicates_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let weak = admin_create(dir.path(), &["--email", "a@example.com"], "short");
+    assert!(!weak.status.success());
+    let stderr = String::from_utf8(weak.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        "scorenow: the password has fewer than 12 characters\n"
+    );
+
+    assert!(
+        admin_create(
+            dir.path(),
+            &["--email", "a@example.com"],
+            "correct horse battery"
+        )
+        .status
+        .success()
+    );
+    let again = admin_create(
+        dir.path(),
+        &["--email", "a@example.com", "--role", "reader"],
+        "correct horse battery",
+    );
+    assert_eq!(
+        String::from_utf8(again.stderr).unwrap(),
+        "scorenow: an account with the email a@example.com already exists\n"
+    );
+
+    let bad_role = admin_create(
+        dir.path(),
+        &["--email", "b@example.com", "--role", "root"],
+        "correct horse battery",
+    );
+    assert!(
+        String::from_utf8(bad_role.stderr)
+            .unwrap()
+            .contains("for --role: expected admin, analyst or reader")
+    );
+}
+
+#[tokio::test]
+async fn first_admin_comes_from_the_environment_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let mut command = scorenow();
+        command
+            .env("SCORENOW_ADMIN_EMAIL", "boss@example.com")
+            .env("SCORENOW_ADMIN_PASSWORD", "correct horse battery")
+            .args(["--servicenow-sim-addr", "off"]);
+        TestServer::start_command(command, Some(dir.path()))
+    };
+    drop(first);
+    let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+    let account = storage
+        .account_by_email("boss@example.com")
+        .await
+        .unwrap()
+        .expect("first admin");
+    assert_eq!(account.role, Role::Admin);
+    assert!(
+        storage
+            .account_by_email("admin@scorenow.demo")
+            .await
+            .unwrap()
+            .is_none(),
+        "no demo users outside demo mode"
+    );
+}
+
+#[test]
+fn first_admin_needs_both_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = scorenow()
+        .env("SCORENOW_ADMIN_EMAIL", "boss@example.com")
+        .env("SCORENOW_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "scorenow: invalid value \"boss@example.com\" for SCORENOW_ADMIN_EMAIL: it needs SCORENOW_ADMIN_PASSWORD too\n"
+    );
+}
+
+#[tokio::test]
+async fn demo_mode_seeds_one_user_per_role() {
+    let server = TestServer::start();
+    let storage = Storage::open_sqlite(server.data_dir()).await.unwrap();
+    for (email, role) in [
+        ("admin@scorenow.demo", Role::Admin),
+        ("analyst@scorenow.demo", Role::Analyst),
+        ("reader@scorenow.demo", Role::Reader),
+    ] {
+        let account = storage.account_by_email(email).await.unwrap().expect(email);
+        assert_eq!(account.role, role);
+    }
+}

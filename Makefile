@@ -43,10 +43,12 @@ test-rust:
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p app --features ssr
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p server
 
-# The server binary comes from the cargo test build above; cargo-leptos builds the WASM, JS and CSS.
+# cargo-leptos builds the WASM, JS and CSS. The server binary is the one the Rust
+# tests build (`--no-run` reuses it): a plain `cargo build` would unify features
+# without the dev-dependencies and compile the whole server a second time.
 build-dev:
 	cargo leptos build --frontend-only
-	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo build -p server --bin scorenow
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p server --no-run
 
 test-e2e:
 	end2end/run.sh target/debug/scorenow

@@ -40,6 +40,15 @@ impl Role {
     }
 }
 
+/// The signed-in user as the UI sees it: no secrets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
 /// Why an account field was refused; the UI turns each into a localised message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AccountFieldError {

@@ -7,3 +7,4 @@ pub mod layout;
 pub mod page;
 mod side_nav;
 mod top_bar;
+pub mod user_slot;

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
 use leptos_meta::{Stylesheet, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{Route, Router, Routes},
     path,
 };
@@ -21,6 +22,10 @@ use leptos_router::{
 const LOCALE_COOKIE_MAX_AGE_MS: i64 = 365 * 24 * 60 * 60 * 1000;
 
 /// The whole ScoreNow application.
+///
+/// Every route streams in order: content behind `<Suspense>` (the signed-in
+/// user, data) arrives in place in the HTML, so pages are complete without
+/// JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -35,17 +40,17 @@ pub fn App() -> impl IntoView {
                 <Layout>
                     <ErrorBoundary fallback=|_errors| view! { <ErrorPanel /> }>
                         <Routes fallback=NotFoundPage>
-                            <Route path=path!("/") view=HomePage />
-                            <Route path=path!("/securescore") view=SecureScorePage />
-                            <Route path=path!("/securescore/actions/:id") view=ActionDetailPage />
-                            <Route path=path!("/tickets") view=TicketsPage />
-                            <Route path=path!("/tickets/new") view=TicketNewPage />
-                            <Route path=path!("/servicenow/setup") view=ServiceNowSetupPage />
-                            <Route path=path!("/ticketProvisioning") view=ServiceNowSetupPage />
-                            <Route path=path!("/servicenow/settings") view=ServiceNowSettingsPage />
-                            <Route path=path!("/audit") view=AuditPage />
-                            <Route path=path!("/login") view=LoginPage />
-                            <Route path=path!("/admin/users") view=AdminUsersPage />
+                            <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
+                            <Route path=path!("/securescore") view=SecureScorePage ssr=SsrMode::InOrder />
+                            <Route path=path!("/securescore/actions/:id") view=ActionDetailPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/tickets/new") view=TicketNewPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/servicenow/setup") view=ServiceNowSetupPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/ticketProvisioning") view=ServiceNowSetupPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/servicenow/settings") view=ServiceNowSettingsPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::InOrder />
                         </Routes>
                     </ErrorBoundary>
                 </Layout>

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod config;
 #[cfg(feature = "servicenow-sim")]
 pub mod servicenow_sim;
+mod sessions;
 mod shutdown;
 pub mod storage;
 pub mod telemetry;

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod sessions;
 mod sqlite;
 
 use std::path::Path;

@@ -5,11 +5,12 @@ mod health;
 mod language;
 mod security_headers;
 
-use crate::{config::Config, storage::Storage};
-use app::{App, LANGUAGE_ROUTE, shell};
+use crate::{config::Config, sessions::LocalAuth, storage::Storage};
+use app::{App, LANGUAGE_ROUTE, api::auth::ssr::AuthService, shell};
 use axum::{Router, extract::FromRef, routing::get};
-use leptos::prelude::LeptosOptions;
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos::prelude::{LeptosOptions, provide_context};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use std::sync::Arc;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 /// What every handler may reach.
@@ -30,6 +31,9 @@ pub fn router(config: &Config, storage: Storage) -> Router {
         .site_pkg_dir("pkg")
         .site_addr(config.addr.value)
         .build();
+    let demo_mode = config.servicenow_sim_addr.value.is_some();
+    let auth: Arc<dyn AuthService> = Arc::new(LocalAuth::new(storage.clone(), demo_mode));
+    let services = move || provide_context(auth.clone());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,
@@ -40,8 +44,12 @@ pub fn router(config: &Config, storage: Storage) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route(LANGUAGE_ROUTE, get(language::switch))
-        .leptos_routes(&state, pages, move || shell(leptos_options.clone()))
-        .fallback(file_and_error_handler::<AppState, _>(shell));
+        .leptos_routes_with_context(&state, pages, services.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            services, shell,
+        ));
     security_headers::apply(router)
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -1,7 +1,7 @@
 //! The frame around every page: skip link, top bar, side navigation, content.
 
 use super::{side_nav::SideNav, top_bar::TopBar};
-use crate::i18n::*;
+use crate::{i18n::*, session::Session};
 use leptos::prelude::*;
 
 /// Id of the `<main>` element, the skip link's target.
@@ -10,6 +10,7 @@ const MAIN_ID: &str = "main-content";
 /// Wraps the routed page in the application frame.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    Session::provide();
     let i18n = use_i18n();
     view! {
         <a class="skip-link" href=format!("#{MAIN_ID}")>

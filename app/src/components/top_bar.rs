@@ -1,9 +1,8 @@
 //! The bar across the top: product name, signed-in user slot, language picker.
 
-use super::{icons::ShieldIcon, language_picker::LanguagePicker};
+use super::{icons::ShieldIcon, language_picker::LanguagePicker, user_slot::UserSlot};
 use crate::i18n::*;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// Top bar shown on every page.
 #[component]
@@ -17,12 +16,7 @@ pub fn TopBar() -> impl IntoView {
             </a>
             <div class="top-bar__tools">
                 <LanguagePicker />
-                <div class="top-bar__user">
-                    <span class="top-bar__user-status">{t!(i18n, user.not_signed_in)}</span>
-                    <A href="/login" attr:class="button button--subtle">
-                        {t!(i18n, user.sign_in)}
-                    </A>
-                </div>
+                <UserSlot />
             </div>
         </header>
     }

@@ -1,16 +1,101 @@
-//! `/login`: sign-in.
+//! `/login`: sign-in with a ScoreNow account. A plain form underneath, so it
+//! works without JavaScript; errors come back next to the fields.
 
-use crate::components::page::{EmptyState, Page};
-use crate::i18n::*;
+use crate::{
+    api::auth::{AuthError, demo_accounts},
+    components::{page::Page, user_slot::role_label},
+    i18n::*,
+    session::Session,
+};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-/// `/login`: sign-in.
+/// The sign-in page.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
+    let session = Session::expect();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
+    let error = move || session.sign_in.value().get().and_then(Result::err);
+    let entered_email = move || match error() {
+        Some(AuthError::InvalidCredentials { email }) => email,
+        _ => String::new(),
+    };
+    let message = move || {
+        error().map(|error| match error {
+            AuthError::InvalidCredentials { .. } => {
+                t_string!(i18n, login.invalid_credentials).to_string()
+            }
+            AuthError::Unavailable | AuthError::ServerFn(_) => {
+                t_string!(i18n, login.unavailable).to_string()
+            }
+        })
+    };
+
     view! {
         <Page title=move || t_string!(i18n, login.title).to_string()>
-            <EmptyState>{t!(i18n, login.empty)}</EmptyState>
+            <section class="card login">
+                <p>{t!(i18n, login.intro)}</p>
+                <ActionForm action=session.sign_in attr:class="form">
+                    <input type="hidden" name="next" value=next />
+                    <div class="field">
+                        <label for="login-email">{t!(i18n, login.email)}</label>
+                        <input
+                            id="login-email"
+                            type="email"
+                            name="email"
+                            autocomplete="username"
+                            required
+                            prop:value=entered_email
+                            value=entered_email
+                            aria-invalid=move || error().is_some().to_string()
+                            aria-describedby="login-error"
+                        />
+                    </div>
+                    <div class="field">
+                        <label for="login-password">{t!(i18n, login.password)}</label>
+                        <input
+                            id="login-password"
+                            type="password"
+                            name="password"
+                            autocomplete="current-password"
+                            required
+                            aria-invalid=move || error().is_some().to_string()
+                            aria-describedby="login-error"
+                        />
+                    </div>
+                    <p id="login-error" class="field__error" role="alert">{message}</p>
+                    <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
+                </ActionForm>
+            </section>
+            <DemoAccounts />
         </Page>
+    }
+}
+
+/// In demo mode, the accounts a visitor can try.
+#[component]
+fn DemoAccounts() -> impl IntoView {
+    let i18n = use_i18n();
+    let accounts = Resource::new(|| (), |_| demo_accounts());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let accounts = accounts.await.unwrap_or_default();
+                let password = accounts.first().map(|account| account.password.clone()).unwrap_or_default();
+                (!accounts.is_empty()).then(|| view! {
+                    <section class="card demo-accounts" aria-labelledby="demo-accounts-title">
+                        <h2 id="demo-accounts-title" class="section__title">{t!(i18n, login.demo_heading)}</h2>
+                        <p>{t!(i18n, login.demo_intro, password)}</p>
+                        <ul class="demo-accounts__list">
+                            {accounts.into_iter().map(|account| view! {
+                                <li><code>{account.email}</code>" · "{role_label(i18n, account.role)}</li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
     }
 }

@@ -79,6 +79,18 @@ impl Storage {
         row.map(from_row).transpose()
     }
 
+    /// The account with this id, if any.
+    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let row: Option<AccountRow> = sqlx::query_as(
+            "SELECT id, email, display_name, role, password_hash, active FROM users WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+        row.map(from_row).transpose()
+    }
+
     /// How many active admins exist (the first-admin bootstrap checks for none).
     pub async fn count_active_admins(&self) -> Result<i64, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;

@@ -1,0 +1,149 @@
+//! Signing in and out, and who is signed in.
+
+use crate::auth::CurrentUser;
+use leptos::prelude::*;
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// Why an authentication request failed. The UI shows each as a localised
+/// message; none of them tells whether an account exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AuthError {
+    /// Wrong email or password (or an inactive account). Carries the email
+    /// back so the form can show it again.
+    #[error("wrong email or password")]
+    InvalidCredentials { email: String },
+    /// The server could not check the credentials right now.
+    #[error("sign-in is unavailable")]
+    Unavailable,
+    /// The request did not reach the server function intact.
+    #[error("{0}")]
+    ServerFn(ServerFnErrorErr),
+}
+
+impl FromServerFnError for AuthError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AuthError::ServerFn(value)
+    }
+}
+
+/// A demo account shown on the sign-in page in demo mode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub email: String,
+    pub role: crate::auth::Role,
+    pub password: String,
+}
+
+/// Server-side half: the service the server provides, and the session cookie.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::{AuthError, DemoAccount};
+    use crate::auth::CurrentUser;
+    use http::{HeaderValue, header};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+    use std::sync::Arc;
+
+    /// Name of the session cookie.
+    pub const SESSION_COOKIE: &str = "scorenow_session";
+
+    /// What the server implements for signing in and out; provided through
+    /// Leptos context at start-up.
+    #[async_trait::async_trait]
+    pub trait AuthService: Send + Sync + 'static {
+        /// The user of a valid session, refreshing its idle timeout.
+        async fn user_for_session(&self, token: &str) -> Result<Option<CurrentUser>, AuthError>;
+        /// Checks the credentials and opens a session; returns its token.
+        async fn sign_in(&self, email: &str, password: &str) -> Result<String, AuthError>;
+        /// Closes one session.
+        async fn sign_out(&self, token: &str) -> Result<(), AuthError>;
+        /// The demo accounts to show on the sign-in page (empty outside demo mode).
+        fn demo_accounts(&self) -> Vec<DemoAccount>;
+    }
+
+    /// The service from context.
+    pub fn auth_service() -> Result<Arc<dyn AuthService>, AuthError> {
+        use_context::<Arc<dyn AuthService>>().ok_or(AuthError::Unavailable)
+    }
+
+    /// The session token the request carries, if any.
+    pub fn session_token() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|cookie| cookie.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// Sets the session cookie (or clears it with `None`). `Secure` when the
+    /// request came over HTTPS, directly or through a proxy that says so.
+    pub fn set_session_cookie(token: Option<&str>) {
+        let Some(response) = use_context::<ResponseOptions>() else {
+            return;
+        };
+        let secure = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts.uri.scheme_str() == Some("https")
+                || parts
+                    .headers
+                    .get("x-forwarded-proto")
+                    .is_some_and(|proto| proto == "https")
+        });
+        let attributes = format!(
+            "Path=/; HttpOnly; SameSite=Lax{}",
+            if secure { "; Secure" } else { "" }
+        );
+        let cookie = match token {
+            Some(token) => format!("{SESSION_COOKIE}={token}; {attributes}"),
+            None => format!("{SESSION_COOKIE}=; Max-Age=0; {attributes}"),
+        };
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.append_header(header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// The signed-in user, or `None`.
+#[server]
+pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
+    let Some(token) = ssr::session_token() else {
+        return Ok(None);
+    };
+    ssr::auth_service()?.user_for_session(&token).await
+}
+
+/// Signs in and returns to `next` (a local path; anything else goes home).
+#[server]
+pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AuthError> {
+    let token = ssr::auth_service()?.sign_in(&email, &password).await?;
+    ssr::set_session_cookie(Some(&token));
+    leptos_axum::redirect(crate::safe_local_path(&next).unwrap_or("/"));
+    Ok(())
+}
+
+/// Signs out of this browser and goes to the sign-in page.
+#[server]
+pub async fn sign_out() -> Result<(), AuthError> {
+    if let Some(token) = ssr::session_token() {
+        ssr::auth_service()?.sign_out(&token).await?;
+    }
+    ssr::set_session_cookie(None);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The demo accounts to offer on the sign-in page (none outside demo mode).
+#[server]
+pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AuthError> {
+    Ok(ssr::auth_service()?.demo_accounts())
+}

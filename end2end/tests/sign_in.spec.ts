@@ -1,0 +1,47 @@
+import { expect, test } from "@playwright/test";
+import { snap, waitForHydration } from "./support";
+
+test("sign-in page lists the demo accounts", async ({ page }) => {
+  await page.goto("/login");
+  await expect(page.getByRole("heading", { name: "Demo accounts" })).toBeVisible();
+  for (const email of ["admin@scorenow.demo", "analyst@scorenow.demo", "reader@scorenow.demo"]) {
+    await expect(page.getByText(email)).toBeVisible();
+  }
+  await snap(page, "login");
+});
+
+test("sign-in without JavaScript shows errors in place and returns to the page asked for", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/login?next=/tickets");
+  await page.getByLabel("Email").fill("admin@scorenow.demo");
+  await page.getByLabel("Password").fill("wrong password!");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page.getByRole("alert")).toHaveText("The email or password is not right. Check both and try again.");
+  await expect(page.getByLabel("Email")).toHaveValue("admin@scorenow.demo");
+  await snap(page, "login-error-no-js");
+
+  await page.getByLabel("Password").fill("scorenow-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL("/tickets");
+  await expect(page.getByText("Demo Admin")).toBeVisible();
+  await context.close();
+});
+
+test("hydrated sign-in and sign-out", async ({ page }) => {
+  await page.goto("/login?next=/securescore");
+  await waitForHydration(page);
+  await page.getByLabel("Email").fill("analyst@scorenow.demo");
+  await page.getByLabel("Password").fill("scorenow-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+
+  await expect(page).toHaveURL("/securescore");
+  await expect(page.getByText("Demo Analyst")).toBeVisible();
+  await expect(page.getByText("Analyst", { exact: true })).toBeVisible();
+  await snap(page, "signed-in-analyst");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL("/login");
+  await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
+});

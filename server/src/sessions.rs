@@ -1,0 +1,162 @@
+//! Signing in with local accounts: credential checks, browser sessions and
+//! their audit records, behind `app`'s `AuthService`.
+
+use crate::{
+    accounts::{DEMO_PASSWORD, DEMO_USERS, hash_password, verify_password},
+    storage::{
+        Storage, StorageError, accounts::Account, audit::AuditEvent, sessions::SessionLimits,
+    },
+};
+use app::{
+    api::auth::{AuthError, DemoAccount, ssr::AuthService},
+    auth::{CurrentUser, normalize_email},
+};
+use rand::Rng;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::{sync::LazyLock, time::SystemTime};
+
+/// Sessions end after 12 hours unused, or 7 days after sign-in.
+const LIMITS: SessionLimits = SessionLimits {
+    idle_secs: 12 * 60 * 60,
+    absolute_secs: 7 * 24 * 60 * 60,
+};
+
+/// A real hash, checked when the account does not exist so that a failed
+/// sign-in takes as long whether or not the email is known.
+static DECOY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
+
+/// The `AuthService` of local accounts stored in [`Storage`].
+pub struct LocalAuth {
+    storage: Storage,
+    demo_mode: bool,
+}
+
+impl LocalAuth {
+    /// In demo mode the sign-in page lists the demo accounts.
+    pub fn new(storage: Storage, demo_mode: bool) -> Self {
+        Self { storage, demo_mode }
+    }
+
+    async fn audit(&self, actor: &str, action: &str, target: Option<&str>) {
+        let event = AuditEvent {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target: target.map(str::to_owned),
+            details: json!({}),
+        };
+        if let Err(error) = self.storage.record_audit(&event).await {
+            tracing::error!(%error, action, "cannot write the audit record");
+        }
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+/// Only this hash of a session token is stored.
+fn token_hash(token: &str) -> String {
+    format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
+fn unavailable(error: StorageError) -> AuthError {
+    tracing::error!(%error, "authentication storage failed");
+    AuthError::Unavailable
+}
+
+fn current_user(account: Account) -> CurrentUser {
+    CurrentUser {
+        id: account.id,
+        email: account.email,
+        display_name: account.display_name,
+        role: account.role,
+    }
+}
+
+#[async_trait::async_trait]
+impl AuthService for LocalAuth {
+    async fn user_for_session(&self, token: &str) -> Result<Option<CurrentUser>, AuthError> {
+        let account = self
+            .storage
+            .session_account(&token_hash(token), unix_now(), LIMITS)
+            .await
+            .map_err(unavailable)?;
+        Ok(account.map(current_user))
+    }
+
+    async fn sign_in(&self, email: &str, password: &str) -> Result<String, AuthError> {
+        let invalid = || AuthError::InvalidCredentials {
+            email: email.trim().to_owned(),
+        };
+        let Ok(email) = normalize_email(email) else {
+            return Err(invalid());
+        };
+        let account = self
+            .storage
+            .account_by_email(&email)
+            .await
+            .map_err(unavailable)?
+            .filter(|account| account.active);
+        let hash = account.as_ref().map_or_else(
+            || DECOY_HASH.clone(),
+            |account| account.password_hash.clone(),
+        );
+        let password = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|_| AuthError::Unavailable)?;
+        let Some(account) = account.filter(|_| matches) else {
+            self.audit("anonymous", "user.sign_in_failed", Some(&email))
+                .await;
+            return Err(invalid());
+        };
+        let token = new_token();
+        self.storage
+            .create_session(&token_hash(&token), account.id, unix_now())
+            .await
+            .map_err(unavailable)?;
+        self.audit(&account.email, "user.signed_in", None).await;
+        Ok(token)
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), AuthError> {
+        let hash = token_hash(token);
+        if let Some(account) = self
+            .storage
+            .session_account(&hash, unix_now(), LIMITS)
+            .await
+            .map_err(unavailable)?
+        {
+            self.audit(&account.email, "user.signed_out", None).await;
+        }
+        self.storage
+            .delete_session(&hash)
+            .await
+            .map_err(unavailable)
+    }
+
+    fn demo_accounts(&self) -> Vec<DemoAccount> {
+        if !self.demo_mode {
+            return Vec::new();
+        }
+        DEMO_USERS
+            .iter()
+            .map(|(email, _, role)| DemoAccount {
+                email: (*email).to_owned(),
+                role: *role,
+                password: DEMO_PASSWORD.to_owned(),
+            })
+            .collect()
+    }
+}

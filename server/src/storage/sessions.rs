@@ -1,0 +1,169 @@
+//! Browser sessions in storage, keyed by the hash of their token.
+
+use super::{Backend, Storage, StorageError, accounts::Account};
+
+/// How long sessions live, in seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionLimits {
+    /// A session unused for this long ends.
+    pub idle_secs: i64,
+    /// A session ends this long after sign-in, used or not.
+    pub absolute_secs: i64,
+}
+
+impl Storage {
+    /// Records a new session of `user_id` opened at `now` (Unix seconds).
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(now)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The active account of a live session, marking it used at `now`.
+    /// Expired sessions and sessions of deactivated accounts are deleted.
+    pub async fn session_account(
+        &self,
+        token_hash: &str,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<Option<Account>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let row: Option<(i64, i64, i64, i64)> =
+            sqlx::query_as("SELECT s.user_id, s.created_at, s.last_seen_at, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?;
+        let Some((user_id, created_at, last_seen_at, active)) = row else {
+            return Ok(None);
+        };
+        let expired =
+            now - last_seen_at > limits.idle_secs || now - created_at > limits.absolute_secs;
+        if expired || active == 0 {
+            self.delete_session(token_hash).await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+            .bind(now)
+            .bind(token_hash)
+            .execute(pool)
+            .await?;
+        self.account_by_id(user_id).await
+    }
+
+    /// Ends one session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::accounts::NewAccount;
+    use app::auth::Role;
+
+    const LIMITS: SessionLimits = SessionLimits {
+        idle_secs: 100,
+        absolute_secs: 1000,
+    };
+
+    async fn with_account() -> (tempfile::TempDir, Storage, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let account = NewAccount {
+            email: "a@example.com".into(),
+            display_name: "A".into(),
+            role: Role::Reader,
+            password_hash: "h".into(),
+        };
+        let id = storage.create_account(&account).await.unwrap().id;
+        (dir, storage, id)
+    }
+
+    #[tokio::test]
+    async fn sessions_expire_when_idle_and_absolutely() {
+        let (_dir, storage, user) = with_account().await;
+        storage.create_session("idle", user, 0).await.unwrap();
+        assert!(
+            storage
+                .session_account("idle", 100, LIMITS)
+                .await
+                .unwrap()
+                .is_some(),
+            "just within idle limit"
+        );
+        assert!(
+            storage
+                .session_account("idle", 201, LIMITS)
+                .await
+                .unwrap()
+                .is_none(),
+            "idle too long"
+        );
+        assert!(
+            storage
+                .session_account("idle", 150, LIMITS)
+                .await
+                .unwrap()
+                .is_none(),
+            "expired sessions are deleted"
+        );
+
+        storage.create_session("busy", user, 0).await.unwrap();
+        for now in (50..=1000).step_by(50) {
+            assert!(
+                storage
+                    .session_account("busy", now, LIMITS)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "at {now}"
+            );
+        }
+        assert!(
+            storage
+                .session_account("busy", 1001, LIMITS)
+                .await
+                .unwrap()
+                .is_none(),
+            "absolute limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn deleted_sessions_and_unknown_tokens_have_no_account() {
+        let (_dir, storage, user) = with_account().await;
+        storage.create_session("t", user, 0).await.unwrap();
+        storage.delete_session("t").await.unwrap();
+        assert!(
+            storage
+                .session_account("t", 1, LIMITS)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            storage
+                .session_account("never", 1, LIMITS)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -5,6 +5,7 @@ pub mod icons;
 pub mod language_picker;
 pub mod layout;
 pub mod page;
+pub mod protected;
 mod side_nav;
 mod top_bar;
 pub mod user_slot;

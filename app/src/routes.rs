@@ -1,7 +1,8 @@
 //! The application root: i18n, metadata, layout and every route of the product.
 
 use crate::LOCALE_COOKIE;
-use crate::components::{error_panel::ErrorPanel, layout::Layout};
+use crate::auth::Role;
+use crate::components::{error_panel::ErrorPanel, layout::Layout, protected::Protected};
 use crate::i18n::{I18nContextProvider, Locale};
 use crate::pages::{
     action_detail::ActionDetailPage, admin_users::AdminUsersPage, audit::AuditPage, home::HomePage,
@@ -23,9 +24,10 @@ const LOCALE_COOKIE_MAX_AGE_MS: i64 = 365 * 24 * 60 * 60 * 1000;
 
 /// The whole ScoreNow application.
 ///
-/// Every route streams in order: content behind `<Suspense>` (the signed-in
-/// user, data) arrives in place in the HTML, so pages are complete without
-/// JavaScript.
+/// This table is where each page declares the role it needs. Pages render
+/// in `Async` mode: the server waits for the signed-in user (and data) before
+/// sending anything, so it can still redirect to sign-in, and every page is
+/// complete without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -40,21 +42,26 @@ pub fn App() -> impl IntoView {
                 <Layout>
                     <ErrorBoundary fallback=|_errors| view! { <ErrorPanel /> }>
                         <Routes fallback=NotFoundPage>
-                            <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
-                            <Route path=path!("/securescore") view=SecureScorePage ssr=SsrMode::InOrder />
-                            <Route path=path!("/securescore/actions/:id") view=ActionDetailPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/tickets") view=TicketsPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/tickets/new") view=TicketNewPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/servicenow/setup") view=ServiceNowSetupPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/ticketProvisioning") view=ServiceNowSetupPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/servicenow/settings") view=ServiceNowSettingsPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/audit") view=AuditPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
-                            <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::InOrder />
+                            <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                            <Route path=path!("/") view=|| guarded(Role::Reader, HomePage) ssr=SsrMode::Async />
+                            <Route path=path!("/securescore") view=|| guarded(Role::Reader, SecureScorePage) ssr=SsrMode::Async />
+                            <Route path=path!("/securescore/actions/:id") view=|| guarded(Role::Reader, ActionDetailPage) ssr=SsrMode::Async />
+                            <Route path=path!("/tickets") view=|| guarded(Role::Reader, TicketsPage) ssr=SsrMode::Async />
+                            <Route path=path!("/tickets/new") view=|| guarded(Role::Analyst, TicketNewPage) ssr=SsrMode::Async />
+                            <Route path=path!("/servicenow/setup") view=|| guarded(Role::Admin, ServiceNowSetupPage) ssr=SsrMode::Async />
+                            <Route path=path!("/ticketProvisioning") view=|| guarded(Role::Admin, ServiceNowSetupPage) ssr=SsrMode::Async />
+                            <Route path=path!("/servicenow/settings") view=|| guarded(Role::Admin, ServiceNowSettingsPage) ssr=SsrMode::Async />
+                            <Route path=path!("/audit") view=|| guarded(Role::Admin, AuditPage) ssr=SsrMode::Async />
+                            <Route path=path!("/admin/users") view=|| guarded(Role::Admin, AdminUsersPage) ssr=SsrMode::Async />
                         </Routes>
                     </ErrorBoundary>
                 </Layout>
             </Router>
         </I18nContextProvider>
     }
+}
+
+/// `page` behind a check for `role`.
+fn guarded<V: IntoView + 'static>(role: Role, page: fn() -> V) -> impl IntoView {
+    view! { <Protected role>{move || page()}</Protected> }
 }

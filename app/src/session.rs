@@ -53,7 +53,7 @@ fn provide_form_error_from_url() {
     };
     let query = parts.uri.query().unwrap_or_default();
     let (mut path, mut error) = (None, None);
-    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
             "__path" => path = Some(value.into_owned()),
             "__err" => error = Some(value.into_owned()),

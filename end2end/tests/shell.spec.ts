@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { snap, waitForHydration } from "./support";
+import { signIn, snap, waitForHydration } from "./support";
 
 test("home page is server-rendered with navigation and honest empty states", async ({ page }) => {
+  await signIn(page, "reader@scorenow.demo");
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle("Home · ScoreNow");
@@ -18,7 +19,7 @@ test("home page is server-rendered with navigation and honest empty states", asy
 });
 
 test("navigation links reach every section", async ({ page }) => {
-  await page.goto("/");
+  await signIn(page, "admin@scorenow.demo");
   await waitForHydration(page);
   const nav = page.getByRole("navigation", { name: "Main navigation" });
   const sections: Array<[string, string, string]> = [
@@ -38,10 +39,10 @@ test("navigation links reach every section", async ({ page }) => {
 test("first response follows Accept-Language", async ({ browser }) => {
   const context = await browser.newContext({ locale: "de-DE" });
   const page = await context.newPage();
-  await page.goto("/tickets");
+  await signIn(page, "reader@scorenow.demo", "/tickets");
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
-  await expect(page.getByRole("link", { name: "Anmelden" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Abmelden" })).toBeVisible();
   await snap(page, "tickets-de");
   await context.close();
 });
@@ -53,14 +54,14 @@ test("unknown address shows the 404 page with status 404", async ({ page }) => {
   await snap(page, "not-found");
   await waitForHydration(page);
   await page.getByRole("link", { name: "Go to the home page" }).click();
-  await expect(page).toHaveURL("/");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Home");
+  await expect(page).toHaveURL(/\/login\?next=%2F$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in");
 });
 
 test("page is usable at 360 px wide", async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const page = await context.newPage();
-  await page.goto("/");
+  await signIn(page, "analyst@scorenow.demo");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();

@@ -29,6 +29,26 @@ test("sign-in without JavaScript shows errors in place and returns to the page a
   await context.close();
 });
 
+test("a deep link survives signing in", async ({ page }) => {
+  await page.goto("/tickets?type=incident&state=-5");
+  await expect(page).toHaveURL("/login?next=%2Ftickets%3Ftype%3Dincident%26state%3D-5");
+  await page.getByLabel("Email").fill("reader@scorenow.demo");
+  await page.getByLabel("Password").fill("scorenow-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL("/tickets?type=incident&state=-5");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
+});
+
+test("a page for a higher role says so", async ({ page }) => {
+  await page.goto("/login?next=%2Faudit");
+  await page.getByLabel("Email").fill("analyst@scorenow.demo");
+  await page.getByLabel("Password").fill("scorenow-demo");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL("/audit");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Not available for your role");
+  await snap(page, "forbidden");
+});
+
 test("hydrated sign-in and sign-out", async ({ page }) => {
   await page.goto("/login?next=/securescore");
   await waitForHydration(page);

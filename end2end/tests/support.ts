@@ -16,3 +16,18 @@ export async function snap(page: Page, name: string): Promise<void> {
 export async function waitForHydration(page: Page): Promise<void> {
   await expect(page.locator(".language-picker button[type=submit]")).toBeHidden();
 }
+
+/** Password of the demo accounts seeded in demo mode. */
+export const DEMO_PASSWORD = "scorenow-demo";
+
+/**
+ * Signs in as a demo account through the sign-in page (in any language,
+ * with or without JavaScript) and waits to land on `next`.
+ */
+export async function signIn(page: Page, email: string, next = "/"): Promise<void> {
+  await page.goto(`/login?next=${encodeURIComponent(next)}`);
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(DEMO_PASSWORD);
+  await page.locator('form.form button[type="submit"]').click();
+  await page.waitForURL(next);
+}

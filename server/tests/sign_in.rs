@@ -4,39 +4,7 @@
 mod support;
 
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
-use support::{TestServer, client};
-
-/// The sign-in form's action (the server function's URL), read from the page.
-async fn sign_in_url(server: &TestServer) -> String {
-    let html = client()
-        .get(server.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("/api/sign_in").expect("sign-in form");
-    let end = start + html[start..].find('"').unwrap();
-    server.url(&html[start..end])
-}
-
-/// Posts the sign-in form; returns the response.
-async fn sign_in(
-    server: &TestServer,
-    email: &str,
-    password: &str,
-    next: &str,
-) -> reqwest::Response {
-    client()
-        .post(sign_in_url(server).await)
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/login"))
-        .form(&[("email", email), ("password", password), ("next", next)])
-        .send()
-        .await
-        .unwrap()
-}
+use support::{TestServer, client, sign_in};
 
 fn session_cookie(response: &reqwest::Response) -> String {
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
@@ -172,4 +140,83 @@ async fn signing_out_ends_the_session() {
         !html.contains("top-bar__user-name"),
         "the old cookie no longer signs in"
     );
+}
+
+#[tokio::test]
+async fn pages_send_anonymous_visitors_to_sign_in_and_back() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/tickets?type=incident&state=-5"))
+        .header(ACCEPT, "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 302);
+    assert_eq!(
+        response.headers()[LOCATION],
+        "/login?next=%2Ftickets%3Ftype%3Dincident%26state%3D-5"
+    );
+
+    let back = sign_in(
+        &server,
+        "reader@scorenow.demo",
+        "scorenow-demo",
+        "/tickets?type=incident&state=-5",
+    )
+    .await;
+    assert_eq!(back.headers()[LOCATION], "/tickets?type=incident&state=-5");
+}
+
+#[tokio::test]
+async fn pages_for_a_higher_role_answer_403() {
+    let server = TestServer::start();
+    let reader = support::signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let analyst = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let admin = support::signed_in_cookie(&server, "admin@scorenow.demo").await;
+    let status = |path: &'static str, cookie: String| {
+        let server = &server;
+        async move {
+            client()
+                .get(server.url(path))
+                .header(COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // The page table of PRODUCT.md with the role each page needs.
+    for (path, needs) in [
+        ("/", "reader"),
+        ("/securescore", "reader"),
+        ("/securescore/actions/AdminMFAV2", "reader"),
+        ("/tickets", "reader"),
+        ("/tickets/new", "analyst"),
+        ("/servicenow/setup", "admin"),
+        ("/ticketProvisioning", "admin"),
+        ("/servicenow/settings", "admin"),
+        ("/audit", "admin"),
+        ("/admin/users", "admin"),
+    ] {
+        let expected = |role: &str| match (role, needs) {
+            (_, "reader") | ("analyst" | "admin", "analyst") | ("admin", "admin") => 200,
+            _ => 403,
+        };
+        assert_eq!(
+            status(path, reader.clone()).await,
+            expected("reader"),
+            "reader on {path}"
+        );
+        assert_eq!(
+            status(path, analyst.clone()).await,
+            expected("analyst"),
+            "analyst on {path}"
+        );
+        assert_eq!(
+            status(path, admin.clone()).await,
+            expected("admin"),
+            "admin on {path}"
+        );
+    }
 }

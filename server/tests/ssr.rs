@@ -3,12 +3,18 @@
 mod support;
 
 use reqwest::header::{ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_ENCODING, COOKIE};
-use support::{TestServer, client};
+use support::{TestServer, client, signed_in_cookie};
 
 #[tokio::test]
 async fn home_is_server_rendered_in_english_by_default() {
     let server = TestServer::start();
-    let response = client().get(server.url("/")).send().await.expect("GET /");
+    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let response = client()
+        .get(server.url("/"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .expect("GET /");
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -35,8 +41,10 @@ async fn home_is_server_rendered_in_english_by_default() {
 #[tokio::test]
 async fn first_response_follows_accept_language() {
     let server = TestServer::start();
+    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
     let html = client()
         .get(server.url("/securescore"))
+        .header(COOKIE, cookie)
         .header(ACCEPT_LANGUAGE, "sv-SE,sv;q=0.9,en;q=0.5")
         .send()
         .await
@@ -51,10 +59,11 @@ async fn first_response_follows_accept_language() {
 #[tokio::test]
 async fn locale_cookie_wins_over_accept_language() {
     let server = TestServer::start();
+    let session = signed_in_cookie(&server, "reader@scorenow.demo").await;
     let html = client()
         .get(server.url("/"))
         .header(ACCEPT_LANGUAGE, "sv")
-        .header(COOKIE, format!("{}=zh-CN", app::LOCALE_COOKIE))
+        .header(COOKIE, format!("{}=zh-CN; {session}", app::LOCALE_COOKIE))
         .send()
         .await
         .expect("GET")
@@ -81,7 +90,11 @@ async fn unknown_path_is_the_404_page() {
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
     let server = TestServer::start();
-    let response = client().get(server.url("/")).send().await.expect("GET");
+    let response = client()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .expect("GET");
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"]
         .to_str()
@@ -99,7 +112,11 @@ async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
 
-    let second = client().get(server.url("/")).send().await.expect("GET");
+    let second = client()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .expect("GET");
     assert_ne!(
         second.headers()["content-security-policy"]
             .to_str()
@@ -128,7 +145,7 @@ async fn other_responses_get_the_strict_policy() {
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let server = TestServer::start();
     let response = client()
-        .get(server.url("/"))
+        .get(server.url("/login"))
         .header(ACCEPT_ENCODING, "gzip")
         .send()
         .await

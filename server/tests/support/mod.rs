@@ -158,3 +158,48 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// Password of the demo accounts seeded in demo mode.
+pub const DEMO_PASSWORD: &str = "scorenow-demo";
+
+/// The sign-in form's action (the server function's URL), read from the page.
+pub async fn sign_in_url(server: &TestServer) -> String {
+    let html = client()
+        .get(server.url("/login"))
+        .send()
+        .await
+        .expect("GET /login")
+        .text()
+        .await
+        .expect("body");
+    let start = html.find("/api/sign_in").expect("sign-in form");
+    let end = start + html[start..].find('"').expect("end of action");
+    server.url(&html[start..end])
+}
+
+/// Posts the sign-in form as a browser without JavaScript does.
+pub async fn sign_in(
+    server: &TestServer,
+    email: &str,
+    password: &str,
+    next: &str,
+) -> reqwest::Response {
+    client()
+        .post(sign_in_url(server).await)
+        .header(reqwest::header::ACCEPT, "text/html")
+        .header(reqwest::header::REFERER, server.url("/login"))
+        .form(&[("email", email), ("password", password), ("next", next)])
+        .send()
+        .await
+        .expect("sign in")
+}
+
+/// A `Cookie` header value of a fresh session of the demo account `email`.
+pub async fn signed_in_cookie(server: &TestServer, email: &str) -> String {
+    let response = sign_in(server, email, DEMO_PASSWORD, "/").await;
+    let cookie = response.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    cookie.split(';').next().expect("name=value").to_owned()
+}

@@ -1,13 +1,14 @@
 //! HTTP: the Leptos pages, health probes, the no-JavaScript language switch,
 //! and the layers every response passes through.
 
+mod cross_site;
 mod health;
 mod language;
 mod security_headers;
 
 use crate::{config::Config, sessions::LocalAuth, storage::Storage};
 use app::{App, LANGUAGE_ROUTE, api::auth::ssr::AuthService, shell};
-use axum::{Router, extract::FromRef, routing::get};
+use axum::{Router, extract::FromRef, middleware, routing::get};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn router(config: &Config, storage: Storage) -> Router {
             services, shell,
         ));
     security_headers::apply(router)
+        .layer(middleware::from_fn(cross_site::refuse_cross_site))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -220,3 +220,41 @@ async fn pages_for_a_higher_role_answer_403() {
         );
     }
 }
+
+#[tokio::test]
+async fn cross_site_posts_are_refused() {
+    let server = TestServer::start();
+    let url = support::sign_in_url(&server).await;
+    let form = [
+        ("email", "admin@scorenow.demo"),
+        ("password", "scorenow-demo"),
+        ("next", "/"),
+    ];
+    let forged = client()
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get(SET_COOKIE).is_none());
+    let foreign_origin = client()
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign_origin.status(), 403);
+    let same_origin = client()
+        .post(&url)
+        .header("sec-fetch-site", "same-origin")
+        .header(ACCEPT, "text/html")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), 302);
+    assert!(same_origin.headers().get(SET_COOKIE).is_some());
+}

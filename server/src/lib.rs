@@ -9,6 +9,7 @@ mod sessions;
 mod shutdown;
 pub mod storage;
 pub mod telemetry;
+mod throttle;
 mod web;
 
 use config::Config;
@@ -72,10 +73,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let router = web::router(&config, storage.clone());
 
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown::signal())
-        .await
-        .map_err(ServeError::Serve)?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown::signal())
+    .await
+    .map_err(ServeError::Serve)?;
     #[cfg(feature = "servicenow-sim")]
     if let Some(simulator) = simulator {
         simulator.abort();

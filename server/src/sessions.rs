@@ -6,6 +6,7 @@ use crate::{
     storage::{
         Storage, StorageError, accounts::Account, audit::AuditEvent, sessions::SessionLimits,
     },
+    throttle::SignInThrottle,
 };
 use app::{
     api::auth::{AuthError, DemoAccount, ssr::AuthService},
@@ -14,7 +15,11 @@ use app::{
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::{sync::LazyLock, time::SystemTime};
+use std::{
+    net::IpAddr,
+    sync::LazyLock,
+    time::{Instant, SystemTime},
+};
 
 /// Sessions end after 12 hours unused, or 7 days after sign-in.
 const LIMITS: SessionLimits = SessionLimits {
@@ -31,12 +36,17 @@ static DECOY_HASH: LazyLock<String> =
 pub struct LocalAuth {
     storage: Storage,
     demo_mode: bool,
+    throttle: SignInThrottle,
 }
 
 impl LocalAuth {
     /// In demo mode the sign-in page lists the demo accounts.
     pub fn new(storage: Storage, demo_mode: bool) -> Self {
-        Self { storage, demo_mode }
+        Self {
+            storage,
+            demo_mode,
+            throttle: SignInThrottle::default(),
+        }
     }
 
     async fn audit(&self, actor: &str, action: &str, target: Option<&str>) {
@@ -95,19 +105,33 @@ impl AuthService for LocalAuth {
         Ok(account.map(current_user))
     }
 
-    async fn sign_in(&self, email: &str, password: &str) -> Result<String, AuthError> {
+    async fn sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<String, AuthError> {
+        let submitted = email.trim().to_owned();
+        let mut keys = vec![format!("account:{}", submitted.to_lowercase())];
+        keys.extend(client.map(|address| format!("address:{address}")));
+        if let Some(wait) = self.throttle.remaining_wait(&keys, Instant::now()) {
+            return Err(AuthError::Throttled {
+                email: submitted,
+                retry_after_secs: wait.as_secs().max(1),
+            });
+        }
         let invalid = || AuthError::InvalidCredentials {
-            email: email.trim().to_owned(),
+            email: submitted.clone(),
         };
-        let Ok(email) = normalize_email(email) else {
-            return Err(invalid());
-        };
-        let account = self
-            .storage
-            .account_by_email(&email)
-            .await
-            .map_err(unavailable)?
-            .filter(|account| account.active);
+        let account = match normalize_email(email) {
+            Ok(normalized) => self
+                .storage
+                .account_by_email(&normalized)
+                .await
+                .map_err(unavailable)?,
+            Err(_) => None,
+        }
+        .filter(|account| account.active);
         let hash = account.as_ref().map_or_else(
             || DECOY_HASH.clone(),
             |account| account.password_hash.clone(),
@@ -117,10 +141,16 @@ impl AuthService for LocalAuth {
             .await
             .map_err(|_| AuthError::Unavailable)?;
         let Some(account) = account.filter(|_| matches) else {
-            self.audit("anonymous", "user.sign_in_failed", Some(&email))
-                .await;
+            self.throttle.record_failure(&keys, Instant::now());
+            self.audit(
+                "anonymous",
+                "user.sign_in_failed",
+                Some(&submitted.to_lowercase()),
+            )
+            .await;
             return Err(invalid());
         };
+        self.throttle.record_success(&keys);
         let token = new_token();
         self.storage
             .create_session(&token_hash(&token), account.id, unix_now())

@@ -6,6 +6,18 @@ mod support;
 use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
 use support::{TestServer, client, sign_in};
 
+/// The error a failed no-JavaScript form submission carries back in `__err`.
+fn form_error(response: &reqwest::Response) -> serde_json::Value {
+    let location = url::Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap();
+    let (_, encoded) = location
+        .query_pairs()
+        .find(|(name, _)| name == "__err")
+        .expect("__err");
+    let engine = base64::engine::general_purpose::URL_SAFE;
+    let decoded = base64::Engine::decode(&engine, encoded.as_bytes()).unwrap();
+    serde_json::from_slice(&decoded).unwrap()
+}
+
 fn session_cookie(response: &reqwest::Response) -> String {
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     cookie.split(';').next().unwrap().to_owned()
@@ -74,22 +86,12 @@ async fn wrong_password_and_unknown_account_fail_alike() {
             "{location}"
         );
     }
-    let error = |response: &reqwest::Response| -> serde_json::Value {
-        let location = url::Url::parse(response.headers()[LOCATION].to_str().unwrap()).unwrap();
-        let (_, encoded) = location
-            .query_pairs()
-            .find(|(name, _)| name == "__err")
-            .unwrap();
-        let engine = base64::engine::general_purpose::URL_SAFE;
-        let decoded = base64::Engine::decode(&engine, encoded.as_bytes()).unwrap();
-        serde_json::from_slice(&decoded).unwrap()
-    };
     assert_eq!(
-        error(&wrong),
+        form_error(&wrong),
         serde_json::json!({"InvalidCredentials": {"email": "admin@scorenow.demo"}})
     );
     assert_eq!(
-        error(&unknown),
+        form_error(&unknown),
         serde_json::json!({"InvalidCredentials": {"email": "nobody@scorenow.demo"}})
     );
 }
@@ -257,4 +259,24 @@ async fn cross_site_posts_are_refused() {
         .unwrap();
     assert_eq!(same_origin.status(), 302);
     assert!(same_origin.headers().get(SET_COOKIE).is_some());
+}
+
+#[tokio::test]
+async fn repeated_failures_slow_sign_in_down_even_with_the_right_password() {
+    let server = TestServer::start();
+    for _ in 0..5 {
+        let response = sign_in(&server, "admin@scorenow.demo", "not-the-password", "/").await;
+        assert!(form_error(&response).get("InvalidCredentials").is_some());
+    }
+    let response = sign_in(&server, "admin@scorenow.demo", "scorenow-demo", "/").await;
+    assert!(response.headers().get(SET_COOKIE).is_none());
+    let error = form_error(&response);
+    assert_eq!(
+        error["Throttled"]["email"], "admin@scorenow.demo",
+        "{error}"
+    );
+    assert!(
+        error["Throttled"]["retry_after_secs"].as_u64().unwrap() >= 1,
+        "{error}"
+    );
 }

@@ -16,6 +16,12 @@ pub enum AuthError {
     /// back so the form can show it again.
     #[error("wrong email or password")]
     InvalidCredentials { email: String },
+    /// Too many failed attempts for this account or from this address.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    Throttled {
+        email: String,
+        retry_after_secs: u64,
+    },
     /// The server could not check the credentials right now.
     #[error("sign-in is unavailable")]
     Unavailable,
@@ -59,8 +65,14 @@ pub mod ssr {
     pub trait AuthService: Send + Sync + 'static {
         /// The user of a valid session, refreshing its idle timeout.
         async fn user_for_session(&self, token: &str) -> Result<Option<CurrentUser>, AuthError>;
-        /// Checks the credentials and opens a session; returns its token.
-        async fn sign_in(&self, email: &str, password: &str) -> Result<String, AuthError>;
+        /// Checks the credentials (slowing down repeated failures per account
+        /// and per `client` address) and opens a session; returns its token.
+        async fn sign_in(
+            &self,
+            email: &str,
+            password: &str,
+            client: Option<std::net::IpAddr>,
+        ) -> Result<String, AuthError>;
         /// Closes one session.
         async fn sign_out(&self, token: &str) -> Result<(), AuthError>;
         /// The demo accounts to show on the sign-in page (empty outside demo mode).
@@ -84,6 +96,16 @@ pub mod ssr {
             .filter_map(|cookie| cookie.trim().split_once('='))
             .find(|(name, _)| *name == SESSION_COOKIE)
             .map(|(_, value)| value.to_owned())
+    }
+
+    /// The address the request came from (the TCP peer).
+    pub fn client_address() -> Option<std::net::IpAddr> {
+        use axum::extract::ConnectInfo;
+        let parts = use_context::<http::request::Parts>()?;
+        parts
+            .extensions
+            .get::<ConnectInfo<std::net::SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
     }
 
     /// Sets the session cookie (or clears it with `None`). `Secure` when the
@@ -125,7 +147,9 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
 /// Signs in and returns to `next` (a local path; anything else goes home).
 #[server]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AuthError> {
-    let token = ssr::auth_service()?.sign_in(&email, &password).await?;
+    let token = ssr::auth_service()?
+        .sign_in(&email, &password, ssr::client_address())
+        .await?;
     ssr::set_session_cookie(Some(&token));
     leptos_axum::redirect(crate::safe_local_path(&next).unwrap_or("/"));
     Ok(())

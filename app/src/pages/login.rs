@@ -19,7 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     let error = move || session.sign_in.value().get().and_then(Result::err);
     let entered_email = move || match error() {
-        Some(AuthError::InvalidCredentials { email }) => email,
+        Some(AuthError::InvalidCredentials { email } | AuthError::Throttled { email, .. }) => email,
         _ => String::new(),
     };
     let message = move || {
@@ -27,6 +27,9 @@ pub fn LoginPage() -> impl IntoView {
             AuthError::InvalidCredentials { .. } => {
                 t_string!(i18n, login.invalid_credentials).to_string()
             }
+            AuthError::Throttled {
+                retry_after_secs, ..
+            } => t_string!(i18n, login.throttled, seconds = retry_after_secs).to_string(),
             AuthError::Unavailable | AuthError::ServerFn(_) => {
                 t_string!(i18n, login.unavailable).to_string()
             }

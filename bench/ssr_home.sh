@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# SSR latency of `/` under load: 50 connections for 20 s with wrk, release build.
+# SSR latency under load: 50 connections for 20 s with wrk, release build.
+# `/` is rendered for a signed-in demo reader (session lookup included);
+# `/login` is the public page.
 # Usage: bench/ssr_home.sh [path/to/scorenow]   (default target/release/scorenow)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,11 +9,19 @@ source bench/common.sh
 binary=${1:-target/release/scorenow}
 port=$(free_port)
 data_dir=$(mktemp -d)
+base="http://127.0.0.1:$port"
 
-"$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr off --data-dir "$data_dir" --log warn &
+"$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr 127.0.0.1:0 --data-dir "$data_dir" --log warn &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data_dir"' EXIT
-wait_for "http://127.0.0.1:$port/readyz"
+wait_for "$base/readyz"
 
-echo "SSR of / — 2 wrk threads, 50 connections, 20 s"
-wrk -t2 -c50 -d20s --latency "http://127.0.0.1:$port/" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+sign_in=$(curl -fsS "$base/login" | grep -o '/api/sign_in[0-9]*' | head -n 1)
+session=$(curl -fsS -o /dev/null -D - "$base$sign_in" -H 'Accept: text/html' \
+  --data 'email=reader%40scorenow.demo&password=scorenow-demo&next=%2F' |
+  grep -i '^set-cookie: scorenow_session=' | sed 's/^[^:]*: \([^;]*\);.*/\1/')
+
+echo "SSR of / (signed in) — 2 wrk threads, 50 connections, 20 s"
+wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+echo "SSR of /login (anonymous) — same load"
+wrk -t2 -c50 -d20s --latency "$base/login" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"

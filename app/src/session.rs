@@ -1,7 +1,7 @@
 //! The signed-in user and the actions that change it, shared through context.
 
 use crate::{
-    api::auth::{AuthError, SignIn, SignOut, signed_in_user},
+    api::auth::{AuthError, SignIn, SignOut, SignOutEverywhere, signed_in_user},
     auth::CurrentUser,
 };
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ pub struct Session {
     pub user: Resource<Result<Option<CurrentUser>, AuthError>>,
     pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
+    pub sign_out_everywhere: ServerAction<SignOutEverywhere>,
 }
 
 impl Session {
@@ -23,14 +24,20 @@ impl Session {
         provide_form_error_from_url();
         let sign_in = ServerAction::<SignIn>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let user = Resource::new(
-            move || (sign_in.version().get(), sign_out.version().get()),
-            |_| signed_in_user(),
-        );
+        let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
+        let versions = move || {
+            (
+                sign_in.version().get(),
+                sign_out.version().get(),
+                sign_out_everywhere.version().get(),
+            )
+        };
+        let user = Resource::new(versions, |_| signed_in_user());
         let session = Self {
             user,
             sign_in,
             sign_out,
+            sign_out_everywhere,
         };
         provide_context(session);
         session

@@ -42,7 +42,7 @@ test("first response follows Accept-Language", async ({ browser }) => {
   await signIn(page, "reader@scorenow.demo", "/tickets");
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
-  await expect(page.getByRole("button", { name: "Abmelden" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Abmelden", exact: true })).toBeVisible();
   await snap(page, "tickets-de");
   await context.close();
 });

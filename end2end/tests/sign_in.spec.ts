@@ -61,7 +61,7 @@ test("hydrated sign-in and sign-out", async ({ page }) => {
   await expect(page.getByText("Analyst", { exact: true })).toBeVisible();
   await snap(page, "signed-in-analyst");
 
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(page).toHaveURL("/login");
   await expect(page.getByRole("link", { name: "Sign in" })).toBeVisible();
 });

@@ -176,6 +176,30 @@ impl AuthService for LocalAuth {
             .map_err(unavailable)
     }
 
+    async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError> {
+        let hash = token_hash(token);
+        let Some(account) = self
+            .storage
+            .session_account(&hash, unix_now(), LIMITS)
+            .await
+            .map_err(unavailable)?
+        else {
+            return Ok(());
+        };
+        let ended = self
+            .storage
+            .delete_user_sessions(account.id)
+            .await
+            .map_err(unavailable)?;
+        let event = AuditEvent {
+            actor: account.email.clone(),
+            action: "user.signed_out_everywhere".to_owned(),
+            target: None,
+            details: json!({ "sessions": ended }),
+        };
+        self.storage.record_audit(&event).await.map_err(unavailable)
+    }
+
     fn demo_accounts(&self) -> Vec<DemoAccount> {
         if !self.demo_mode {
             return Vec::new();

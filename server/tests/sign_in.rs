@@ -280,3 +280,43 @@ async fn repeated_failures_slow_sign_in_down_even_with_the_right_password() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session() {
+    let server = TestServer::start();
+    let laptop = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let phone = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let html = client()
+        .get(server.url("/"))
+        .header(COOKIE, &laptop)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html
+        .find("/api/sign_out_everywhere")
+        .expect("sign-out-everywhere form");
+    let action = &html[start..start + html[start..].find('"').unwrap()];
+    let response = client()
+        .post(server.url(action))
+        .header(ACCEPT, "text/html")
+        .header(COOKIE, &laptop)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[LOCATION], "/login");
+    for cookie in [&laptop, &phone] {
+        let html = client()
+            .get(server.url("/login"))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("top-bar__user-name"), "session still alive");
+    }
+}

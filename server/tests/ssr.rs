@@ -210,3 +210,23 @@ fn sigterm_stops_the_server_gracefully() {
     let status = server.terminate(std::time::Duration::from_secs(10));
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// Under concurrent load the server once read a page title whose reactive
+/// owner was already disposed, and panicked; every response must stay whole.
+#[tokio::test]
+async fn concurrent_page_renders_all_complete() {
+    let server = TestServer::start();
+    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let requests = (0..200).map(|_| {
+        let request = client().get(server.url("/")).header(COOKIE, cookie.clone());
+        async move { request.send().await?.text().await }
+    });
+    for body in futures_util::future::join_all(requests).await {
+        let html = body.expect("complete response");
+        let title = html
+            .split("<title>")
+            .nth(1)
+            .and_then(|rest| rest.split("</title>").next());
+        assert_eq!(title, Some("Home · ScoreNow"));
+    }
+}

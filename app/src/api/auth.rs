@@ -75,6 +75,8 @@ pub mod ssr {
         ) -> Result<String, AuthError>;
         /// Closes one session.
         async fn sign_out(&self, token: &str) -> Result<(), AuthError>;
+        /// Closes every session of the session's user.
+        async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError>;
         /// The demo accounts to show on the sign-in page (empty outside demo mode).
         fn demo_accounts(&self) -> Vec<DemoAccount>;
     }
@@ -160,6 +162,17 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
 pub async fn sign_out() -> Result<(), AuthError> {
     if let Some(token) = ssr::session_token() {
         ssr::auth_service()?.sign_out(&token).await?;
+    }
+    ssr::set_session_cookie(None);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Signs out of every browser this user is signed in on, then goes to the sign-in page.
+#[server]
+pub async fn sign_out_everywhere() -> Result<(), AuthError> {
+    if let Some(token) = ssr::session_token() {
+        ssr::auth_service()?.sign_out_everywhere(&token).await?;
     }
     ssr::set_session_cookie(None);
     leptos_axum::redirect("/login");

@@ -3,21 +3,29 @@
 use super::icons::InboxIcon;
 use crate::i18n::*;
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 use leptos_meta::Title;
 
+/// How a page names itself, in the current language.
+pub type TitleFn = fn(I18nContext<Locale>) -> String;
+
 /// A page with `title` as both its `<h1>` and its document title.
+///
+/// The document title is a plain string fixed at render time: the server
+/// reads titles after rendering, and under load the request's reactive
+/// values may already be disposed by then (reading one panicked). The page
+/// re-renders when the user navigates, which refreshes it.
 #[component]
 pub fn Page(
     /// The localised page title.
-    #[prop(into)]
-    title: Signal<String>,
+    title: TitleFn,
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let app_name = move || t_string!(i18n, app_name).to_string();
+    let document_title = format!("{} · {}", title(i18n), t_string!(i18n, app_name));
     view! {
-        <Title text=move || format!("{} · {}", title.get(), app_name()) />
-        <h1 class="page__title">{move || title.get()}</h1>
+        <Title text=document_title />
+        <h1 class="page__title">{move || title(i18n)}</h1>
         {children()}
     }
 }

@@ -50,7 +50,7 @@ fn ForbiddenPage() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, forbidden.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, forbidden.title).to_string()>
             <section class="card not-found">
                 <p>{t!(i18n, forbidden.body)}</p>
             </section>

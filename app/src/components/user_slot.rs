@@ -32,6 +32,11 @@ pub fn UserSlot() -> impl IntoView {
                                     {t!(i18n, user.sign_out)}
                                 </button>
                             </ActionForm>
+                            <ActionForm action=session.sign_out_everywhere attr:class="top-bar__sign-out">
+                                <button type="submit" class="button button--subtle">
+                                    {t!(i18n, user.sign_out_everywhere)}
+                                </button>
+                            </ActionForm>
                         }),
                         _ => Either::Right(view! {
                             <span class="top-bar__user-status">{t!(i18n, user.not_signed_in)}</span>

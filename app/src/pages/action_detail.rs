@@ -12,7 +12,7 @@ pub fn ActionDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     view! {
-        <Page title=move || t_string!(i18n, action.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, action.title).to_string()>
             <EmptyState>{t!(i18n, action.empty, id)}</EmptyState>
         </Page>
     }

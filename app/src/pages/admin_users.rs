@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub fn AdminUsersPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, admin_users.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, admin_users.title).to_string()>
             <EmptyState>{t!(i18n, admin_users.empty)}</EmptyState>
         </Page>
     }

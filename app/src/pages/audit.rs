@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub fn AuditPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, audit.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, audit.title).to_string()>
             <EmptyState>{t!(i18n, audit.empty)}</EmptyState>
         </Page>
     }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, home.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, home.title).to_string()>
             <div class="home-grid">
                 <section aria-labelledby="home-score">
                     <h2 id="home-score" class="section__title">{t!(i18n, home.score_heading)}</h2>

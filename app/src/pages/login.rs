@@ -37,7 +37,7 @@ pub fn LoginPage() -> impl IntoView {
     };
 
     view! {
-        <Page title=move || t_string!(i18n, login.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, login.title).to_string()>
             <section class="card login">
                 <p>{t!(i18n, login.intro)}</p>
                 <ActionForm action=session.sign_in attr:class="form">

@@ -14,7 +14,7 @@ pub fn NotFoundPage() -> impl IntoView {
     }
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, not_found.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, not_found.title).to_string()>
             <section class="card not-found">
                 <p>{t!(i18n, not_found.body)}</p>
                 <A href="/" attr:class="button button--primary">

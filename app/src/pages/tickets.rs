@@ -9,7 +9,7 @@ use leptos::prelude::*;
 pub fn TicketsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
-        <Page title=move || t_string!(i18n, tickets.title).to_string()>
+        <Page title=|i18n| t_string!(i18n, tickets.title).to_string()>
             <EmptyState>{t!(i18n, tickets.empty)}</EmptyState>
         </Page>
     }

@@ -72,6 +72,18 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// Ends every session of `user_id` ("sign out everywhere").
+    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let result = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +155,28 @@ mod tests {
                 .unwrap()
                 .is_none(),
             "absolute limit"
+        );
+    }
+
+    #[tokio::test]
+    async fn signing_out_everywhere_ends_every_session_of_the_user() {
+        let (_dir, storage, user) = with_account().await;
+        storage.create_session("laptop", user, 0).await.unwrap();
+        storage.create_session("phone", user, 0).await.unwrap();
+        assert_eq!(storage.delete_user_sessions(user).await.unwrap(), 2);
+        assert!(
+            storage
+                .session_account("laptop", 1, LIMITS)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            storage
+                .session_account("phone", 1, LIMITS)
+                .await
+                .unwrap()
+                .is_none()
         );
     }
 

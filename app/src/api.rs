@@ -2,3 +2,42 @@
 //! the browser to the server's powers.
 
 pub mod auth;
+pub mod users;
+
+use crate::auth::Role;
+
+/// Every server function's endpoint (under `/api/`) and the role it needs
+/// (`None`: anyone, signed in or not). Each function checks its role itself;
+/// this table is what the authorisation tests hold them to.
+pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
+    ("signed_in_user", None),
+    ("sign_in", None),
+    ("sign_out", None),
+    ("sign_out_everywhere", None),
+    ("demo_accounts", None),
+    ("list_users", Some(Role::Admin)),
+    ("create_user", Some(Role::Admin)),
+    ("change_role", Some(Role::Admin)),
+    ("set_user_active", Some(Role::Admin)),
+    ("reset_password", Some(Role::Admin)),
+];
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::SERVER_FUNCTIONS;
+
+    #[test]
+    fn every_server_function_declares_its_role() {
+        let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+            .map(|(path, _)| path)
+            .collect();
+        assert_eq!(registered.len(), SERVER_FUNCTIONS.len(), "{registered:?}");
+        for path in registered {
+            let endpoint = path.strip_prefix("/api/").unwrap_or(path);
+            assert!(
+                SERVER_FUNCTIONS.iter().any(|(known, _)| *known == endpoint),
+                "server function {path} is missing from SERVER_FUNCTIONS"
+            );
+        }
+    }
+}

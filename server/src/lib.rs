@@ -10,6 +10,7 @@ mod shutdown;
 pub mod storage;
 pub mod telemetry;
 mod throttle;
+mod user_admin;
 mod web;
 
 use config::Config;

@@ -6,8 +6,12 @@ mod health;
 mod language;
 mod security_headers;
 
-use crate::{config::Config, sessions::LocalAuth, storage::Storage};
-use app::{App, LANGUAGE_ROUTE, api::auth::ssr::AuthService, shell};
+use crate::{config::Config, sessions::LocalAuth, storage::Storage, user_admin::LocalUserAdmin};
+use app::{
+    App, LANGUAGE_ROUTE,
+    api::{auth::ssr::AuthService, users::ssr::UserAdmin},
+    shell,
+};
 use axum::{Router, extract::FromRef, middleware, routing::get};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
@@ -34,7 +38,11 @@ pub fn router(config: &Config, storage: Storage) -> Router {
         .build();
     let demo_mode = config.servicenow_sim_addr.value.is_some();
     let auth: Arc<dyn AuthService> = Arc::new(LocalAuth::new(storage.clone(), demo_mode));
-    let services = move || provide_context(auth.clone());
+    let users: Arc<dyn UserAdmin> = Arc::new(LocalUserAdmin::new(storage.clone()));
+    let services = move || {
+        provide_context(auth.clone());
+        provide_context(users.clone());
+    };
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,

@@ -138,7 +138,7 @@ pub mod ssr {
 }
 
 /// The signed-in user, or `None`.
-#[server]
+#[server(endpoint = "signed_in_user")]
 pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
     let Some(token) = ssr::session_token() else {
         return Ok(None);
@@ -147,7 +147,7 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
 }
 
 /// Signs in and returns to `next` (a local path; anything else goes home).
-#[server]
+#[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AuthError> {
     let token = ssr::auth_service()?
         .sign_in(&email, &password, ssr::client_address())
@@ -158,7 +158,7 @@ pub async fn sign_in(email: String, password: String, next: String) -> Result<()
 }
 
 /// Signs out of this browser and goes to the sign-in page.
-#[server]
+#[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AuthError> {
     if let Some(token) = ssr::session_token() {
         ssr::auth_service()?.sign_out(&token).await?;
@@ -169,7 +169,7 @@ pub async fn sign_out() -> Result<(), AuthError> {
 }
 
 /// Signs out of every browser this user is signed in on, then goes to the sign-in page.
-#[server]
+#[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AuthError> {
     if let Some(token) = ssr::session_token() {
         ssr::auth_service()?.sign_out_everywhere(&token).await?;
@@ -180,7 +180,7 @@ pub async fn sign_out_everywhere() -> Result<(), AuthError> {
 }
 
 /// The demo accounts to offer on the sign-in page (none outside demo mode).
-#[server]
+#[server(endpoint = "demo_accounts")]
 pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AuthError> {
     Ok(ssr::auth_service()?.demo_accounts())
 }

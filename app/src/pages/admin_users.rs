@@ -1,16 +1,231 @@
-//! `/admin/users`: user accounts and roles (admins).
+//! `/admin/users`: accounts and their roles (admins). Every form is a plain
+//! form underneath, so the page works without JavaScript.
 
-use crate::components::page::{EmptyState, Page};
-use crate::i18n::*;
+use crate::{
+    api::users::{
+        ChangeRole, CreateUser, ResetPassword, SetUserActive, UserSummary, UsersError, list_users,
+    },
+    auth::{AccountFieldError, Role},
+    components::{page::Page, user_slot::role_label},
+    i18n::*,
+};
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
-/// `/admin/users`: user accounts and roles (admins).
+/// The localised message for a failed request.
+fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
+    match error {
+        UsersError::NotSignedIn => t_string!(i18n, admin_users.errors.not_signed_in).to_string(),
+        UsersError::Forbidden => t_string!(i18n, admin_users.errors.forbidden).to_string(),
+        UsersError::Field(AccountFieldError::InvalidEmail) => {
+            t_string!(i18n, admin_users.errors.invalid_email).to_string()
+        }
+        UsersError::Field(AccountFieldError::InvalidName) => {
+            t_string!(i18n, admin_users.errors.invalid_name).to_string()
+        }
+        UsersError::Field(AccountFieldError::PasswordTooShort) => {
+            t_string!(i18n, admin_users.errors.password_too_short).to_string()
+        }
+        UsersError::Field(AccountFieldError::PasswordTooLong) => {
+            t_string!(i18n, admin_users.errors.password_too_long).to_string()
+        }
+        UsersError::EmailTaken => t_string!(i18n, admin_users.errors.email_taken).to_string(),
+        UsersError::LastAdmin => t_string!(i18n, admin_users.errors.last_admin).to_string(),
+        UsersError::NotFound => t_string!(i18n, admin_users.errors.not_found).to_string(),
+        UsersError::Unavailable | UsersError::ServerFn(_) => {
+            t_string!(i18n, admin_users.errors.unavailable).to_string()
+        }
+    }
+}
+
+/// Which field of the create form an error belongs next to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Email,
+    Name,
+    Password,
+    Form,
+}
+
+fn field_of(error: &UsersError) -> Field {
+    match error {
+        UsersError::Field(AccountFieldError::InvalidEmail) | UsersError::EmailTaken => Field::Email,
+        UsersError::Field(AccountFieldError::InvalidName) => Field::Name,
+        UsersError::Field(
+            AccountFieldError::PasswordTooShort | AccountFieldError::PasswordTooLong,
+        ) => Field::Password,
+        _ => Field::Form,
+    }
+}
+
+/// The user administration page.
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let i18n = use_i18n();
+    let create = ServerAction::<CreateUser>::new();
+    let change_role = ServerAction::<ChangeRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let reset = ServerAction::<ResetPassword>::new();
+    let versions = move || {
+        (
+            create.version().get(),
+            change_role.version().get(),
+            set_active.version().get(),
+            reset.version().get(),
+        )
+    };
+    let users = Resource::new(versions, |_| list_users());
+
+    let refused = move || create.value().get().and_then(Result::err);
+    let create_error = move |field: Field| {
+        refused()
+            .map(|error| error.reason)
+            .filter(|error| field_of(error) == field)
+            .map(|error| error_message(i18n, &error))
+    };
+    let entered_email = move || refused().map(|error| error.email).unwrap_or_default();
+    let entered_name = move || {
+        refused()
+            .map(|error| error.display_name)
+            .unwrap_or_default()
+    };
+    let entered_role = move || {
+        refused()
+            .and_then(|error| error.role)
+            .unwrap_or(Role::Reader)
+    };
+    let row_error = move || {
+        [
+            change_role.value().get(),
+            set_active.value().get(),
+            reset.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Result::err)
+        .map(|error| error_message(i18n, &error))
+    };
+
     view! {
         <Page title=|i18n| t_string!(i18n, admin_users.title).to_string()>
-            <EmptyState>{t!(i18n, admin_users.empty)}</EmptyState>
+            <section class="card" aria-labelledby="create-user-title">
+                <h2 id="create-user-title" class="section__title">{t!(i18n, admin_users.create_heading)}</h2>
+                <ActionForm action=create attr:class="form">
+                    <div class="field">
+                        <label for="new-user-email">{t!(i18n, admin_users.email)}</label>
+                        <input id="new-user-email" type="email" name="email" required value=entered_email prop:value=entered_email aria-describedby="new-user-email-error" />
+                        <p id="new-user-email-error" class="field__error" role="alert">{move || create_error(Field::Email)}</p>
+                    </div>
+                    <div class="field">
+                        <label for="new-user-name">{t!(i18n, admin_users.name)}</label>
+                        <input id="new-user-name" type="text" name="display_name" required value=entered_name prop:value=entered_name aria-describedby="new-user-name-error" />
+                        <p id="new-user-name-error" class="field__error" role="alert">{move || create_error(Field::Name)}</p>
+                    </div>
+                    <div class="field">
+                        <label for="new-user-role">{t!(i18n, admin_users.role)}</label>
+                        {move || view! { <RoleSelect id="new-user-role" selected=entered_role() /> }}
+                    </div>
+                    <div class="field">
+                        <label for="new-user-password">{t!(i18n, admin_users.password)}</label>
+                        <input id="new-user-password" type="password" name="password" autocomplete="new-password" required aria-describedby="new-user-password-error" />
+                        <p id="new-user-password-error" class="field__error" role="alert">{move || create_error(Field::Password)}</p>
+                    </div>
+                    <p class="field__error" role="alert">{move || create_error(Field::Form)}</p>
+                    <button type="submit" class="button button--primary">{t!(i18n, admin_users.create)}</button>
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="users-title">
+                <h2 id="users-title" class="section__title">{t!(i18n, admin_users.users_heading)}</h2>
+                <p class="field__error" role="alert">{row_error}</p>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let rows = users.await.unwrap_or_default();
+                        view! {
+                            <div class="table-scroll">
+                                <table class="users-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{t!(i18n, admin_users.email)}</th>
+                                            <th scope="col">{t!(i18n, admin_users.name)}</th>
+                                            <th scope="col">{t!(i18n, admin_users.role)}</th>
+                                            <th scope="col">{t!(i18n, admin_users.status)}</th>
+                                            <th scope="col">{t!(i18n, admin_users.password)}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|user| view! {
+                                            <UserRow user change_role set_active reset />
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                    })}
+                </Suspense>
+            </section>
         </Page>
+    }
+}
+
+/// A role `<select>` named `role`.
+#[component]
+fn RoleSelect(#[prop(into)] id: String, selected: Role) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <select id=id name="role">
+            {Role::ALL.into_iter().map(|role| view! {
+                <option value=role.as_str() selected=role == selected>{move || role_label(i18n, role)}</option>
+            }).collect_view()}
+        </select>
+    }
+}
+
+/// One account with its forms: role, active flag, password.
+#[component]
+fn UserRow(
+    user: UserSummary,
+    change_role: ServerAction<ChangeRole>,
+    set_active: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetPassword>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = user.id.to_string();
+    let (id_for_role, id_for_active) = (id.clone(), id.clone());
+    let role_select = format!("user-{}-role", user.id);
+    let password_input = format!("user-{}-password", user.id);
+    let (email_for_role, email_for_password) = (user.email.clone(), user.email.clone());
+    view! {
+        <tr>
+            <td>{user.email}</td>
+            <td>{user.display_name}</td>
+            <td>
+                <ActionForm action=change_role attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id_for_role />
+                    <label class="visually-hidden" for=role_select.clone()>
+                        {t!(i18n, admin_users.role_of, email = move || email_for_role.clone())}
+                    </label>
+                    <RoleSelect id=role_select selected=user.role />
+                    <button type="submit" class="button">{t!(i18n, admin_users.change_role)}</button>
+                </ActionForm>
+            </td>
+            <td>
+                <ActionForm action=set_active attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id_for_active />
+                    <input type="hidden" name="active" value=(!user.active).to_string() />
+                    <span>{move || if user.active { t_string!(i18n, admin_users.active).to_string() } else { t_string!(i18n, admin_users.inactive).to_string() }}</span>
+                    <button type="submit" class="button">
+                        {move || if user.active { t_string!(i18n, admin_users.deactivate).to_string() } else { t_string!(i18n, admin_users.reactivate).to_string() }}
+                    </button>
+                </ActionForm>
+            </td>
+            <td>
+                <ActionForm action=reset attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=id />
+                    <label class="visually-hidden" for=password_input.clone()>{t!(i18n, admin_users.new_password_of, email = move || email_for_password.clone())}</label>
+                    <input id=password_input type="password" name="password" autocomplete="new-password" required />
+                    <button type="submit" class="button">{t!(i18n, admin_users.reset_password)}</button>
+                </ActionForm>
+            </td>
+        </tr>
     }
 }

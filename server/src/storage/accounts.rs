@@ -23,6 +23,14 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
+/// One change to an existing account.
+#[derive(Clone, Copy, Debug)]
+pub enum AccountChange<'a> {
+    Role(Role),
+    Active(bool),
+    PasswordHash(&'a str),
+}
+
 type AccountRow = (i64, String, String, String, String, i64);
 
 fn from_row(
@@ -89,6 +97,33 @@ impl Storage {
         .fetch_optional(pool)
         .await?;
         row.map(from_row).transpose()
+    }
+
+    /// Every account, by email.
+    pub async fn list_accounts(&self) -> Result<Vec<Account>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let rows: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, email, display_name, role, password_hash, active FROM users ORDER BY email",
+        )
+        .fetch_all(pool)
+        .await?;
+        rows.into_iter().map(from_row).collect()
+    }
+
+    /// Changes an account's role, active flag or password hash; `NotFound`-like
+    /// outcomes are reported as `false`.
+    pub async fn update_account(
+        &self,
+        id: i64,
+        change: AccountChange<'_>,
+    ) -> Result<bool, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let query = match change {
+            AccountChange::Role(role) => sqlx::query("UPDATE users SET role = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(role.as_str()),
+            AccountChange::Active(active) => sqlx::query("UPDATE users SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(i64::from(active)),
+            AccountChange::PasswordHash(hash) => sqlx::query("UPDATE users SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(hash),
+        };
+        Ok(query.bind(id).execute(pool).await?.rows_affected() == 1)
     }
 
     /// How many active admins exist (the first-admin bootstrap checks for none).

@@ -1,0 +1,41 @@
+import { expect, test } from "@playwright/test";
+import { signIn, snap } from "./support";
+
+test("an admin adds a user, changes the role and deactivates the account", async ({ page }) => {
+  await signIn(page, "admin@scorenow.demo", "/admin/users");
+  const form = page.getByRole("region", { name: "Add a user" });
+
+  await form.getByLabel("Email").fill("new.analyst@example.com");
+  await form.getByLabel("Name").fill("New Analyst");
+  await form.getByLabel("Role").selectOption("analyst");
+  await form.getByLabel("Password").fill("short");
+  await form.getByRole("button", { name: "Add user" }).click();
+  await expect(form.getByText("Use at least 12 characters.")).toBeVisible();
+  await expect(form.getByLabel("Email")).toHaveValue("new.analyst@example.com");
+
+  await form.getByLabel("Password").fill("a sufficiently long password");
+  await form.getByRole("button", { name: "Add user" }).click();
+  const row = page.getByRole("row", { name: /new\.analyst@example\.com/ });
+  await expect(row).toBeVisible();
+  await snap(page, "admin-users");
+
+  await row.getByLabel("Role of new.analyst@example.com").selectOption("reader");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(page.getByRole("row", { name: /new\.analyst@example\.com/ }).getByLabel("Role of new.analyst@example.com")).toHaveValue("reader");
+
+  await page.getByRole("row", { name: /new\.analyst@example\.com/ }).getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByRole("row", { name: /new\.analyst@example\.com/ }).getByText("Deactivated")).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await page.getByLabel("Email").fill("new.analyst@example.com");
+  await page.getByLabel("Password").fill("a sufficiently long password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("The email or password is not right.");
+});
+
+test("the last admin cannot remove their own access", async ({ page }) => {
+  await signIn(page, "admin@scorenow.demo", "/admin/users");
+  const row = page.getByRole("row", { name: /admin@scorenow\.demo/ });
+  await row.getByRole("button", { name: "Deactivate" }).click();
+  await expect(page.getByText("At least one active admin must remain.")).toBeVisible();
+});

@@ -1,0 +1,349 @@
+//! User administration for admins, behind `app`'s `UserAdmin`: every change
+//! keeps at least one active admin, ends sessions where access shrinks, and
+//! is audited.
+
+use crate::{
+    accounts::{AccountError, AccountRequest, create_account, hash_password},
+    storage::{
+        Storage, StorageError,
+        accounts::{Account, AccountChange},
+        audit::AuditEvent,
+    },
+};
+use app::{
+    api::users::{UserSummary, UsersError, ssr::UserAdmin},
+    auth::{CurrentUser, Role, check_password},
+};
+use serde_json::{Value, json};
+
+/// The `UserAdmin` of local accounts stored in [`Storage`].
+pub struct LocalUserAdmin {
+    storage: Storage,
+}
+
+impl LocalUserAdmin {
+    /// User administration over `storage`.
+    pub fn new(storage: Storage) -> Self {
+        Self { storage }
+    }
+
+    async fn account(&self, user_id: i64) -> Result<Account, UsersError> {
+        self.storage
+            .account_by_id(user_id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(UsersError::NotFound)
+    }
+
+    /// Refuses a change that would take away the last active admin.
+    async fn keep_an_admin(&self, target: &Account) -> Result<(), UsersError> {
+        let is_active_admin = target.active && target.role == Role::Admin;
+        if is_active_admin
+            && self
+                .storage
+                .count_active_admins()
+                .await
+                .map_err(unavailable)?
+                <= 1
+        {
+            return Err(UsersError::LastAdmin);
+        }
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        actor: &CurrentUser,
+        target: &Account,
+        change: AccountChange<'_>,
+        action: &str,
+        details: Value,
+    ) -> Result<(), UsersError> {
+        if !self
+            .storage
+            .update_account(target.id, change)
+            .await
+            .map_err(unavailable)?
+        {
+            return Err(UsersError::NotFound);
+        }
+        let event = AuditEvent {
+            actor: actor.email.clone(),
+            action: action.to_owned(),
+            target: Some(target.email.clone()),
+            details,
+        };
+        self.storage.record_audit(&event).await.map_err(unavailable)
+    }
+}
+
+fn unavailable(error: StorageError) -> UsersError {
+    tracing::error!(%error, "user administration storage failed");
+    UsersError::Unavailable
+}
+
+#[async_trait::async_trait]
+impl UserAdmin for LocalUserAdmin {
+    async fn list(&self) -> Result<Vec<UserSummary>, UsersError> {
+        let accounts = self.storage.list_accounts().await.map_err(unavailable)?;
+        Ok(accounts
+            .into_iter()
+            .map(|a| UserSummary {
+                id: a.id,
+                email: a.email,
+                display_name: a.display_name,
+                role: a.role,
+                active: a.active,
+            })
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        actor: &CurrentUser,
+        email: &str,
+        name: &str,
+        role: Role,
+        password: &str,
+    ) -> Result<(), UsersError> {
+        let request = AccountRequest {
+            email,
+            display_name: name,
+            role,
+            password,
+        };
+        match create_account(&self.storage, request, &actor.email).await {
+            Ok(_) => Ok(()),
+            Err(AccountError::Field(error)) => Err(UsersError::Field(error)),
+            Err(AccountError::EmailTaken(_)) => Err(UsersError::EmailTaken),
+            Err(AccountError::Storage(error)) => Err(unavailable(error)),
+            Err(AccountError::Hashing(_)) => Err(UsersError::Unavailable),
+        }
+    }
+
+    async fn change_role(
+        &self,
+        actor: &CurrentUser,
+        user_id: i64,
+        role: Role,
+    ) -> Result<(), UsersError> {
+        let target = self.account(user_id).await?;
+        if target.role == role {
+            return Ok(());
+        }
+        if role != Role::Admin {
+            self.keep_an_admin(&target).await?;
+        }
+        let details = json!({ "from": target.role.as_str(), "to": role.as_str() });
+        self.apply(
+            actor,
+            &target,
+            AccountChange::Role(role),
+            "user.role_changed",
+            details,
+        )
+        .await
+    }
+
+    async fn set_active(
+        &self,
+        actor: &CurrentUser,
+        user_id: i64,
+        active: bool,
+    ) -> Result<(), UsersError> {
+        let target = self.account(user_id).await?;
+        if !active {
+            self.keep_an_admin(&target).await?;
+            self.storage
+                .delete_user_sessions(target.id)
+                .await
+                .map_err(unavailable)?;
+        }
+        let action = if active {
+            "user.reactivated"
+        } else {
+            "user.deactivated"
+        };
+        self.apply(
+            actor,
+            &target,
+            AccountChange::Active(active),
+            action,
+            json!({}),
+        )
+        .await
+    }
+
+    async fn reset_password(
+        &self,
+        actor: &CurrentUser,
+        user_id: i64,
+        password: &str,
+    ) -> Result<(), UsersError> {
+        check_password(password).map_err(UsersError::Field)?;
+        let target = self.account(user_id).await?;
+        let password = password.to_owned();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|_| UsersError::Unavailable)?
+            .map_err(|_| UsersError::Unavailable)?;
+        self.storage
+            .delete_user_sessions(target.id)
+            .await
+            .map_err(unavailable)?;
+        self.apply(
+            actor,
+            &target,
+            AccountChange::PasswordHash(&hash),
+            "user.password_reset",
+            json!({}),
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::verify_password;
+
+    async fn setup() -> (tempfile::TempDir, Storage, LocalUserAdmin, CurrentUser) {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let request = AccountRequest {
+            email: "root@example.com",
+            display_name: "Root",
+            role: Role::Admin,
+            password: "correct horse battery",
+        };
+        let root = create_account(&storage, request, "cli").await.unwrap();
+        let actor = CurrentUser {
+            id: root.id,
+            email: root.email,
+            display_name: root.display_name,
+            role: root.role,
+        };
+        (dir, storage.clone(), LocalUserAdmin::new(storage), actor)
+    }
+
+    #[tokio::test]
+    async fn the_last_admin_cannot_be_demoted_or_deactivated() {
+        let (_dir, _storage, admin, actor) = setup().await;
+        assert_eq!(
+            admin.change_role(&actor, actor.id, Role::Reader).await,
+            Err(UsersError::LastAdmin)
+        );
+        assert_eq!(
+            admin.set_active(&actor, actor.id, false).await,
+            Err(UsersError::LastAdmin)
+        );
+
+        admin
+            .create(
+                &actor,
+                "second@example.com",
+                "Second",
+                Role::Admin,
+                "correct horse battery",
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            admin.change_role(&actor, actor.id, Role::Reader).await,
+            Ok(()),
+            "another admin remains"
+        );
+    }
+
+    #[tokio::test]
+    async fn changes_are_audited_and_end_sessions_where_access_shrinks() {
+        let (_dir, storage, admin, actor) = setup().await;
+        admin
+            .create(
+                &actor,
+                "ana@example.com",
+                "Ana",
+                Role::Analyst,
+                "correct horse battery",
+            )
+            .await
+            .unwrap();
+        let ana = storage
+            .account_by_email("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        storage
+            .create_session("ana-session", ana.id, 0)
+            .await
+            .unwrap();
+
+        admin
+            .change_role(&actor, ana.id, Role::Reader)
+            .await
+            .unwrap();
+        admin
+            .reset_password(&actor, ana.id, "another long password")
+            .await
+            .unwrap();
+        assert_eq!(
+            storage.delete_user_sessions(ana.id).await.unwrap(),
+            0,
+            "reset ended the session"
+        );
+        admin.set_active(&actor, ana.id, false).await.unwrap();
+
+        let ana = storage
+            .account_by_email("ana@example.com")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ana.role, Role::Reader);
+        assert!(!ana.active);
+        assert!(verify_password("another long password", &ana.password_hash));
+        let actions: Vec<String> = storage
+            .recent_audit(4)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.event.action)
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "user.deactivated",
+                "user.password_reset",
+                "user.role_changed",
+                "user.created"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_refused_with_its_reason() {
+        let (_dir, _storage, admin, actor) = setup().await;
+        let short = admin
+            .create(&actor, "x@example.com", "X", Role::Reader, "short")
+            .await;
+        assert_eq!(
+            short,
+            Err(UsersError::Field(
+                app::auth::AccountFieldError::PasswordTooShort
+            ))
+        );
+        let taken = admin
+            .create(
+                &actor,
+                "ROOT@example.com",
+                "Y",
+                Role::Reader,
+                "correct horse battery",
+            )
+            .await;
+        assert_eq!(taken, Err(UsersError::EmailTaken));
+        assert_eq!(
+            admin.change_role(&actor, 999, Role::Reader).await,
+            Err(UsersError::NotFound)
+        );
+    }
+}

@@ -1,6 +1,20 @@
 import { expect, test } from "@playwright/test";
 import { signIn, snap } from "./support";
 
+test("only admins see the administration links", async ({ page }) => {
+  await signIn(page, "analyst@scorenow.demo");
+  const nav = page.getByRole("navigation", { name: "Main navigation" });
+  await expect(nav.getByRole("link", { name: "Tickets" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Users" })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
+  await signIn(page, "admin@scorenow.demo");
+  await nav.getByRole("link", { name: "Users" }).click();
+  await expect(page).toHaveURL("/admin/users");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Users");
+  await expect(nav.getByRole("link", { name: "Audit log" })).toBeVisible();
+});
+
 test("an admin adds a user, changes the role and deactivates the account", async ({ page }) => {
   await signIn(page, "admin@scorenow.demo", "/admin/users");
   const form = page.getByRole("region", { name: "Add a user" });

@@ -205,6 +205,20 @@ async fn pages_for_a_higher_role_answer_403() {
             (_, "reader") | ("analyst" | "admin", "analyst") | ("admin", "admin") => 200,
             _ => 403,
         };
+        let anonymous = client()
+            .get(server.url(path))
+            .header(ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), 302, "anonymous on {path}");
+        assert!(
+            anonymous.headers()[LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login?next="),
+            "anonymous on {path}"
+        );
         assert_eq!(
             status(path, reader.clone()).await,
             expected("reader"),
@@ -319,4 +333,23 @@ async fn signing_out_everywhere_ends_every_session() {
             .unwrap();
         assert!(!html.contains("top-bar__user-name"), "session still alive");
     }
+}
+
+#[tokio::test]
+async fn session_cookie_is_secure_behind_an_https_proxy() {
+    let server = TestServer::start();
+    let response = client()
+        .post(support::sign_in_url(&server).await)
+        .header(ACCEPT, "text/html")
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("email", "reader@scorenow.demo"),
+            ("password", "scorenow-demo"),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

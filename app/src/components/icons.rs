@@ -60,6 +60,18 @@ pub fn PlugIcon() -> impl IntoView {
     view! { <Icon><path d="M9 3v5M15 3v5" /><path d="M6 8h12v3a6 6 0 0 1-12 0z" /><path d="M12 17v4" /></Icon> }
 }
 
+/// People, for user administration.
+#[component]
+pub fn PeopleIcon() -> impl IntoView {
+    view! { <Icon><circle cx="9" cy="8" r="3" /><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6" /><path d="M16 5a3 3 0 0 1 0 6M21 20c0-2.6-1.7-4.9-4-5.7" /></Icon> }
+}
+
+/// A checklist, for the audit log.
+#[component]
+pub fn ChecklistIcon() -> impl IntoView {
+    view! { <Icon><path d="M10 6h10M10 12h10M10 18h10" /><path d="M4 6l1.5 1.5L8 5M4 12l1.5 1.5L8 11M4 18l1.5 1.5L8 17" /></Icon> }
+}
+
 /// An empty inbox, for empty states.
 #[component]
 pub fn InboxIcon() -> impl IntoView {

@@ -1,7 +1,7 @@
 //! The main navigation: Home, Secure Score, Tickets, ServiceNow.
 
-use super::icons::{HomeIcon, PlugIcon, ScoreIcon, TicketIcon};
-use crate::i18n::*;
+use super::icons::{ChecklistIcon, HomeIcon, PeopleIcon, PlugIcon, ScoreIcon, TicketIcon};
+use crate::{auth::Role, i18n::*, session::Session};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -37,7 +37,36 @@ pub fn SideNav() -> impl IntoView {
                         <span>{t!(i18n, nav.servicenow)}</span>
                     </A>
                 </li>
+                <AdminLinks />
             </ul>
         </nav>
+    }
+}
+
+/// Links only admins can use: users and the audit log.
+#[component]
+fn AdminLinks() -> impl IntoView {
+    let i18n = use_i18n();
+    let session = Session::expect();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let is_admin = matches!(session.user.await, Ok(Some(user)) if user.role.includes(Role::Admin));
+                is_admin.then(|| view! {
+                    <li>
+                        <A href="/admin/users" attr:class="side-nav__link">
+                            <PeopleIcon />
+                            <span>{t!(i18n, nav.users)}</span>
+                        </A>
+                    </li>
+                    <li>
+                        <A href="/audit" attr:class="side-nav__link">
+                            <ChecklistIcon />
+                            <span>{t!(i18n, nav.audit)}</span>
+                        </A>
+                    </li>
+                })
+            })}
+        </Transition>
     }
 }

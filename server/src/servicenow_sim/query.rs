@@ -134,25 +134,67 @@ impl Query {
             })
     }
 
-    /// Orders two records by the query's sort keys.
-    pub fn compare<'a>(
+    /// Sorts records by the query's `ORDERBY` terms (stable), reading each
+    /// record's sort values once rather than at every comparison.
+    pub fn sort<'r, R>(
         &self,
-        a: impl Fn(&str) -> Option<&'a str>,
-        b: impl Fn(&str) -> Option<&'a str>,
-    ) -> Ordering {
-        self.order
+        records: &mut [&'r R],
+        field: impl Fn(&'r R, &str) -> Option<&'r str>,
+    ) {
+        if self.order.is_empty() {
+            return;
+        }
+        let mut keyed: Vec<(Vec<SortValue<'r>>, &'r R)> = records
             .iter()
-            .map(|key| {
-                let ordering =
-                    compare_values(a(&key.field).unwrap_or(""), b(&key.field).unwrap_or(""));
-                if key.descending {
-                    ordering.reverse()
-                } else {
-                    ordering
-                }
+            .map(|&record| {
+                let values = self
+                    .order
+                    .iter()
+                    .map(|key| SortValue::new(field(record, &key.field).unwrap_or("")))
+                    .collect();
+                (values, record)
             })
-            .find(|ordering| ordering.is_ne())
-            .unwrap_or(Ordering::Equal)
+            .collect();
+        keyed.sort_by(|(a, _), (b, _)| {
+            self.order
+                .iter()
+                .zip(a.iter().zip(b))
+                .map(|(key, (x, y))| {
+                    if key.descending {
+                        y.cmp_to(x)
+                    } else {
+                        x.cmp_to(y)
+                    }
+                })
+                .find(|ordering| ordering.is_ne())
+                .unwrap_or(Ordering::Equal)
+        });
+        for (slot, (_, record)) in records.iter_mut().zip(keyed) {
+            *slot = record;
+        }
+    }
+}
+
+/// A field value as it sorts: numerically when both sides are numbers,
+/// otherwise as text (which orders `yyyy-MM-dd HH:mm:ss` dates correctly).
+struct SortValue<'r> {
+    text: &'r str,
+    number: Option<f64>,
+}
+
+impl<'r> SortValue<'r> {
+    fn new(text: &'r str) -> Self {
+        Self {
+            text,
+            number: text.parse().ok(),
+        }
+    }
+
+    fn cmp_to(&self, other: &Self) -> Ordering {
+        match (self.number, other.number) {
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            _ => self.text.cmp(other.text),
+        }
     }
 }
 
@@ -290,6 +332,23 @@ mod tests {
         assert!(eval("garbage^state=1", &r));
         assert!(eval("", &r));
         assert!(!eval("state=2^garbage", &r));
+    }
+
+    #[test]
+    fn sort_orders_numbers_numerically_and_honours_direction() {
+        let records = [
+            record(&[("state", "10"), ("priority", "2")]),
+            record(&[("state", "9"), ("priority", "1")]),
+            record(&[("state", "10"), ("priority", "1")]),
+        ];
+        let mut refs: Vec<&BTreeMap<String, String>> = records.iter().collect();
+        Query::parse("ORDERBYDESCstate^ORDERBYpriority", known)
+            .sort(&mut refs, |r, f| r.get(f).map(String::as_str));
+        let order: Vec<(&str, &str)> = refs
+            .iter()
+            .map(|r| (r["state"].as_str(), r["priority"].as_str()))
+            .collect();
+        assert_eq!(order, [("10", "1"), ("10", "2"), ("9", "1")]);
     }
 
     #[test]

@@ -96,14 +96,9 @@ pub async fn list(
         .records(table)
         .filter(|record| query.matches(|field| record.get(field).map(String::as_str)))
         .collect();
-    if !query.order.is_empty() {
-        matching.sort_by(|a, b| {
-            query.compare(
-                |f| a.get(f).map(String::as_str),
-                |f| b.get(f).map(String::as_str),
-            )
-        });
-    }
+    query.sort(&mut matching, |record, field| {
+        record.get(field).map(String::as_str)
+    });
     let total = matching.len();
     let page: Vec<Value> = matching
         .iter()

@@ -15,6 +15,7 @@ test("home page is server-rendered with navigation and honest empty states", asy
   }
   await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
   await expect(page.getByText("ServiceNow is not connected.")).toBeVisible();
+  await waitForHydration(page);
   await snap(page, "home-en");
 });
 

@@ -53,8 +53,16 @@ build-dev:
 test-e2e:
 	end2end/run.sh target/debug/scorenow
 
-build-release:
+# Everything the release build reads; it reruns only when one of them changed
+# (cargo-leptos would otherwise spend seconds re-running wasm-bindgen and wasm-opt).
+RELEASE_INPUTS := Cargo.toml Cargo.lock .cargo/config.toml $(shell find app server frontend style public -type f)
+RELEASE_STAMP := target/release/.scorenow-site-built
+
+build-release: $(RELEASE_STAMP)
+
+$(RELEASE_STAMP): $(RELEASE_INPUTS)
 	cargo leptos build --release
+	touch $@
 
 ## size: release WASM and JS glue sizes
 size: tools tool-wasm-opt build-release

@@ -134,6 +134,15 @@ pub async fn ensure_first_admin(
 /// Seeds the demo users that do not exist yet.
 pub async fn seed_demo_users(storage: &Storage) -> Result<(), AccountError> {
     for (email, display_name, role) in DEMO_USERS {
+        // Checked first so that a restart does not pay for three password hashes.
+        if storage
+            .account_by_email(email)
+            .await
+            .map_err(AccountError::Storage)?
+            .is_some()
+        {
+            continue;
+        }
         let request = AccountRequest {
             email,
             display_name,

@@ -101,15 +101,7 @@ async fn signing_out_ends_the_session() {
     let server = TestServer::start();
     let cookie =
         session_cookie(&sign_in(&server, "admin@scorenow.demo", "scorenow-demo", "/").await);
-    let html = client()
-        .get(server.url("/"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = support::page_html(&server, "/", &cookie).await;
     let start = html.find("/api/sign_out").expect("sign-out form");
     let sign_out = &html[start..start + html[start..].find('"').unwrap()];
 
@@ -129,15 +121,7 @@ async fn signing_out_ends_the_session() {
             .contains("Max-Age=0")
     );
 
-    let html = client()
-        .get(server.url("/"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = support::page_html(&server, "/", &cookie).await;
     assert!(
         !html.contains("top-bar__user-name"),
         "the old cookie no longer signs in"
@@ -300,15 +284,7 @@ async fn signing_out_everywhere_ends_every_session() {
     let server = TestServer::start();
     let laptop = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
     let phone = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
-    let html = client()
-        .get(server.url("/"))
-        .header(COOKIE, &laptop)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = support::page_html(&server, "/", &laptop).await;
     let start = html
         .find("/api/sign_out_everywhere")
         .expect("sign-out-everywhere form");
@@ -322,15 +298,7 @@ async fn signing_out_everywhere_ends_every_session() {
         .unwrap();
     assert_eq!(response.headers()[LOCATION], "/login");
     for cookie in [&laptop, &phone] {
-        let html = client()
-            .get(server.url("/login"))
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = support::page_html(&server, "/login", &cookie).await;
         assert!(!html.contains("top-bar__user-name"), "session still alive");
     }
 }

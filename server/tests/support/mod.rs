@@ -203,3 +203,16 @@ pub async fn signed_in_cookie(server: &TestServer, email: &str) -> String {
         .to_owned();
     cookie.split(';').next().expect("name=value").to_owned()
 }
+
+/// The body of `GET path`, sent with the `Cookie` header `cookie`.
+pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String {
+    client()
+        .get(server.url(path))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body")
+}

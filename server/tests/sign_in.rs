@@ -298,7 +298,7 @@ async fn signing_out_everywhere_ends_every_session() {
         .unwrap();
     assert_eq!(response.headers()[LOCATION], "/login");
     for cookie in [&laptop, &phone] {
-        let html = support::page_html(&server, "/login", &cookie).await;
+        let html = support::page_html(&server, "/login", cookie).await;
         assert!(!html.contains("top-bar__user-name"), "session still alive");
     }
 }

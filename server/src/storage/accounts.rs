@@ -31,9 +31,9 @@ pub enum AccountChange<'a> {
     PasswordHash(&'a str),
 }
 
-type AccountRow = (i64, String, String, String, String, i64);
+pub(super) type AccountRow = (i64, String, String, String, String, i64);
 
-fn from_row(
+pub(super) fn from_row(
     (id, email, display_name, role, password_hash, active): AccountRow,
 ) -> Result<Account, StorageError> {
     let role = Role::parse(&role)

@@ -1,6 +1,12 @@
 //! Browser sessions in storage, keyed by the hash of their token.
 
-use super::{Backend, Storage, StorageError, accounts::Account};
+use super::{
+    Backend, Storage, StorageError,
+    accounts::{Account, from_row},
+};
+
+/// How often a session's last use is written; idle timeouts are exact to this.
+pub const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// How long sessions live, in seconds.
 #[derive(Clone, Copy, Debug)]
@@ -9,6 +15,19 @@ pub struct SessionLimits {
     pub idle_secs: i64,
     /// A session ends this long after sign-in, used or not.
     pub absolute_secs: i64,
+}
+
+/// A session joined with its account.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    created_at: i64,
+    last_seen_at: i64,
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    active: i64,
 }
 
 impl Storage {
@@ -30,8 +49,9 @@ impl Storage {
         Ok(())
     }
 
-    /// The active account of a live session, marking it used at `now`.
-    /// Expired sessions and sessions of deactivated accounts are deleted.
+    /// The active account of a live session. Expired sessions and sessions of
+    /// deactivated accounts are deleted. Use is recorded at most once per
+    /// [`TOUCH_INTERVAL_SECS`], so most requests only read.
     pub async fn session_account(
         &self,
         token_hash: &str,
@@ -39,12 +59,24 @@ impl Storage {
         limits: SessionLimits,
     ) -> Result<Option<Account>, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<(i64, i64, i64, i64)> =
-            sqlx::query_as("SELECT s.user_id, s.created_at, s.last_seen_at, u.active FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?")
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await?;
-        let Some((user_id, created_at, last_seen_at, active)) = row else {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.active \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?;
+        let Some(SessionRow {
+            created_at,
+            last_seen_at,
+            id,
+            email,
+            display_name,
+            role,
+            password_hash,
+            active,
+        }) = row
+        else {
             return Ok(None);
         };
         let expired =
@@ -53,12 +85,14 @@ impl Storage {
             self.delete_session(token_hash).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
-            .bind(now)
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
-        self.account_by_id(user_id).await
+        if now - last_seen_at >= TOUCH_INTERVAL_SECS {
+            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        }
+        from_row((id, email, display_name, role, password_hash, active)).map(Some)
     }
 
     /// Ends one session.
@@ -70,9 +104,7 @@ impl Storage {
             .await?;
         Ok(())
     }
-}
 
-impl Storage {
     /// Ends every session of `user_id` ("sign out everywhere").
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;

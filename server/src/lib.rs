@@ -73,12 +73,13 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let simulator = start_embedded_simulator(&config, local_addr).await?;
     let router = web::router(&config, storage.clone());
 
+    let stop = shutdown::signal();
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown::signal())
+    .with_graceful_shutdown(stop)
     .await
     .map_err(ServeError::Serve)?;
     #[cfg(feature = "servicenow-sim")]
@@ -160,8 +161,9 @@ pub async fn run_simulator(sim: config::SimConfig) -> Result<(), ServeError> {
     let state = servicenow_sim::SimState::new(sim.settings)?;
     let listener = bind(sim.addr.value, &sim.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
+    let stop = shutdown::signal();
     tracing::info!(address = %local_addr, "ServiceNow simulator is listening");
-    servicenow_sim::serve(listener, state, shutdown::signal())
+    servicenow_sim::serve(listener, state, stop)
         .await
         .map_err(ServeError::Serve)?;
     tracing::info!("ServiceNow simulator stopped");

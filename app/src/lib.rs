@@ -12,6 +12,8 @@ pub mod auth;
 mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
+#[cfg(feature = "ssr")]
+mod form_errors;
 mod pages;
 mod redirect;
 mod routes;

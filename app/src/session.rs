@@ -17,11 +17,9 @@ pub struct Session {
 
 impl Session {
     /// Creates the session state and provides it to every component below.
-    /// Must run inside the router, which carries the errors of forms sent
-    /// without JavaScript.
+    /// Must run inside the router, after `form_errors::provide` (on the server), so
+    /// its actions see the errors of forms sent without JavaScript.
     pub fn provide() -> Self {
-        #[cfg(feature = "ssr")]
-        provide_form_error_from_url();
         let sign_in = ServerAction::<SignIn>::new();
         let sign_out = ServerAction::<SignOut>::new();
         let sign_out_everywhere = ServerAction::<SignOutEverywhere>::new();
@@ -46,28 +44,5 @@ impl Session {
     /// The session provided by [`Session::provide`].
     pub fn expect() -> Self {
         expect_context::<Self>()
-    }
-}
-
-/// A form sent without JavaScript comes back, on error, with the error in the
-/// URL (`__path`, `__err`). The router reads them in the browser only; this
-/// does the same during server rendering, so the error shows up before (and
-/// without) hydration.
-#[cfg(feature = "ssr")]
-fn provide_form_error_from_url() {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return;
-    };
-    let query = parts.uri.query().unwrap_or_default();
-    let (mut path, mut error) = (None, None);
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
-            "__path" => path = Some(value.into_owned()),
-            "__err" => error = Some(value.into_owned()),
-            _ => {}
-        }
-    }
-    if let (Some(path), Some(error)) = (path, error) {
-        provide_context(leptos::server::ServerActionError::new(&path, &error));
     }
 }

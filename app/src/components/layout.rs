@@ -10,6 +10,8 @@ const MAIN_ID: &str = "main-content";
 /// Wraps the routed page in the application frame.
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::form_errors::provide();
     Session::provide();
     let i18n = use_i18n();
     view! {

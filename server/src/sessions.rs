@@ -132,14 +132,16 @@ impl AuthService for LocalAuth {
             Err(_) => None,
         }
         .filter(|account| account.active);
-        let hash = account.as_ref().map_or_else(
-            || DECOY_HASH.clone(),
-            |account| account.password_hash.clone(),
-        );
+        let hash = account
+            .as_ref()
+            .map(|account| account.password_hash.clone());
         let password = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|_| AuthError::Unavailable)?;
+        // Hashing is CPU work, including the decoy's first computation.
+        let matches = tokio::task::spawn_blocking(move || {
+            verify_password(&password, hash.as_deref().unwrap_or(&DECOY_HASH))
+        })
+        .await
+        .map_err(|_| AuthError::Unavailable)?;
         let Some(account) = account.filter(|_| matches) else {
             self.throttle.record_failure(&keys, Instant::now());
             self.audit(

@@ -2,6 +2,7 @@
 //! the browser to the server's powers.
 
 pub mod auth;
+pub mod servicenow;
 pub mod users;
 
 use crate::auth::Role;
@@ -20,6 +21,16 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("change_role", Some(Role::Admin)),
     ("set_user_active", Some(Role::Admin)),
     ("reset_password", Some(Role::Admin)),
+    ("servicenow_status", Some(Role::Admin)),
+    ("connect_servicenow", Some(Role::Admin)),
+    ("reauthorize_servicenow", Some(Role::Admin)),
+    ("test_servicenow_connection", Some(Role::Admin)),
+    ("servicenow_settings", Some(Role::Admin)),
+    ("save_state_names", Some(Role::Admin)),
+    ("save_ticket_defaults", Some(Role::Admin)),
+    ("remove_servicenow_connection", Some(Role::Admin)),
+    ("home_servicenow", Some(Role::Reader)),
+    ("dismiss_servicenow_offer", Some(Role::Reader)),
 ];
 
 #[cfg(all(test, feature = "ssr"))]

@@ -6,6 +6,7 @@ pub mod language_picker;
 pub mod layout;
 pub mod page;
 pub mod protected;
+pub mod servicenow;
 mod side_nav;
 mod top_bar;
 pub mod user_slot;

@@ -55,8 +55,40 @@ struct Cli {
     #[arg(long, env = "SCORENOW_SIM_ADDR", value_name = "HOST:PORT|off")]
     servicenow_sim_addr: Option<String>,
 
+    /// Bearer token that unlocks the embedded simulator's admin endpoint
+    /// /sim/admin (faults, counters; for tests) [default: disabled]
+    #[cfg(feature = "servicenow-sim")]
+    #[arg(
+        long,
+        env = "SCORENOW_SIM_ADMIN_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    servicenow_sim_admin_token: Option<String>,
+
+    /// This server's address as browsers reach it, e.g. https://scorenow.example.com;
+    /// ServiceNow redirects to <URL>/servicenow/callback [default: http://<addr>]
+    #[arg(long, env = "SCORENOW_PUBLIC_URL", value_name = "URL")]
+    public_url: Option<String>,
+
+    /// Hosts besides *.service-now.com and *.servicenowservices.com that may be
+    /// used as ServiceNow instances, comma-separated (`host` or `host:port`)
+    #[arg(long, env = "SCORENOW_ALLOWED_INSTANCE_HOSTS", value_name = "HOSTS")]
+    allowed_instance_hosts: Option<String>,
+
+    /// Key that encrypts stored secrets: 32 bytes as base64 (`openssl rand -base64 32`).
+    /// Prefer the environment variable; without it a key file is created in the data directory
+    #[arg(
+        long,
+        env = "SCORENOW_SECRET_KEY",
+        value_name = "BASE64",
+        hide_env_values = true
+    )]
+    secret_key: Option<String>,
+
     /// TOML file with any of the settings above (keys: addr, data_dir,
-    /// site_root, log_format, log, servicenow_sim_addr); flags and environment override it
+    /// site_root, log_format, log, servicenow_sim_addr, public_url,
+    /// allowed_instance_hosts); flags and environment override it
     #[arg(
         long,
         short = 'c',
@@ -179,6 +211,8 @@ struct FileConfig {
     log_format: Option<String>,
     log: Option<String>,
     servicenow_sim_addr: Option<String>,
+    public_url: Option<String>,
+    allowed_instance_hosts: Option<String>,
 }
 
 /// Where a setting's value came from, displayed the way the user wrote it.
@@ -261,8 +295,17 @@ pub struct Config {
     pub log: LogConfig,
     /// Where the embedded simulator listens; `None` when turned off.
     pub servicenow_sim_addr: Setting<Option<SocketAddr>>,
+    /// Unlocks the embedded simulator's admin endpoint.
+    #[cfg(feature = "servicenow-sim")]
+    pub servicenow_sim_admin_token: Option<Secret>,
     /// The first admin to create, when both of its settings are given.
     pub first_admin: Option<FirstAdmin>,
+    /// The origin browsers reach this server at; `None`: `http://` + the bound address.
+    pub public_url: Setting<Option<url::Url>>,
+    /// Extra hosts allowed as ServiceNow instances.
+    pub allowed_instance_hosts: Setting<Vec<String>>,
+    /// The key for secrets at rest; `None`: the key file in the data directory.
+    pub secret_key: Option<Setting<Secret>>,
 }
 
 /// `scorenow admin create`: an account to create in the configured data directory.
@@ -404,6 +447,16 @@ impl Config {
         let sim_addr = resolver.resolve(keys::SIM_ADDR, cli.servicenow_sim_addr, |f| {
             f.servicenow_sim_addr.clone()
         });
+        let public_url =
+            resolver.resolve(keys::PUBLIC_URL, cli.public_url, |f| f.public_url.clone());
+        let allowed_hosts =
+            resolver.resolve(keys::ALLOWED_HOSTS, cli.allowed_instance_hosts, |f| {
+                f.allowed_instance_hosts.clone()
+            });
+        let secret_key = cli.secret_key.map(|key| Setting {
+            value: Secret(key),
+            source: origin(matches, "secret_key", "--secret-key", "SCORENOW_SECRET_KEY"),
+        });
 
         let config = Config {
             addr: parse(addr, "expected HOST:PORT, e.g. 127.0.0.1:3000", |s| {
@@ -420,6 +473,24 @@ impl Config {
                 _ => s.parse().ok().map(Some),
             })?,
             first_admin: first_admin(matches, cli.admin_email, cli.admin_password)?,
+            #[cfg(feature = "servicenow-sim")]
+            servicenow_sim_admin_token: cli.servicenow_sim_admin_token.map(Secret),
+            public_url: parse(
+                public_url,
+                "expected an http(s) URL without a path, e.g. https://scorenow.example.com",
+                parse_public_url,
+            )?,
+            allowed_instance_hosts: Setting {
+                value: allowed_hosts
+                    .value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|host| !host.is_empty())
+                    .map(str::to_ascii_lowercase)
+                    .collect(),
+                source: allowed_hosts.source,
+            },
+            secret_key,
         };
         ensure_writable_dir(&config.data_dir)?;
         Ok(config)
@@ -473,6 +544,20 @@ mod keys {
         env: "SCORENOW_SIM_ADDR",
         file_key: "servicenow_sim_addr",
         default: || DEFAULT_SIM_ADDR.to_owned(),
+    };
+    pub const PUBLIC_URL: Key<String> = Key {
+        id: "public_url",
+        flag: "--public-url",
+        env: "SCORENOW_PUBLIC_URL",
+        file_key: "public_url",
+        default: String::new,
+    };
+    pub const ALLOWED_HOSTS: Key<String> = Key {
+        id: "allowed_instance_hosts",
+        flag: "--allowed-instance-hosts",
+        env: "SCORENOW_ALLOWED_INSTANCE_HOSTS",
+        file_key: "allowed_instance_hosts",
+        default: String::new,
     };
     pub const LOG: Key<String> = Key {
         id: "log",
@@ -644,6 +729,19 @@ fn parse<T>(
     }
 }
 
+/// An `http(s)` origin; the empty default means "derive from the address".
+fn parse_public_url(value: &str) -> Option<Option<url::Url>> {
+    if value.is_empty() {
+        return Some(None);
+    }
+    let url = url::Url::parse(value).ok()?;
+    let bare = matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some() && bare)
+        .then(|| url::Url::parse(&url.origin().ascii_serialization()).ok())
+        .flatten()
+        .map(Some)
+}
+
 fn parse_log_format(value: &str) -> Option<LogFormat> {
     match value.to_ascii_lowercase().as_str() {
         "human" => Some(LogFormat::Human),
@@ -704,6 +802,37 @@ mod tests {
         assert_eq!(config.addr.source, Source::Default("--addr"));
         assert_eq!(config.log.format.value, LogFormat::Human);
         assert_eq!(config.site_root.value, PathBuf::from(DEFAULT_SITE_ROOT));
+    }
+
+    #[test]
+    fn public_url_and_allowed_hosts_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::try_from_args(args(
+            &[
+                "--public-url",
+                "https://scorenow.example.com/",
+                "--allowed-instance-hosts",
+                " snow.example.com, 127.0.0.1:4010 ,",
+            ],
+            dir.path(),
+        ))
+        .expect("valid");
+        assert_eq!(
+            config.public_url.value.map(|u| u.to_string()),
+            Some("https://scorenow.example.com/".to_owned())
+        );
+        assert_eq!(
+            config.allowed_instance_hosts.value,
+            ["snow.example.com", "127.0.0.1:4010"]
+        );
+        assert!(config.secret_key.is_none());
+
+        let error = Config::try_from_args(args(
+            &["--public-url", "https://scorenow.example.com/app"],
+            dir.path(),
+        ))
+        .expect_err("a path is refused");
+        assert!(error.to_string().contains("--public-url"), "{error}");
     }
 
     #[test]

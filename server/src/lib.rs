@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod config;
+mod secret_box;
+pub mod servicenow;
 #[cfg(feature = "servicenow-sim")]
 pub mod servicenow_sim;
 mod sessions;
@@ -14,6 +16,9 @@ mod user_admin;
 mod web;
 
 use config::Config;
+use secret_box::SecretBox;
+use servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup};
+use std::sync::Arc;
 use storage::Storage;
 use tokio::net::TcpListener;
 
@@ -36,6 +41,9 @@ pub enum ServeError {
     /// An account could not be created.
     #[error(transparent)]
     Account(#[from] accounts::AccountError),
+    /// The key for secrets at rest is unusable.
+    #[error(transparent)]
+    Secrets(#[from] secret_box::SecretBoxError),
     /// The ServiceNow simulator could not start.
     #[cfg(feature = "servicenow-sim")]
     #[error(transparent)]
@@ -67,11 +75,30 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     if config.servicenow_sim_addr.value.is_some() {
         accounts::seed_demo_users(&storage).await?;
     }
+    let secrets = match &config.secret_key {
+        Some(key) => SecretBox::from_base64(key.value.expose(), &key.source.to_string())?,
+        None => SecretBox::from_key_file(&config.data_dir.value)?,
+    };
     let listener = bind(config.addr.value, &config.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
+    let public_url = public_url(&config, local_addr);
+    let redirect_uri = format!("{public_url}/servicenow/callback");
     #[cfg(feature = "servicenow-sim")]
-    let simulator = start_embedded_simulator(&config, local_addr).await?;
-    let router = web::router(&config, storage.clone());
+    let (simulator, demo_origin, demo) =
+        match start_embedded_simulator(&config, redirect_uri.clone()).await? {
+            Some((task, origin)) => (Some(task), Some(origin.clone()), Some(demo_hints(&origin))),
+            None => (None, None, None),
+        };
+    #[cfg(not(feature = "servicenow-sim"))]
+    let (demo_origin, demo) = (None, None);
+    let servicenow = Arc::new(ServiceNowService::new(ServiceNowSetup {
+        storage: storage.clone(),
+        secrets,
+        policy: HostPolicy::new(&config.allowed_instance_hosts.value, demo_origin),
+        redirect_uri,
+        demo,
+    }));
+    let router = web::router(&config, storage.clone(), servicenow);
 
     let stop = shutdown::signal();
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
@@ -128,31 +155,63 @@ fn read_password() -> std::io::Result<String> {
     }
 }
 
+/// `http://` and a host browsers can use for a bound address.
+fn http_origin(addr: std::net::SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    format!("http://{}", std::net::SocketAddr::new(host, addr.port()))
+}
+
+/// The configured public URL, or the bound address, without a trailing slash.
+fn public_url(config: &Config, bound: std::net::SocketAddr) -> String {
+    match &config.public_url.value {
+        Some(url) => url.as_str().trim_end_matches('/').to_owned(),
+        None => http_origin(bound),
+    }
+}
+
 /// In demo mode, starts the simulator beside ScoreNow, its OAuth entity
-/// redirecting to this server's callback.
+/// redirecting to this server's callback. Returns the task and the
+/// simulator's origin.
 #[cfg(feature = "servicenow-sim")]
 async fn start_embedded_simulator(
     config: &Config,
-    scorenow_addr: std::net::SocketAddr,
-) -> Result<Option<tokio::task::JoinHandle<()>>, ServeError> {
+    redirect_uri: String,
+) -> Result<Option<(tokio::task::JoinHandle<()>, url::Url)>, ServeError> {
     let Some(addr) = config.servicenow_sim_addr.value else {
         return Ok(None);
     };
     let listener = bind(addr, &config.servicenow_sim_addr.source).await?;
     let sim_addr = listener.local_addr().map_err(ServeError::Serve)?;
-    let host = if scorenow_addr.ip().is_unspecified() {
-        "127.0.0.1".to_owned()
-    } else {
-        scorenow_addr.ip().to_string()
-    };
-    let redirect_uri = format!("http://{host}:{}/servicenow/callback", scorenow_addr.port());
-    let state = servicenow_sim::SimState::new(servicenow_sim::SimSettings::demo(redirect_uri))?;
+    let origin = url::Url::parse(&http_origin(sim_addr)).expect("an address makes a valid URL");
+    let mut settings = servicenow_sim::SimSettings::demo(redirect_uri);
+    settings.admin_token = config
+        .servicenow_sim_admin_token
+        .as_ref()
+        .map(|token| token.expose().to_owned());
+    let state = servicenow_sim::SimState::new(settings)?;
     tracing::info!(address = %sim_addr, "embedded ServiceNow simulator is listening");
-    Ok(Some(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if let Err(error) = servicenow_sim::serve(listener, state, std::future::pending()).await {
             tracing::error!(%error, "embedded ServiceNow simulator failed");
         }
-    })))
+    });
+    Ok(Some((task, origin)))
+}
+
+/// What the setup page tells a demo user to enter.
+#[cfg(feature = "servicenow-sim")]
+fn demo_hints(origin: &url::Url) -> app::api::servicenow::DemoHints {
+    app::api::servicenow::DemoHints {
+        instance: origin.as_str().trim_end_matches('/').to_owned(),
+        client_id: servicenow_sim::DEMO_CLIENT_ID.to_owned(),
+        client_secret: servicenow_sim::DEMO_CLIENT_SECRET.to_owned(),
+        integration_user: servicenow_sim::DEMO_INTEGRATION_USER.to_owned(),
+        integration_password: servicenow_sim::DEMO_INTEGRATION_PASSWORD.to_owned(),
+    }
 }
 
 /// Serves only the ServiceNow simulator until SIGTERM or Ctrl-C.

@@ -5,11 +5,15 @@ mod cross_site;
 mod health;
 mod language;
 mod security_headers;
+mod servicenow_callback;
 
-use crate::{config::Config, sessions::LocalAuth, storage::Storage, user_admin::LocalUserAdmin};
+use crate::{
+    config::Config, servicenow::ServiceNowService, sessions::LocalAuth, storage::Storage,
+    user_admin::LocalUserAdmin,
+};
 use app::{
     App, LANGUAGE_ROUTE,
-    api::{auth::ssr::AuthService, users::ssr::UserAdmin},
+    api::{auth::ssr::AuthService, servicenow::ssr::ServiceNowAdmin, users::ssr::UserAdmin},
     shell,
 };
 use axum::{Router, extract::FromRef, middleware, routing::get};
@@ -23,13 +27,14 @@ use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 pub struct AppState {
     leptos_options: LeptosOptions,
     storage: Storage,
+    servicenow: Arc<ServiceNowService>,
 }
 
 /// Name of the WASM/JS/CSS bundle under `/pkg`, as built by cargo-leptos.
 const BUNDLE_NAME: &str = "scorenow";
 
 /// Builds the complete router for the given configuration.
-pub fn router(config: &Config, storage: Storage) -> Router {
+pub fn router(config: &Config, storage: Storage, servicenow: Arc<ServiceNowService>) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
         .site_root(config.site_root.value.display().to_string())
@@ -39,13 +44,16 @@ pub fn router(config: &Config, storage: Storage) -> Router {
     let demo_mode = config.servicenow_sim_addr.value.is_some();
     let auth: Arc<dyn AuthService> = Arc::new(LocalAuth::new(storage.clone(), demo_mode));
     let users: Arc<dyn UserAdmin> = Arc::new(LocalUserAdmin::new(storage.clone()));
+    let connection: Arc<dyn ServiceNowAdmin> = servicenow.clone();
     let services = move || {
         provide_context(auth.clone());
         provide_context(users.clone());
+        provide_context(connection.clone());
     };
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,
+        servicenow,
     };
     let pages = generate_route_list(App);
 
@@ -53,6 +61,10 @@ pub fn router(config: &Config, storage: Storage) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route(LANGUAGE_ROUTE, get(language::switch))
+        .route(
+            servicenow_callback::PATH,
+            get(servicenow_callback::complete),
+        )
         .leptos_routes_with_context(&state, pages, services.clone(), move || {
             shell(leptos_options.clone())
         })

@@ -25,6 +25,17 @@ fn arguments(endpoint: &str) -> &'static [(&'static str, &'static str)] {
         "change_role" => &[("user_id", "999999"), ("role", "reader")],
         "set_user_active" => &[("user_id", "999999"), ("active", "true")],
         "reset_password" => &[("user_id", "999999"), ("password", "short")],
+        "connect_servicenow" => &[
+            ("instance", "not a host"),
+            ("client_id", "id"),
+            ("client_secret", "secret"),
+        ],
+        "save_state_names" => &[("table", "incident")],
+        "save_ticket_defaults" => &[
+            ("ticket_type", "incident"),
+            ("assignment_group", ""),
+            ("category", ""),
+        ],
         _ => &[],
     }
 }

@@ -31,7 +31,7 @@ async fn home_is_server_rendered_in_english_by_default() {
     assert!(html.contains("<title>Home · ScoreNow</title>"));
     assert!(html.contains("<h1 class=\"page__title\">Home<"));
     assert!(html.contains("aria-label=\"Main navigation\""));
-    assert!(html.contains("ServiceNow is not connected."));
+    assert!(html.contains("Do you use ServiceNow?"));
     assert!(
         html.contains("/pkg/scorenow.js"),
         "hydration script is linked"

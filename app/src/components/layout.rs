@@ -1,6 +1,6 @@
 //! The frame around every page: skip link, top bar, side navigation, content.
 
-use super::{side_nav::SideNav, top_bar::TopBar};
+use super::{servicenow::ConnectionBanner, side_nav::SideNav, top_bar::TopBar};
 use crate::{i18n::*, session::Session};
 use leptos::prelude::*;
 
@@ -22,6 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <TopBar />
             <SideNav />
             <main id=MAIN_ID class="app-frame__main" tabindex="-1">
+                <ConnectionBanner />
                 {children()}
             </main>
         </div>

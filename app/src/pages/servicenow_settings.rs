@@ -1,16 +1,284 @@
-//! `/servicenow/settings`: state names, ticket defaults, re-authorisation, removal.
+//! `/servicenow/settings` (*Manage ServiceNow configuration*, admins): state
+//! names, ticket defaults, re-authorisation and removal of the connection.
 
-use crate::components::page::{EmptyState, Page};
-use crate::i18n::*;
+use crate::{
+    api::servicenow::{
+        ConnectionState, DEFAULT_FIELD_MAX, ReauthorizeServicenow, RemoveServicenowConnection,
+        STATE_NAME_MAX, SaveStateNames, SaveTicketDefaults, ServiceNowError, ServiceNowSettings,
+        StateName, TicketDefaults, TicketTable, servicenow_settings,
+    },
+    components::{
+        page::Page,
+        servicenow::{error_message, state_label},
+    },
+    i18n::*,
+};
 use leptos::prelude::*;
+use leptos_i18n::I18nContext;
 
-/// `/servicenow/settings`: state names, ticket defaults, re-authorisation, removal.
+/// The localised name of a ticket table.
+fn table_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
+    match table {
+        TicketTable::ChangeRequest => t_string!(i18n, servicenow_settings.table_change_request),
+        TicketTable::Incident => t_string!(i18n, servicenow_settings.table_incident),
+    }
+    .to_string()
+}
+
+/// The localised name of a ticket type.
+fn type_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
+    match table {
+        TicketTable::ChangeRequest => t_string!(i18n, servicenow_settings.change_request),
+        TicketTable::Incident => t_string!(i18n, servicenow_settings.incident),
+    }
+    .to_string()
+}
+
+/// The settings page.
 #[component]
 pub fn ServiceNowSettingsPage() -> impl IntoView {
+    let save_names = StateNameActions {
+        change_request: ServerAction::new(),
+        incident: ServerAction::new(),
+    };
+    let save_defaults = ServerAction::<SaveTicketDefaults>::new();
+    let remove = ServerAction::<RemoveServicenowConnection>::new();
+    let reauthorize = ServerAction::<ReauthorizeServicenow>::new();
+    let settings = Resource::new(
+        move || {
+            (
+                save_names.change_request.version().get(),
+                save_names.incident.version().get(),
+                save_defaults.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| servicenow_settings(),
+    );
     let i18n = use_i18n();
     view! {
         <Page title=|i18n| t_string!(i18n, servicenow_settings.title).to_string()>
-            <EmptyState>{t!(i18n, servicenow_settings.empty)}</EmptyState>
+            {move || remove.value().get().and_then(Result::ok).map(|()| view! {
+                <p class="notice notice--success" role="status">{t!(i18n, servicenow_settings.removed)}</p>
+            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(settings) if settings.state == ConnectionState::NotConfigured => view! {
+                            <section class="card">
+                                <p>{t!(i18n, servicenow_settings.not_connected)}</p>
+                                <a class="button button--primary" href="/servicenow/setup">{t!(i18n, servicenow_settings.connect_link)}</a>
+                            </section>
+                        }.into_any(),
+                        Ok(settings) => view! {
+                            <Settings settings save_names save_defaults remove reauthorize />
+                        }.into_any(),
+                        Err(error) => view! {
+                            <p class="field__error" role="alert">{move || error_message(i18n, &error)}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
         </Page>
+    }
+}
+
+/// One save action per table, so each form shows only its own outcome.
+#[derive(Clone, Copy)]
+struct StateNameActions {
+    change_request: ServerAction<SaveStateNames>,
+    incident: ServerAction<SaveStateNames>,
+}
+
+impl StateNameActions {
+    fn of(self, table: TicketTable) -> ServerAction<SaveStateNames> {
+        match table {
+            TicketTable::ChangeRequest => self.change_request,
+            TicketTable::Incident => self.incident,
+        }
+    }
+}
+
+/// The sections of a configured connection.
+#[component]
+fn Settings(
+    settings: ServiceNowSettings,
+    save_names: StateNameActions,
+    save_defaults: ServerAction<SaveTicketDefaults>,
+    remove: ServerAction<RemoveServicenowConnection>,
+    reauthorize: ServerAction<ReauthorizeServicenow>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = settings.state;
+    let instance = settings.instance.unwrap_or_default();
+    let reauthorize_error = move || {
+        reauthorize
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error_message(i18n, &error))
+    };
+    view! {
+        <section class="card" aria-labelledby="connection-title">
+            <h2 id="connection-title" class="section__title">{t!(i18n, servicenow_settings.connection_heading)}</h2>
+            <p><code>{instance}</code>" · "<span data-testid="connection-state">{move || state_label(i18n, state)}</span></p>
+            <ActionForm action=reauthorize attr:class="inline-form">
+                <button type="submit" class="button">{t!(i18n, servicenow_setup.reauthorize)}</button>
+            </ActionForm>
+            <p class="field__error" role="alert">{reauthorize_error}</p>
+        </section>
+        <section class="card" aria-labelledby="states-title">
+            <h2 id="states-title" class="section__title">{t!(i18n, servicenow_settings.states_heading)}</h2>
+            <p>{t!(i18n, servicenow_settings.states_intro)}</p>
+            <div class="state-tables">
+                {settings.state_names.into_iter().map(|(table, names)| view! {
+                    <StateNamesForm table names save_names=save_names.of(table) />
+                }).collect_view()}
+            </div>
+        </section>
+        <DefaultsForm defaults=settings.defaults save_defaults />
+        <RemoveForm remove />
+    }
+}
+
+/// The state names of one table.
+#[component]
+fn StateNamesForm(
+    table: TicketTable,
+    names: Vec<StateName>,
+    save_names: ServerAction<SaveStateNames>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let table_name = table.as_str();
+    let refused = move || save_names.value().get().and_then(Result::err);
+    let error_for = move |value: String| {
+        move || match refused() {
+            Some(ServiceNowError::StateName {
+                value: refused_value,
+            }) if refused_value == value => Some(error_message(
+                i18n,
+                &ServiceNowError::StateName {
+                    value: refused_value,
+                },
+            )),
+            _ => None,
+        }
+    };
+    let form_error = move || {
+        refused()
+            .filter(|error| !matches!(error, ServiceNowError::StateName { .. }))
+            .map(|error| error_message(i18n, &error))
+    };
+    let heading_id = format!("states-{table_name}");
+    view! {
+        <div class="state-table" data-testid=format!("states-{table_name}")>
+            <h3 id=heading_id.clone() class="status-panel__subtitle">{move || table_label(i18n, table)}</h3>
+            <ActionForm action=save_names attr:class="form">
+                <input type="hidden" name="table" value=table_name />
+                {names.into_iter().enumerate().map(|(index, state)| {
+                    let input_id = format!("state-{table_name}-{}", state.value);
+                    let error_id = format!("{input_id}-error");
+                    let error = error_for(state.value.clone());
+                    let value = state.value.clone();
+                    view! {
+                        <div class="field field--inline">
+                            <label for=input_id.clone()>
+                                {state.default_name.clone()}
+                                <span class="field__hint">{move || t_string!(i18n, servicenow_settings.state_value, value = value.clone()).to_string()}</span>
+                            </label>
+                            <input type="hidden" name=format!("states[{index}][value]") value=state.value.clone() />
+                            <input id=input_id type="text" name=format!("states[{index}][name]")
+                                value=state.custom_name.clone().unwrap_or_default()
+                                placeholder=state.default_name.clone()
+                                maxlength=STATE_NAME_MAX.to_string()
+                                aria-describedby=error_id.clone() />
+                            <p id=error_id class="field__error" role="alert">{error}</p>
+                        </div>
+                    }
+                }).collect_view()}
+                <p class="field__error" role="alert">{form_error}</p>
+                <button type="submit" class="button button--primary">{t!(i18n, servicenow_settings.save)}</button>
+            </ActionForm>
+            <ActionForm action=save_names attr:class="inline-form">
+                <input type="hidden" name="table" value=table_name />
+                <input type="hidden" name="reset" value="true" />
+                <button type="submit" class="button button--subtle">{t!(i18n, servicenow_settings.reset)}</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// Default ticket type, assignment group and category.
+#[component]
+fn DefaultsForm(
+    defaults: TicketDefaults,
+    save_defaults: ServerAction<SaveTicketDefaults>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = move || {
+        save_defaults
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error_message(i18n, &error))
+    };
+    let saved = move || {
+        save_defaults
+            .value()
+            .get()
+            .is_some_and(|result| result.is_ok())
+    };
+    view! {
+        <section class="card" aria-labelledby="defaults-title">
+            <h2 id="defaults-title" class="section__title">{t!(i18n, servicenow_settings.defaults_heading)}</h2>
+            <ActionForm action=save_defaults attr:class="form">
+                <div class="field">
+                    <label for="default-type">{t!(i18n, servicenow_settings.ticket_type)}</label>
+                    <select id="default-type" name="ticket_type">
+                        {TicketTable::ALL.into_iter().map(|table| view! {
+                            <option value=table.as_str() selected=table == defaults.ticket_type>{move || type_label(i18n, table)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="default-group">{t!(i18n, servicenow_settings.assignment_group)}</label>
+                    <input id="default-group" type="text" name="assignment_group" value=defaults.assignment_group maxlength=DEFAULT_FIELD_MAX.to_string() />
+                </div>
+                <div class="field">
+                    <label for="default-category">{t!(i18n, servicenow_settings.category)}</label>
+                    <input id="default-category" type="text" name="category" value=defaults.category maxlength=DEFAULT_FIELD_MAX.to_string() />
+                </div>
+                <p class="field__error" role="alert">{error}</p>
+                <p class="field__ok" role="status">{move || saved().then(|| t_string!(i18n, servicenow_settings.saved).to_string())}</p>
+                <button type="submit" class="button button--primary">{t!(i18n, servicenow_settings.save)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Removal, behind a confirmation.
+#[component]
+fn RemoveForm(remove: ServerAction<RemoveServicenowConnection>) -> impl IntoView {
+    let i18n = use_i18n();
+    let error = move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error_message(i18n, &error))
+    };
+    view! {
+        <section class="card card--danger" aria-labelledby="remove-title">
+            <h2 id="remove-title" class="section__title">{t!(i18n, servicenow_settings.remove_heading)}</h2>
+            <p>{t!(i18n, servicenow_settings.remove_intro)}</p>
+            <ActionForm action=remove attr:class="form">
+                <label class="checkbox">
+                    <input type="checkbox" name="confirm" value="true" aria-describedby="remove-error" />
+                    {t!(i18n, servicenow_settings.remove_confirm)}
+                </label>
+                <p id="remove-error" class="field__error" role="alert">{error}</p>
+                <button type="submit" class="button button--danger">{t!(i18n, servicenow_settings.remove)}</button>
+            </ActionForm>
+        </section>
     }
 }

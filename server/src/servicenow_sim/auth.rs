@@ -52,6 +52,17 @@ impl FromRequestParts<Arc<SimState>> for Caller {
     }
 }
 
+impl Caller {
+    /// Replaces the session functions an encoded query may use
+    /// (`javascript:gs.getUserID()`, `javascript:gs.getUserName()`) with
+    /// the caller's values, as an instance evaluates them.
+    pub fn expand_session_values(&self, encoded: &str) -> String {
+        encoded
+            .replace("javascript:gs.getUserID()", &self.user_sys_id)
+            .replace("javascript:gs.getUserName()", &self.user_name)
+    }
+}
+
 /// Resolves `user_name:password` in a basic-authentication header.
 fn basic_user(instance: &super::state::Instance, encoded: &str) -> Option<String> {
     let decoded = base64::engine::general_purpose::STANDARD

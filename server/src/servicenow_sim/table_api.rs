@@ -70,7 +70,7 @@ pub fn table_named(name: &str) -> Result<Table, ApiError> {
 /// `GET` of a collection: filtered, ordered, paginated.
 pub async fn list(
     State(state): State<Arc<SimState>>,
-    _caller: Caller,
+    caller: Caller,
     Path(path): Path<CollectionPath>,
     QueryString(params): Params,
     headers: HeaderMap,
@@ -78,9 +78,8 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let (table, version) = resolve(path.version.as_deref(), &path.table)?;
     refuse_cross_scope_read(&state, table)?;
-    let query = Query::parse(param(&params, "sysparm_query"), |field| {
-        table.has_field(field)
-    });
+    let encoded = caller.expand_session_values(param(&params, "sysparm_query"));
+    let query = Query::parse(&encoded, |field| table.has_field(field));
     let offset = param(&params, "sysparm_offset")
         .parse::<usize>()
         .unwrap_or(0);

@@ -1,0 +1,13 @@
+//! ScoreNow's side of ServiceNow: which instances may be contacted, OAuth,
+//! tokens, the Table and Aggregate APIs, and the connection service that
+//! puts them together.
+
+pub mod connection;
+mod failure;
+pub mod instance;
+mod oauth;
+mod table_api;
+mod tokens;
+
+pub use connection::{CallbackParams, ServiceNowService, ServiceNowSetup};
+pub use instance::HostPolicy;

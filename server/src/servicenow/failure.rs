@@ -1,0 +1,230 @@
+//! Every way a call to ServiceNow can fail, classified once, with the HTTP
+//! details the status page shows.
+
+use app::api::servicenow::{Problem, ProblemKind};
+use reqwest::{StatusCode, header::HeaderMap, header::RETRY_AFTER};
+use serde::Deserialize;
+use std::time::Duration;
+
+/// A failed call.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?} (HTTP {status:?}): {message} {detail}")]
+pub struct Failure {
+    pub kind: ProblemKind,
+    pub status: Option<u16>,
+    pub message: String,
+    pub detail: String,
+    pub retry_after: Option<Duration>,
+}
+
+/// ServiceNow's error body: `{"error":{"message":…,"detail":…},"status":"failure"}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorFields,
+}
+
+#[derive(Deserialize)]
+struct ErrorFields {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    detail: Option<String>,
+}
+
+/// The cross-scope refusal's tell-tale words (the advice differs, the status does not).
+const CROSS_SCOPE_WORDS: &str = "cross-scope access policy";
+
+impl Failure {
+    /// A failure of `kind` with no response behind it.
+    pub fn new(kind: ProblemKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            status: None,
+            message: message.into(),
+            detail: String::new(),
+            retry_after: None,
+        }
+    }
+
+    /// Classifies a response that was not a success.
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let (message, detail) = match serde_json::from_slice::<ErrorBody>(body) {
+            Ok(body) => (
+                body.error.message.unwrap_or_default(),
+                body.error.detail.unwrap_or_default(),
+            ),
+            Err(_) => (String::new(), String::new()),
+        };
+        let kind = match status.as_u16() {
+            401 => ProblemKind::ReauthorizationNeeded,
+            403 if message.contains(CROSS_SCOPE_WORDS) => ProblemKind::CrossScopePolicy,
+            403 => ProblemKind::Forbidden,
+            404 => ProblemKind::NotFound,
+            429 => ProblemKind::RateLimited,
+            500..=599 => ProblemKind::ServerError,
+            300..=399 => ProblemKind::Redirected,
+            _ => ProblemKind::Rejected,
+        };
+        let detail = if kind == ProblemKind::Redirected {
+            headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map_or(detail, |location| format!("Location: {location}"))
+        } else {
+            detail
+        };
+        Self {
+            kind,
+            status: Some(status.as_u16()),
+            message,
+            detail,
+            retry_after: (kind == ProblemKind::RateLimited)
+                .then(|| retry_after(headers))
+                .flatten(),
+        }
+    }
+
+    /// Classifies a request that got no usable response.
+    pub fn from_transport(error: &reqwest::Error) -> Self {
+        let kind = if error.is_timeout() {
+            ProblemKind::Timeout
+        } else if error.is_decode() {
+            ProblemKind::Malformed
+        } else {
+            ProblemKind::Network
+        };
+        Self::new(kind, error_chain(error))
+    }
+
+    /// A success response whose body is not what ServiceNow sends.
+    pub fn malformed(status: StatusCode, error: &serde_json::Error) -> Self {
+        Self {
+            status: Some(status.as_u16()),
+            ..Self::new(ProblemKind::Malformed, error.to_string())
+        }
+    }
+
+    /// Whether the same call may succeed if tried again later.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            ProblemKind::ServerError
+                | ProblemKind::Network
+                | ProblemKind::Timeout
+                | ProblemKind::RateLimited
+        )
+    }
+
+    /// The status page's record of this failure at `at`.
+    pub fn to_problem(&self, at: String) -> Problem {
+        Problem {
+            kind: self.kind,
+            status: self.status,
+            message: self.message.clone(),
+            detail: self.detail.clone(),
+            retry_after_secs: self.retry_after.map(|d| d.as_secs()),
+            at,
+        }
+    }
+}
+
+/// `Retry-After` in seconds (ServiceNow sends seconds, not dates).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// An error with its causes, `a: b: c`, for the status page and logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, LOCATION};
+
+    fn classify(status: u16, body: &str) -> Failure {
+        Failure::from_response(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn statuses_map_to_their_kinds_whatever_the_message() {
+        let body =
+            r#"{"error":{"message":"user not authenticated","detail":"x"},"status":"failure"}"#;
+        assert_eq!(classify(401, body).kind, ProblemKind::ReauthorizationNeeded);
+        assert_eq!(classify(401, "").kind, ProblemKind::ReauthorizationNeeded);
+        assert_eq!(classify(403, body).kind, ProblemKind::Forbidden);
+        assert_eq!(classify(404, body).kind, ProblemKind::NotFound);
+        assert_eq!(classify(500, "<html>").kind, ProblemKind::ServerError);
+        assert_eq!(classify(503, "").kind, ProblemKind::ServerError);
+        assert_eq!(classify(400, body).kind, ProblemKind::Rejected);
+        assert_eq!(classify(415, body).kind, ProblemKind::Rejected);
+    }
+
+    #[test]
+    fn the_service_now_error_body_is_kept() {
+        let failure = classify(
+            403,
+            r#"{"error":{"message":"Operation Failed","detail":"ACL Exception"},"status":"failure"}"#,
+        );
+        assert_eq!(failure.status, Some(403));
+        assert_eq!(failure.message, "Operation Failed");
+        assert_eq!(failure.detail, "ACL Exception");
+    }
+
+    #[test]
+    fn the_cross_scope_refusal_is_recognised() {
+        let body = r#"{"error":{"message":"Read operation against 'oauth_entity' from scope 'x_mioms_m365ticket' has been refused due to the table's cross-scope access policy","detail":""},"status":"failure"}"#;
+        assert_eq!(classify(403, body).kind, ProblemKind::CrossScopePolicy);
+    }
+
+    #[test]
+    fn rate_limits_keep_their_retry_after() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("42"));
+        let failure = Failure::from_response(StatusCode::TOO_MANY_REQUESTS, &headers, b"");
+        assert_eq!(failure.kind, ProblemKind::RateLimited);
+        assert_eq!(failure.retry_after, Some(Duration::from_secs(42)));
+        assert!(failure.is_transient());
+        assert_eq!(failure.to_problem("t".into()).retry_after_secs, Some(42));
+    }
+
+    #[test]
+    fn redirects_are_reported_with_their_target() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_static("https://elsewhere.example/"),
+        );
+        let failure = Failure::from_response(StatusCode::FOUND, &headers, b"");
+        assert_eq!(failure.kind, ProblemKind::Redirected);
+        assert_eq!(failure.detail, "Location: https://elsewhere.example/");
+        assert!(!failure.is_transient());
+    }
+
+    #[test]
+    fn only_failures_that_may_pass_are_transient() {
+        assert!(classify(502, "").is_transient());
+        assert!(!classify(401, "").is_transient());
+        assert!(!classify(403, "").is_transient());
+        assert!(!classify(404, "").is_transient());
+    }
+}

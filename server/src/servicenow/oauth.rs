@@ -1,0 +1,194 @@
+//! OAuth 2.0 with a ServiceNow instance, through the `oauth2` crate:
+//! authorisation URL with `state` and PKCE (S256), code exchange, refresh,
+//! and ServiceNow's own revocation endpoint.
+
+use super::{failure::Failure, instance::InstanceUrl};
+use app::api::servicenow::ProblemKind;
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
+    RequestTokenError, TokenResponse, TokenUrl,
+    basic::{BasicClient, BasicErrorResponse, BasicTokenResponse},
+};
+use std::time::Duration;
+use url::Url;
+
+/// Access token lifespan assumed when a response leaves `expires_in` out
+/// (ServiceNow's default).
+const DEFAULT_ACCESS_LIFESPAN: Duration = Duration::from_secs(1800);
+
+/// The OAuth entity's credentials.
+#[derive(Clone)]
+pub struct Credentials {
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+/// Where to send the browser, and what to keep (server-side) to finish.
+pub struct AuthorizationStart {
+    pub url: Url,
+    pub state: String,
+    pub pkce_verifier: String,
+}
+
+/// Tokens from a token response.
+pub struct TokenSet {
+    pub access_token: String,
+    pub expires_in: Duration,
+    /// Absent when the instance kept the old one (refresh).
+    pub refresh_token: Option<String>,
+}
+
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+fn client(instance: &InstanceUrl, credentials: &Credentials, redirect_uri: &str) -> Client {
+    let redirect = RedirectUrl::new(redirect_uri.to_owned())
+        .expect("the redirect URI is built from a valid origin");
+    BasicClient::new(ClientId::new(credentials.client_id.clone()))
+        .set_client_secret(ClientSecret::new(credentials.client_secret.clone()))
+        .set_auth_uri(AuthUrl::from_url(instance.join("/oauth_auth.do")))
+        .set_token_uri(TokenUrl::from_url(instance.join("/oauth_token.do")))
+        .set_redirect_uri(redirect)
+        // ServiceNow reads client_id and client_secret from the form body.
+        .set_auth_type(oauth2::AuthType::RequestBody)
+}
+
+/// The authorisation URL with a fresh `state` and PKCE challenge.
+pub fn start_authorization(
+    instance: &InstanceUrl,
+    credentials: &Credentials,
+    redirect_uri: &str,
+) -> AuthorizationStart {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = client(instance, credentials, redirect_uri)
+        .authorize_url(CsrfToken::new_random)
+        .set_pkce_challenge(challenge)
+        .url();
+    AuthorizationStart {
+        url,
+        state: state.secret().clone(),
+        pkce_verifier: verifier.secret().clone(),
+    }
+}
+
+/// Exchanges an authorisation code for tokens.
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    instance: &InstanceUrl,
+    credentials: &Credentials,
+    redirect_uri: &str,
+    code: &str,
+    pkce_verifier: String,
+) -> Result<TokenSet, Failure> {
+    let response = client(instance, credentials, redirect_uri)
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
+        .request_async(&http_client(http))
+        .await
+        .map_err(|error| token_failure(error, ProblemKind::AuthorizationRefused))?;
+    Ok(token_set(&response))
+}
+
+/// Trades the refresh token for a new access token.
+pub async fn refresh(
+    http: &reqwest::Client,
+    instance: &InstanceUrl,
+    credentials: &Credentials,
+    redirect_uri: &str,
+    refresh_token: &str,
+) -> Result<TokenSet, Failure> {
+    let response = client(instance, credentials, redirect_uri)
+        .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
+        .request_async(&http_client(http))
+        .await
+        .map_err(|error| token_failure(error, ProblemKind::ReauthorizationNeeded))?;
+    Ok(token_set(&response))
+}
+
+/// Revokes a token at the instance (`oauth_revoke_token.do`, no client auth).
+pub async fn revoke(
+    http: &reqwest::Client,
+    instance: &InstanceUrl,
+    token: &str,
+) -> Result<(), Failure> {
+    let response = http
+        .post(instance.join("/oauth_revoke_token.do"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .map_err(|error| Failure::from_transport(&error))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let headers = response.headers().clone();
+    let body = response.bytes().await.unwrap_or_default();
+    Err(Failure::from_response(status, &headers, &body))
+}
+
+fn token_set(response: &BasicTokenResponse) -> TokenSet {
+    TokenSet {
+        access_token: response.access_token().secret().clone(),
+        expires_in: response.expires_in().unwrap_or(DEFAULT_ACCESS_LIFESPAN),
+        refresh_token: response.refresh_token().map(|t| t.secret().clone()),
+    }
+}
+
+/// Any answer of the token endpoint the crate could parse as an OAuth error
+/// (ServiceNow: 400/401, often `server_error`/`access_denied`) is a refusal
+/// of `refused`'s kind; transport problems and 5xx keep their own class.
+fn token_failure(
+    error: RequestTokenError<Failure, BasicErrorResponse>,
+    refused: ProblemKind,
+) -> Failure {
+    match error {
+        RequestTokenError::ServerResponse(response) => Failure {
+            detail: response.error_description().cloned().unwrap_or_default(),
+            ..Failure::new(refused, response.error().to_string())
+        },
+        RequestTokenError::Request(failure) => failure,
+        RequestTokenError::Parse(error, _) => {
+            Failure::new(ProblemKind::Malformed, error.to_string())
+        }
+        RequestTokenError::Other(message) => Failure::new(ProblemKind::Malformed, message),
+    }
+}
+
+/// [`send`] as the `oauth2` crate's asynchronous HTTP client.
+fn http_client(
+    http: &reqwest::Client,
+) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse, Failure>> + Send>>
+{
+    let http = http.clone();
+    move |request| {
+        let http = http.clone();
+        Box::pin(async move { send(&http, request).await })
+    }
+}
+
+/// The HTTP client the `oauth2` crate calls: reqwest, with 5xx, 429 and
+/// redirects turned into classified failures before the crate sees them
+/// (so a server error is never mistaken for a refused refresh token).
+async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, Failure> {
+    let (parts, body) = request.into_parts();
+    let response = http
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| Failure::from_transport(&error))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| Failure::from_transport(&error))?;
+    if status.is_server_error() || status.is_redirection() || status.as_u16() == 429 {
+        return Err(Failure::from_response(status, &headers, &body));
+    }
+    let mut answer = http::Response::new(body.to_vec());
+    *answer.status_mut() = status;
+    *answer.headers_mut() = headers;
+    Ok(answer)
+}

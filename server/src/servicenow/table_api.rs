@@ -1,0 +1,211 @@
+//! Typed calls to the Table API and the Aggregate API of one instance, with
+//! the token keeper's bearer token, one refresh-and-retry after a 401, and
+//! jittered backoff for calls that are safe to repeat.
+
+use super::{failure::Failure, instance::InstanceUrl, tokens::TokenKeeper};
+use app::api::servicenow::ProblemKind;
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::{Method, header::ACCEPT};
+use serde::{Deserialize, de::DeserializeOwned};
+use std::{sync::Arc, time::Duration};
+
+/// How long one call may take, connection included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Retries of a call that is safe to repeat.
+const MAX_RETRIES: usize = 3;
+/// Longest `Retry-After` worth waiting for inside a request.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
+
+/// The HTTP client for everything ScoreNow sends to ServiceNow: rustls,
+/// timeouts, and no redirects followed (a redirect could lead off the
+/// allowed hosts).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(CALL_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("ScoreNow/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the TLS backend is compiled in")
+}
+
+/// `{"result": …}`, the envelope of every Table and Aggregate API answer.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    result: T,
+}
+
+/// One row of a grouped Aggregate API answer.
+#[derive(Deserialize)]
+struct Group {
+    stats: Stats,
+    groupby_fields: Vec<GroupField>,
+}
+
+#[derive(Deserialize)]
+struct Stats {
+    count: String,
+}
+
+#[derive(Deserialize)]
+struct GroupField {
+    value: String,
+}
+
+/// A call, kept so that it can be sent again.
+struct Call<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'a str, String)>,
+    body: Option<serde_json::Value>,
+}
+
+/// The Table and Aggregate APIs of one instance.
+pub struct TableApi {
+    http: reqwest::Client,
+    instance: InstanceUrl,
+    tokens: Arc<TokenKeeper>,
+}
+
+impl TableApi {
+    /// Calls on `instance` with tokens from `tokens`.
+    pub fn new(http: reqwest::Client, instance: InstanceUrl, tokens: Arc<TokenKeeper>) -> Self {
+        Self {
+            http,
+            instance,
+            tokens,
+        }
+    }
+
+    /// Records of `table` matching the encoded `query`, with only `fields`.
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        query: &str,
+        fields: &[&str],
+        limit: usize,
+    ) -> Result<Vec<T>, Failure> {
+        let call = Call {
+            method: Method::GET,
+            path: format!("/api/now/table/{table}"),
+            query: vec![
+                ("sysparm_query", query.to_owned()),
+                ("sysparm_fields", fields.join(",")),
+                ("sysparm_limit", limit.to_string()),
+                ("sysparm_exclude_reference_link", "true".into()),
+                ("sysparm_no_count", "true".into()),
+            ],
+            body: None,
+        };
+        self.send(&call, true).await
+    }
+
+    /// Record counts of `table` matching `query`, per value of `group_by`.
+    pub async fn count_by(
+        &self,
+        table: &str,
+        query: &str,
+        group_by: &str,
+    ) -> Result<Vec<(String, u64)>, Failure> {
+        let call = Call {
+            method: Method::GET,
+            path: format!("/api/now/stats/{table}"),
+            query: vec![
+                ("sysparm_query", query.to_owned()),
+                ("sysparm_count", "true".into()),
+                ("sysparm_group_by", group_by.to_owned()),
+            ],
+            body: None,
+        };
+        let groups: Vec<Group> = self.send(&call, true).await?;
+        groups
+            .into_iter()
+            .map(|group| {
+                let count = group.stats.count.parse().map_err(|_| {
+                    Failure::new(
+                        ProblemKind::Malformed,
+                        format!("count {:?}", group.stats.count),
+                    )
+                })?;
+                let value = group
+                    .groupby_fields
+                    .into_iter()
+                    .next()
+                    .map(|field| field.value)
+                    .unwrap_or_default();
+                Ok((value, count))
+            })
+            .collect()
+    }
+
+    /// Sends `call`, retrying transient failures with jittered exponential
+    /// backoff when `idempotent`.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        idempotent: bool,
+    ) -> Result<T, Failure> {
+        let attempt = || self.send_authorised(call);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(200))
+            .with_max_delay(Duration::from_secs(5))
+            .with_max_times(if idempotent { MAX_RETRIES } else { 0 })
+            .with_jitter();
+        attempt
+            .retry(backoff)
+            .when(Failure::is_transient)
+            .adjust(|failure: &Failure, delay| match failure.retry_after {
+                Some(wait) if wait > MAX_INLINE_WAIT => None,
+                Some(wait) => Some(wait),
+                None => delay,
+            })
+            .await
+    }
+
+    /// One attempt; after a 401, one refresh and one more try.
+    async fn send_authorised<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, Failure> {
+        let token = self.tokens.access_token().await?;
+        match self.send_once(call, &token).await {
+            Err(failure) if failure.kind == ProblemKind::ReauthorizationNeeded => {
+                let token = self.tokens.after_rejection(&token).await?;
+                self.send_once(call, &token).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    async fn send_once<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        token: &str,
+    ) -> Result<T, Failure> {
+        let mut request = self
+            .http
+            .request(call.method.clone(), self.instance.join(&call.path))
+            .bearer_auth(token)
+            .header(ACCEPT, "application/json")
+            .query(&call.query);
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|error| Failure::from_transport(&error))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| Failure::from_transport(&error))?;
+        if !status.is_success() {
+            return Err(Failure::from_response(status, &headers, &body));
+        }
+        serde_json::from_slice::<Envelope<T>>(&body)
+            .map(|envelope| envelope.result)
+            .map_err(|error| Failure::malformed(status, &error))
+    }
+}

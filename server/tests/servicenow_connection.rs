@@ -1,0 +1,608 @@
+//! Connecting ScoreNow to ServiceNow, end to end over HTTP against the
+//! embedded simulator: the admin's form, the browser's trip through the
+//! instance's sign-in and consent pages, the callback, and every way that
+//! can fail; then tokens, status, settings and removal.
+
+mod support;
+
+use futures_util::future::join_all;
+use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};
+use serde_json::{Value, json};
+use server::servicenow_sim::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER,
+};
+use support::{SIM_ADMIN_TOKEN, TestServer, client, page_html, signed_in_cookie};
+
+/// ScoreNow in demo mode with the simulator's admin endpoint unlocked.
+fn start() -> TestServer {
+    TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--servicenow-sim-admin-token",
+        SIM_ADMIN_TOKEN,
+    ])
+}
+
+fn sim_url(server: &TestServer, path: &str) -> String {
+    format!(
+        "{}{path}",
+        server.simulator_url.as_deref().expect("simulator")
+    )
+}
+
+async fn admin(server: &TestServer) -> String {
+    signed_in_cookie(server, "admin@scorenow.demo").await
+}
+
+/// Calls a server function as JavaScript does; returns the status and JSON body.
+async fn call(
+    server: &TestServer,
+    cookie: &str,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    let response = client()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header(ACCEPT, "application/json")
+        .header(COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .expect("server function");
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    )
+}
+
+async fn status(server: &TestServer, cookie: &str) -> Value {
+    let (code, body) = call(server, cookie, "servicenow_status", &[]).await;
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+/// Submits the connection form as a browser without JavaScript; returns
+/// where ScoreNow sends the browser (the instance's authorisation URL).
+async fn submit_connection(server: &TestServer, cookie: &str, secret: &str) -> String {
+    let instance = server.simulator_url.clone().expect("simulator");
+    let response = client()
+        .post(server.url("/api/connect_servicenow"))
+        .header(ACCEPT, "text/html")
+        .header(REFERER, server.url("/servicenow/setup"))
+        .header(COOKIE, cookie)
+        .form(&[
+            ("instance", instance.as_str()),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(response.status(), 302);
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+/// Presses "Authorize again" without JavaScript; returns the authorisation URL.
+async fn reauthorize(server: &TestServer, cookie: &str) -> String {
+    let response = client()
+        .post(server.url("/api/reauthorize_servicenow"))
+        .header(ACCEPT, "text/html")
+        .header(REFERER, server.url("/servicenow/settings"))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .expect("reauthorize");
+    assert_eq!(response.status(), 302);
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+/// The browser at the instance: signs in as the integration user and
+/// answers the consent page; returns where the instance redirects to.
+async fn consent(server: &TestServer, authorize_url: &str, action: &str) -> String {
+    let return_to = authorize_url.split_once('?').expect("query").1.to_owned();
+    let login = client()
+        .post(sim_url(server, "/login.do"))
+        .form(&[
+            ("user_name", DEMO_INTEGRATION_USER),
+            ("user_password", DEMO_INTEGRATION_PASSWORD),
+            ("return_to", return_to.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 303);
+    let session = login.headers()["set-cookie"].to_str().unwrap();
+    let session = session.split(';').next().unwrap().to_owned();
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
+        .into_owned()
+        .collect();
+    form.push(("action".into(), action.into()));
+    let decision = client()
+        .post(sim_url(server, "/oauth_auth.do"))
+        .header(COOKIE, session)
+        .form(&form)
+        .send()
+        .await
+        .expect("decision");
+    assert_eq!(decision.status(), 303);
+    decision.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+/// Follows the instance's redirect to ScoreNow's callback; returns the outcome
+/// the setup page is told.
+async fn callback(redirect: &str) -> String {
+    let response = client().get(redirect).send().await.expect("callback");
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()[LOCATION].to_str().unwrap();
+    location
+        .strip_prefix("/servicenow/setup?outcome=")
+        .unwrap_or_else(|| panic!("unexpected redirect {location}"))
+        .to_owned()
+}
+
+/// The whole flow with the demo credentials; returns the admin's cookie.
+async fn connect(server: &TestServer) -> String {
+    let cookie = admin(server).await;
+    let authorize = submit_connection(server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(server, &authorize, "allow").await;
+    assert_eq!(callback(&redirect).await, "connected");
+    cookie
+}
+
+async fn sim_admin(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let mut request = client()
+        .request(method, sim_url(server, &format!("/sim/admin{path}")))
+        .bearer_auth(SIM_ADMIN_TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sim admin");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap_or(Value::Null)
+}
+
+fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+#[tokio::test]
+async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let before = status(&server, &cookie).await;
+    assert_eq!(before["state"], "NotConfigured");
+    let redirect_uri = before["redirect_uri"].as_str().unwrap().to_owned();
+    assert_eq!(redirect_uri, server.url("/servicenow/callback"));
+
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    assert!(
+        authorize.starts_with(&sim_url(&server, "/oauth_auth.do?")),
+        "{authorize}"
+    );
+    assert_eq!(
+        query_param(&authorize, "client_id").as_deref(),
+        Some(DEMO_CLIENT_ID)
+    );
+    assert_eq!(query_param(&authorize, "redirect_uri"), Some(redirect_uri));
+    assert_eq!(
+        query_param(&authorize, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert!(query_param(&authorize, "state").is_some_and(|s| s.len() >= 16));
+    assert_eq!(
+        status(&server, &cookie).await["state"],
+        "AwaitingAuthorization"
+    );
+
+    let redirect = consent(&server, &authorize, "allow").await;
+    assert_eq!(callback(&redirect).await, "connected");
+
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["state"], "Connected", "{after}");
+    assert_eq!(after["secret_stored"], true);
+    assert!(
+        after["integration_user"]
+            .as_str()
+            .unwrap()
+            .contains(DEMO_INTEGRATION_USER),
+        "{after}"
+    );
+    assert!(after["token_expires_at"].is_string(), "{after}");
+    assert!(after["last_success_at"].is_string(), "{after}");
+    let mut shown = after.clone();
+    shown["demo"] = Value::Null; // the demo hints name the (public) demo secret
+    assert!(!shown.to_string().contains(DEMO_CLIENT_SECRET));
+
+    // Nothing secret is stored in the clear, and the key file is private.
+    let database = std::fs::read(server.data_dir().join("scorenow.db")).unwrap();
+    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
+    for bytes in [&database, &wal] {
+        assert!(
+            !bytes
+                .windows(DEMO_CLIENT_SECRET.len())
+                .any(|w| w == DEMO_CLIENT_SECRET.as_bytes())
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let key = std::fs::metadata(server.data_dir().join("secret.key")).unwrap();
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    }
+
+    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    assert_eq!(code, 200, "{tested}");
+    assert_eq!(tested["state"], "Connected");
+    assert_eq!(tested["last_error"], Value::Null, "{tested}");
+
+    let html = page_html(&server, "/servicenow/setup", &cookie).await;
+    assert!(
+        html.contains("ScoreNow Integration (scorenow.integration)"),
+        "the status panel shows the user"
+    );
+}
+
+#[tokio::test]
+async fn a_callback_with_an_unknown_state_is_refused() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let outcome = callback(&server.url("/servicenow/callback?code=abc&state=forged")).await;
+    assert_eq!(outcome, "state_mismatch");
+    let outcome = callback(&server.url("/servicenow/callback?code=abc")).await;
+    assert_eq!(outcome, "state_mismatch");
+    assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
+}
+
+#[tokio::test]
+async fn a_replayed_callback_or_code_is_refused() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(&server, &authorize, "allow").await;
+    assert_eq!(callback(&redirect).await, "connected");
+    // The same callback again: its state was used up.
+    assert_eq!(callback(&redirect).await, "state_mismatch");
+
+    // A new authorisation, answered with the old (spent) code.
+    let authorize = reauthorize(&server, &cookie).await;
+    let state = query_param(&authorize, "state").unwrap();
+    let old_code = query_param(&redirect, "code").unwrap();
+    let forged = server.url(&format!(
+        "/servicenow/callback?code={old_code}&state={state}"
+    ));
+    assert_eq!(callback(&forged).await, "refused");
+    let after = status(&server, &cookie).await;
+    assert_eq!(
+        after["last_error"]["kind"], "AuthorizationRefused",
+        "{after}"
+    );
+}
+
+#[tokio::test]
+async fn denied_consent_is_reported_with_its_advice() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(&server, &authorize, "deny").await;
+    assert_eq!(
+        query_param(&redirect, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(callback(&redirect).await, "consent_denied");
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["state"], "AwaitingAuthorization");
+    assert_eq!(after["last_error"]["kind"], "ConsentDenied");
+
+    let html = page_html(&server, "/servicenow/setup?outcome=consent_denied", &cookie).await;
+    assert!(
+        html.contains("Access was denied on the ServiceNow consent page"),
+        "outcome notice"
+    );
+    assert!(
+        html.contains("choose Allow on the ServiceNow page"),
+        "advice"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_code_or_a_wrong_secret_is_refused() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(&server, &authorize, "allow").await;
+    sim_admin(&server, reqwest::Method::POST, "/codes/expire", None).await;
+    assert_eq!(callback(&redirect).await, "refused");
+
+    let authorize = submit_connection(&server, &cookie, "not-the-secret").await;
+    let redirect = consent(&server, &authorize, "allow").await;
+    assert_eq!(callback(&redirect).await, "refused");
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["state"], "AwaitingAuthorization");
+    assert_eq!(
+        after["last_error"]["kind"], "AuthorizationRefused",
+        "{after}"
+    );
+    assert_eq!(after["last_error"]["message"], "server_error", "{after}");
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_turns_the_connection_to_needs_reauthorization() {
+    let server = start();
+    let cookie = connect(&server).await;
+    sim_admin(&server, reqwest::Method::POST, "/tokens/revoke", None).await;
+    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    assert_eq!(code, 200, "{tested}");
+    assert_eq!(tested["state"], "NeedsReauthorization", "{tested}");
+    assert_eq!(tested["last_error"]["kind"], "ReauthorizationNeeded");
+
+    let admin_home = page_html(&server, "/", &cookie).await;
+    assert!(admin_home.contains("Re-authorise now"), "admin banner");
+    let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let reader_home = page_html(&server, "/tickets", &reader).await;
+    assert!(
+        reader_home.contains("needs attention from an administrator"),
+        "reader banner"
+    );
+    assert!(!reader_home.contains("Re-authorise now"));
+
+    // Authorising again brings it back.
+    let authorize = reauthorize(&server, &cookie).await;
+    let redirect = consent(&server, &authorize, "allow").await;
+    assert_eq!(callback(&redirect).await, "connected");
+    assert_eq!(status(&server, &cookie).await["state"], "Connected");
+}
+
+#[tokio::test]
+async fn the_cross_scope_refusal_gets_its_troubleshooting_advice() {
+    let server = start();
+    let cookie = connect(&server).await;
+    sim_admin(
+        &server,
+        reqwest::Method::PUT,
+        "/faults",
+        Some(json!({"cross_scope_oauth_entity": true})),
+    )
+    .await;
+    let (_, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    assert_eq!(tested["state"], "Connected");
+    assert_eq!(tested["last_error"]["kind"], "CrossScopePolicy", "{tested}");
+    assert_eq!(tested["last_error"]["status"], 403);
+    let html = page_html(&server, "/servicenow/setup", &cookie).await;
+    assert!(
+        html.contains("Accessible from = All application scopes"),
+        "advice shown"
+    );
+}
+
+#[tokio::test]
+async fn token_expiry_during_a_burst_of_200_calls_causes_exactly_one_refresh() {
+    let server = start();
+    let cookie = connect(&server).await;
+    sim_admin(&server, reqwest::Method::POST, "/stats/reset", None).await;
+    sim_admin(&server, reqwest::Method::POST, "/tokens/expire", None).await;
+
+    let calls = (0..200).map(|_| call(&server, &cookie, "test_servicenow_connection", &[]));
+    for (code, body) in join_all(calls).await {
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["state"], "Connected", "{body}");
+    }
+    let stats = sim_admin(&server, reqwest::Method::GET, "/stats", None).await;
+    assert_eq!(
+        stats["token_requests"],
+        json!({"refresh_token": 1}),
+        "{stats}"
+    );
+    // 4 calls per test, each sent once more after the 401s.
+    assert!(stats["rest_requests"].as_u64().unwrap() >= 800, "{stats}");
+}
+
+#[tokio::test]
+async fn bad_instance_input_is_refused_next_to_the_field_and_kept() {
+    let server = start();
+    let cookie = admin(&server).await;
+    for (instance, expected) in [
+        ("", json!("Empty")),
+        (
+            "evil.example.com",
+            json!({"HostNotAllowed": {"host": "evil.example.com"}}),
+        ),
+        ("http://acme.service-now.com", json!("NotHttps")),
+    ] {
+        let (code, body) = call(
+            &server,
+            &cookie,
+            "connect_servicenow",
+            &[
+                ("instance", instance),
+                ("client_id", "id"),
+                ("client_secret", "s"),
+            ],
+        )
+        .await;
+        assert_eq!(code, 500, "{body}");
+        assert_eq!(body["reason"]["Instance"], expected, "{body}");
+        assert_eq!(body["instance"], instance);
+        assert_eq!(body["client_id"], "id");
+    }
+    let (_, body) = call(
+        &server,
+        &cookie,
+        "connect_servicenow",
+        &[
+            ("instance", "acme"),
+            ("client_id", " "),
+            ("client_secret", "s"),
+        ],
+    )
+    .await;
+    assert_eq!(body["reason"], "MissingClientId", "{body}");
+    let (_, body) = call(
+        &server,
+        &cookie,
+        "connect_servicenow",
+        &[
+            ("instance", "acme"),
+            ("client_id", "id"),
+            ("client_secret", ""),
+        ],
+    )
+    .await;
+    assert_eq!(body["reason"], "MissingClientSecret", "{body}");
+    assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
+}
+
+#[tokio::test]
+async fn state_names_and_defaults_are_saved_checked_and_reset() {
+    let server = start();
+    let cookie = connect(&server).await;
+    let (code, body) = call(
+        &server,
+        &cookie,
+        "save_state_names",
+        &[
+            ("table", "change_request"),
+            ("states[0][value]", "-5"),
+            ("states[0][name]", "Proposed"),
+            ("states[1][value]", "3"),
+            ("states[1][name]", ""),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    let change = &settings["state_names"]["change_request"];
+    assert_eq!(change[0]["value"], "-5");
+    assert_eq!(change[0]["custom_name"], "Proposed", "{settings}");
+    assert_eq!(change[6]["custom_name"], Value::Null);
+
+    let long = "x".repeat(41);
+    let (code, body) = call(
+        &server,
+        &cookie,
+        "save_state_names",
+        &[
+            ("table", "incident"),
+            ("states[0][value]", "2"),
+            ("states[0][name]", long.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 500);
+    assert_eq!(body, json!({"StateName": {"value": "2"}}));
+
+    let (code, _) = call(
+        &server,
+        &cookie,
+        "save_state_names",
+        &[("table", "change_request"), ("reset", "true")],
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    assert_eq!(
+        settings["state_names"]["change_request"][0]["custom_name"],
+        Value::Null
+    );
+
+    let (code, _) = call(
+        &server,
+        &cookie,
+        "save_ticket_defaults",
+        &[
+            ("ticket_type", "incident"),
+            ("assignment_group", "Security"),
+            ("category", "Security"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    assert_eq!(
+        settings["defaults"],
+        json!({"ticket_type": "incident", "assignment_group": "Security", "category": "Security"})
+    );
+}
+
+#[tokio::test]
+async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secrets() {
+    let server = start();
+    let cookie = connect(&server).await;
+    let (code, body) = call(&server, &cookie, "remove_servicenow_connection", &[]).await;
+    assert_eq!(code, 500);
+    assert_eq!(body, json!("NotConfirmed"));
+    assert_eq!(status(&server, &cookie).await["state"], "Connected");
+
+    let (code, body) = call(
+        &server,
+        &cookie,
+        "remove_servicenow_connection",
+        &[("confirm", "true")],
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
+
+    let storage = server::storage::Storage::open_sqlite(server.data_dir())
+        .await
+        .unwrap();
+    let audit = storage.recent_audit(20).await.unwrap();
+    let removed = audit
+        .iter()
+        .find(|record| record.event.action == "servicenow.removed")
+        .expect("removal audited");
+    assert_eq!(removed.event.actor, "admin@scorenow.demo");
+    assert_eq!(
+        removed.event.details["revoked"],
+        json!(["refresh_token", "access_token"])
+    );
+    let actions: Vec<&str> = audit.iter().map(|r| r.event.action.as_str()).collect();
+    for action in [
+        "servicenow.configured",
+        "servicenow.authorization_started",
+        "servicenow.authorized",
+    ] {
+        assert!(actions.contains(&action), "{actions:?}");
+    }
+    storage.close().await;
+    let html = page_html(&server, "/", &cookie).await;
+    assert!(
+        html.contains("Do you use ServiceNow?"),
+        "the offer returns once disconnected"
+    );
+}
+
+#[tokio::test]
+async fn the_offer_card_can_be_dismissed_per_user() {
+    let server = start();
+    let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let html = page_html(&server, "/", &analyst).await;
+    assert!(html.contains("Do you use ServiceNow?"));
+    assert!(
+        !html.contains(">Connect to ServiceNow<"),
+        "no connect button for analysts"
+    );
+    let (code, _) = call(&server, &analyst, "dismiss_servicenow_offer", &[]).await;
+    assert_eq!(code, 200);
+    assert!(
+        !page_html(&server, "/", &analyst)
+            .await
+            .contains("Do you use ServiceNow?")
+    );
+    let admin = admin(&server).await;
+    assert!(
+        page_html(&server, "/", &admin)
+            .await
+            .contains("Do you use ServiceNow?")
+    );
+}

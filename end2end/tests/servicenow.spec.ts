@@ -1,0 +1,64 @@
+import { expect, test } from "@playwright/test";
+import { signIn, snap, waitForHydration } from "./support";
+
+test("an admin connects ServiceNow, renames a state and removes the connection", async ({ page }) => {
+  await signIn(page, "admin@scorenow.demo");
+  const offer = page.getByTestId("servicenow-offer");
+  await expect(offer.getByRole("heading", { name: "Do you use ServiceNow?" })).toBeVisible();
+  await waitForHydration(page);
+  await offer.getByRole("link", { name: "Connect to ServiceNow" }).click();
+  await expect(page).toHaveURL("/servicenow/setup");
+  await expect(page.getByTestId("connection-state")).toHaveText("Not connected");
+  await expect(page.getByTestId("redirect-uri")).toHaveValue(/\/servicenow\/callback$/);
+  const instance = (await page.getByTestId("demo-hints").locator("dd code").first().textContent()) ?? "";
+  await waitForHydration(page);
+  await snap(page, "servicenow-setup");
+
+  // A host that is not ServiceNow is refused next to the field; the other fields stay.
+  await page.getByLabel("Instance", { exact: true }).fill("evil.example.com");
+  await page.getByLabel("Client ID").fill("scorenow-demo");
+  await page.getByLabel("Client secret").fill("scorenow-demo-secret");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await expect(page.getByText("evil.example.com is not a ServiceNow host.")).toBeVisible();
+  await expect(page.getByLabel("Client ID")).toHaveValue("scorenow-demo");
+
+  await page.getByLabel("Instance", { exact: true }).fill(instance);
+  await page.getByLabel("Client secret").fill("scorenow-demo-secret");
+  await page.getByRole("button", { name: "Authorize" }).click();
+
+  // The instance's own pages: sign in as the integration user, then Allow.
+  await page.waitForURL(/\/oauth_auth\.do/);
+  await page.getByLabel("User name").fill("scorenow.integration");
+  await page.getByLabel("Password").fill("integration-demo");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+
+  await page.waitForURL(/\/servicenow\/setup\?outcome=connected$/);
+  await expect(page.getByText("ScoreNow is connected to ServiceNow.")).toBeVisible();
+  await expect(page.getByTestId("connection-state")).toHaveText("Connected");
+  await expect(page.getByTestId("integration-user")).toContainText("scorenow.integration");
+  await expect(page.getByTestId("secret-stored")).toBeVisible();
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("button", { name: "Test connection" })).toBeEnabled();
+  await expect(page.getByText("Last error")).toHaveCount(0);
+  await snap(page, "servicenow-connected");
+
+  await page.getByRole("link", { name: "Manage ServiceNow configuration" }).click();
+  await expect(page).toHaveURL("/servicenow/settings");
+  await waitForHydration(page);
+  const changes = page.getByTestId("states-change_request");
+  await changes.getByLabel("New").fill("Proposed");
+  await changes.getByRole("button", { name: "Save", exact: true }).click();
+  await page.reload();
+  await expect(page.getByTestId("states-change_request").getByLabel("New")).toHaveValue("Proposed");
+  await snap(page, "servicenow-settings");
+
+  await waitForHydration(page);
+  await page.getByRole("button", { name: "Remove connection" }).click();
+  await expect(page.getByText("Tick the box to confirm the removal.")).toBeVisible();
+  await page.getByLabel("I understand").check();
+  await page.getByRole("button", { name: "Remove connection" }).click();
+  await expect(page.getByText("The connection was removed.")).toBeVisible();
+  await expect(page.getByText("ServiceNow is not connected.")).toBeVisible();
+});

@@ -14,9 +14,17 @@ test("home page is server-rendered with navigation and honest empty states", asy
     await expect(nav.getByRole("link", { name })).toBeVisible();
   }
   await expect(nav.getByRole("link", { name: "Home" })).toHaveAttribute("aria-current", "page");
-  await expect(page.getByText("ServiceNow is not connected.")).toBeVisible();
+  const offer = page.getByTestId("servicenow-offer");
+  await expect(offer.getByRole("heading", { name: "Do you use ServiceNow?" })).toBeVisible();
+  await expect(offer.getByText("An administrator can connect ServiceNow.")).toBeVisible();
   await waitForHydration(page);
   await snap(page, "home-en");
+
+  // "No" hides the offer for this user, for good.
+  await offer.getByRole("button", { name: "No" }).click();
+  await expect(page.getByText("ServiceNow is not connected.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByTestId("servicenow-offer")).toHaveCount(0);
 });
 
 test("navigation links reach every section", async ({ page }) => {

@@ -4,6 +4,7 @@
 
 pub mod connection;
 mod failure;
+mod http;
 pub mod instance;
 mod oauth;
 mod table_api;

@@ -118,3 +118,20 @@ fn help_documents_every_option() {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
 }
+
+#[test]
+fn a_secret_key_that_is_not_32_bytes_is_refused_without_echoing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = scorenow()
+        .env("SCORENOW_SECRET_KEY", "c2hvcnQ=")
+        .env("SCORENOW_DATA_DIR", dir.path())
+        .args(["--addr", "127.0.0.1:0", "--servicenow-sim-addr", "off"])
+        .output()
+        .unwrap();
+    let line = single_error_line(output);
+    assert_eq!(
+        line,
+        "scorenow: SCORENOW_SECRET_KEY must be 32 bytes encoded as base64 (e.g. the output of `openssl rand -base64 32`)"
+    );
+    assert!(!line.contains("c2hvcnQ="));
+}

@@ -606,3 +606,68 @@ async fn the_offer_card_can_be_dismissed_per_user() {
             .contains("Do you use ServiceNow?")
     );
 }
+
+#[tokio::test]
+async fn reads_are_retried_after_a_rate_limit_and_a_dropped_connection() {
+    let server = start();
+    let cookie = connect(&server).await;
+    sim_admin(
+        &server,
+        reqwest::Method::PUT,
+        "/faults",
+        Some(json!({"rate_limit_next": 1, "retry_after_secs": 1, "drop_next": 1})),
+    )
+    .await;
+    sim_admin(&server, reqwest::Method::POST, "/stats/reset", None).await;
+    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    assert_eq!(code, 200, "{tested}");
+    assert_eq!(tested["last_error"], Value::Null, "{tested}");
+    let stats = sim_admin(&server, reqwest::Method::GET, "/stats", None).await;
+    assert_eq!(stats["rest_requests"], 6, "4 reads and 2 retries: {stats}");
+}
+
+#[tokio::test]
+async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let host = format!("127.0.0.1:{port}");
+    let server = TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--allowed-instance-hosts",
+        &host,
+    ]);
+    let cookie = admin(&server).await;
+    let instance = format!("http://{host}");
+    let response = client()
+        .post(server.url("/api/connect_servicenow"))
+        .header(ACCEPT, "text/html")
+        .header(REFERER, server.url("/servicenow/setup"))
+        .header(COOKIE, &cookie)
+        .form(&[
+            ("instance", instance.as_str()),
+            ("client_id", "id"),
+            ("client_secret", "secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let authorize = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(
+        authorize.starts_with(&format!("{instance}/oauth_auth.do?")),
+        "{authorize}"
+    );
+    let state = query_param(&authorize, "state").unwrap();
+    let redirect = server.url(&format!(
+        "/servicenow/callback?code=some-code&state={state}"
+    ));
+    assert_eq!(callback(&redirect).await, "failed");
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["last_error"]["kind"], "Network", "{after}");
+    let html = page_html(&server, "/servicenow/setup", &cookie).await;
+    assert!(
+        html.contains("ScoreNow could not reach the instance."),
+        "problem shown"
+    );
+}

@@ -119,7 +119,7 @@ impl ServiceNowService {
             policy: setup.policy,
             redirect_uri: setup.redirect_uri,
             demo: setup.demo,
-            http: super::table_api::http_client(),
+            http: super::http::client(),
             live: tokio::sync::Mutex::new(None),
         }
     }
@@ -324,9 +324,6 @@ impl ServiceNowService {
     }
 
     async fn exchange(&self, pending: &PendingAuthorization, code: &str) -> Result<(), Failure> {
-        let internal = |error: &dyn std::error::Error| {
-            Failure::new(ProblemKind::Malformed, error_chain(error))
-        };
         let stored = self
             .storage
             .servicenow_connection()
@@ -441,6 +438,11 @@ impl ServiceNowService {
     }
 }
 
+/// A failure on ScoreNow's side (storage, decryption) in the middle of an exchange.
+fn internal(error: &dyn std::error::Error) -> Failure {
+    Failure::new(ProblemKind::Malformed, error_chain(error))
+}
+
 /// Seals and stores a token response.
 async fn store_tokens(
     storage: &Storage,
@@ -475,9 +477,6 @@ struct StoredRefresher {
 #[async_trait::async_trait]
 impl Refresh for StoredRefresher {
     async fn refresh(&self) -> Result<AccessToken, Failure> {
-        let internal = |error: &dyn std::error::Error| {
-            Failure::new(ProblemKind::Malformed, error_chain(error))
-        };
         let stored = self
             .storage
             .servicenow_connection()

@@ -84,12 +84,11 @@ impl Failure {
         }
     }
 
-    /// Classifies a request that got no usable response.
+    /// Classifies a request that got no usable response (including a
+    /// connection lost while the body was being read).
     pub fn from_transport(error: &reqwest::Error) -> Self {
         let kind = if error.is_timeout() {
             ProblemKind::Timeout
-        } else if error.is_decode() {
-            ProblemKind::Malformed
         } else {
             ProblemKind::Network
         };

@@ -111,19 +111,16 @@ pub async fn revoke(
     instance: &InstanceUrl,
     token: &str,
 ) -> Result<(), Failure> {
-    let response = http
-        .post(instance.join("/oauth_revoke_token.do"))
-        .form(&[("token", token)])
-        .send()
-        .await
-        .map_err(|error| Failure::from_transport(&error))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(());
+    let answer = super::http::send(
+        http.post(instance.join("/oauth_revoke_token.do"))
+            .form(&[("token", token)]),
+    )
+    .await?;
+    if answer.status.is_success() {
+        Ok(())
+    } else {
+        Err(answer.failure())
     }
-    let headers = response.headers().clone();
-    let body = response.bytes().await.unwrap_or_default();
-    Err(Failure::from_response(status, &headers, &body))
 }
 
 fn token_set(response: &BasicTokenResponse) -> TokenSet {
@@ -171,24 +168,18 @@ fn http_client(
 /// (so a server error is never mistaken for a refused refresh token).
 async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, Failure> {
     let (parts, body) = request.into_parts();
-    let response = http
-        .request(parts.method, parts.uri.to_string())
-        .headers(parts.headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(|error| Failure::from_transport(&error))?;
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| Failure::from_transport(&error))?;
+    let answer = super::http::send(
+        http.request(parts.method, parts.uri.to_string())
+            .headers(parts.headers)
+            .body(body),
+    )
+    .await?;
+    let status = answer.status;
     if status.is_server_error() || status.is_redirection() || status.as_u16() == 429 {
-        return Err(Failure::from_response(status, &headers, &body));
+        return Err(answer.failure());
     }
-    let mut answer = http::Response::new(body.to_vec());
-    *answer.status_mut() = status;
-    *answer.headers_mut() = headers;
-    Ok(answer)
+    let mut response = http::Response::new(answer.body.to_vec());
+    *response.status_mut() = status;
+    *response.headers_mut() = answer.headers;
+    Ok(response)
 }

@@ -9,28 +9,10 @@ use reqwest::{Method, header::ACCEPT};
 use serde::{Deserialize, de::DeserializeOwned};
 use std::{sync::Arc, time::Duration};
 
-/// How long one call may take, connection included.
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long connecting may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Retries of a call that is safe to repeat.
 const MAX_RETRIES: usize = 3;
 /// Longest `Retry-After` worth waiting for inside a request.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(10);
-
-/// The HTTP client for everything ScoreNow sends to ServiceNow: rustls,
-/// timeouts, and no redirects followed (a redirect could lead off the
-/// allowed hosts).
-pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(CALL_TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("ScoreNow/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .expect("the TLS backend is compiled in")
-}
 
 /// `{"result": …}`, the envelope of every Table and Aggregate API answer.
 #[derive(Deserialize)]
@@ -191,21 +173,12 @@ impl TableApi {
         if let Some(body) = &call.body {
             request = request.json(body);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| Failure::from_transport(&error))?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| Failure::from_transport(&error))?;
-        if !status.is_success() {
-            return Err(Failure::from_response(status, &headers, &body));
+        let answer = super::http::send(request).await?;
+        if !answer.status.is_success() {
+            return Err(answer.failure());
         }
-        serde_json::from_slice::<Envelope<T>>(&body)
+        serde_json::from_slice::<Envelope<T>>(&answer.body)
             .map(|envelope| envelope.result)
-            .map_err(|error| Failure::malformed(status, &error))
+            .map_err(|error| Failure::malformed(answer.status, &error))
     }
 }

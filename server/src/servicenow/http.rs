@@ -1,0 +1,58 @@
+//! HTTP to ServiceNow: the one client configuration, and requests read whole
+//! with transport failures already classified.
+
+use super::failure::Failure;
+use reqwest::{StatusCode, header::HeaderMap};
+use std::time::Duration;
+
+/// How long one call may take, connection included.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client for everything ScoreNow sends to ServiceNow: rustls,
+/// timeouts, and no redirects followed (a redirect could lead off the
+/// allowed hosts).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .use_rustls_tls()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(CALL_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(concat!("ScoreNow/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the TLS backend is compiled in")
+}
+
+/// A response read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: bytes::Bytes,
+}
+
+impl Answer {
+    /// This answer classified as a failure (for answers that are not a success).
+    pub fn failure(&self) -> Failure {
+        Failure::from_response(self.status, &self.headers, &self.body)
+    }
+}
+
+/// Sends `request` and reads the whole answer.
+pub async fn send(request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
+    let response = request
+        .send()
+        .await
+        .map_err(|error| Failure::from_transport(&error))?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| Failure::from_transport(&error))?;
+    Ok(Answer {
+        status,
+        headers,
+        body,
+    })
+}

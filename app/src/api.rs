@@ -2,6 +2,7 @@
 //! the browser to the server's powers.
 
 pub mod auth;
+pub mod securescore;
 pub mod servicenow;
 pub mod users;
 
@@ -30,6 +31,9 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("save_ticket_defaults", Some(Role::Admin)),
     ("remove_servicenow_connection", Some(Role::Admin)),
     ("home_servicenow", Some(Role::Reader)),
+    ("list_actions", Some(Role::Reader)),
+    ("action_detail", Some(Role::Reader)),
+    ("score_summary", Some(Role::Reader)),
     ("dismiss_servicenow_offer", Some(Role::Reader)),
 ];
 

@@ -6,6 +6,8 @@ pub mod language_picker;
 pub mod layout;
 pub mod page;
 pub mod protected;
+pub mod score_summary;
+pub mod securescore;
 pub mod servicenow;
 mod side_nav;
 mod top_bar;

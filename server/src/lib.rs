@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod config;
 mod secret_box;
+pub mod securescore;
 pub mod servicenow;
 #[cfg(feature = "servicenow-sim")]
 pub mod servicenow_sim;
@@ -17,8 +18,12 @@ mod web;
 
 use config::Config;
 use secret_box::SecretBox;
+use securescore::SecureScoreService;
 use servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup};
 use std::sync::Arc;
+
+/// How often Secure Score data is read again.
+const SECURESCORE_REFRESH: std::time::Duration = std::time::Duration::from_secs(3600);
 use storage::Storage;
 use tokio::net::TcpListener;
 
@@ -98,7 +103,14 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         redirect_uri,
         demo,
     }));
-    let router = web::router(&config, storage.clone(), servicenow);
+    let score_source = if config.servicenow_sim_addr.value.is_some() {
+        securescore::Source::Demo
+    } else {
+        securescore::Source::Unconfigured
+    };
+    let securescore = SecureScoreService::start(storage.clone(), score_source).await?;
+    let refresher = securescore.refresh_every(SECURESCORE_REFRESH);
+    let router = web::router(&config, storage.clone(), servicenow, securescore);
 
     let stop = shutdown::signal();
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
@@ -113,6 +125,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     if let Some(simulator) = simulator {
         simulator.abort();
     }
+    refresher.abort();
     storage.close().await;
     tracing::info!("ScoreNow stopped");
     Ok(())

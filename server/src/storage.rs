@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
 mod sqlite;

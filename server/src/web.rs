@@ -8,12 +8,15 @@ mod security_headers;
 mod servicenow_callback;
 
 use crate::{
-    config::Config, servicenow::ServiceNowService, sessions::LocalAuth, storage::Storage,
-    user_admin::LocalUserAdmin,
+    config::Config, securescore::SecureScoreService, servicenow::ServiceNowService,
+    sessions::LocalAuth, storage::Storage, user_admin::LocalUserAdmin,
 };
 use app::{
     App, LANGUAGE_ROUTE,
-    api::{auth::ssr::AuthService, servicenow::ssr::ServiceNowAdmin, users::ssr::UserAdmin},
+    api::{
+        auth::ssr::AuthService, securescore::ssr::SecureScoreReader,
+        servicenow::ssr::ServiceNowAdmin, users::ssr::UserAdmin,
+    },
     shell,
 };
 use axum::{Router, extract::FromRef, middleware, routing::get};
@@ -34,7 +37,12 @@ pub struct AppState {
 const BUNDLE_NAME: &str = "scorenow";
 
 /// Builds the complete router for the given configuration.
-pub fn router(config: &Config, storage: Storage, servicenow: Arc<ServiceNowService>) -> Router {
+pub fn router(
+    config: &Config,
+    storage: Storage,
+    servicenow: Arc<ServiceNowService>,
+    securescore: Arc<SecureScoreService>,
+) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
         .site_root(config.site_root.value.display().to_string())
@@ -45,10 +53,12 @@ pub fn router(config: &Config, storage: Storage, servicenow: Arc<ServiceNowServi
     let auth: Arc<dyn AuthService> = Arc::new(LocalAuth::new(storage.clone(), demo_mode));
     let users: Arc<dyn UserAdmin> = Arc::new(LocalUserAdmin::new(storage.clone()));
     let connection: Arc<dyn ServiceNowAdmin> = servicenow.clone();
+    let score: Arc<dyn SecureScoreReader> = securescore;
     let services = move || {
         provide_context(auth.clone());
         provide_context(users.clone());
         provide_context(connection.clone());
+        provide_context(score.clone());
     };
     let state = AppState {
         leptos_options: leptos_options.clone(),

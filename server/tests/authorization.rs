@@ -31,6 +31,7 @@ fn arguments(endpoint: &str) -> &'static [(&'static str, &'static str)] {
             ("client_secret", "secret"),
         ],
         "save_state_names" => &[("table", "incident")],
+        "action_detail" => &[("id", "AdminMFAV2")],
         "save_ticket_defaults" => &[
             ("ticket_type", "incident"),
             ("assignment_group", ""),

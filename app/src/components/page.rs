@@ -22,12 +22,29 @@ pub fn Page(
     children: Children,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let document_title = format!("{} · {}", title(i18n), t_string!(i18n, app_name));
     view! {
-        <Title text=document_title />
+        <DocumentTitle text=title(i18n) />
         <h1 class="page__title">{move || title(i18n)}</h1>
         {children()}
     }
+}
+
+/// A page named by its content (an improvement action's title, say), which
+/// is not translated.
+#[component]
+pub fn NamedPage(name: String, children: Children) -> impl IntoView {
+    view! {
+        <DocumentTitle text=name.clone() />
+        <h1 class="page__title">{name}</h1>
+        {children()}
+    }
+}
+
+/// `<title>`: the page's name, then the product's.
+#[component]
+fn DocumentTitle(text: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <Title text=format!("{text} · {}", t_string!(i18n, app_name)) /> }
 }
 
 /// An honest placeholder for a part of the product that is not built yet:

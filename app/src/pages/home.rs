@@ -2,7 +2,10 @@
 
 use crate::{
     api::servicenow::{ConnectionState, DismissServicenowOffer, HomeServiceNow, home_servicenow},
-    components::page::{EmptyState, Page},
+    components::{
+        page::{EmptyState, Page},
+        score_summary::ScoreSummaryCard,
+    },
     i18n::*,
 };
 use leptos::prelude::*;
@@ -18,7 +21,7 @@ pub fn HomePage() -> impl IntoView {
             <div class="home-grid">
                 <section aria-labelledby="home-score">
                     <h2 id="home-score" class="section__title">{t!(i18n, home.score_heading)}</h2>
-                    <EmptyState>{t!(i18n, home.score_empty)}</EmptyState>
+                    <ScoreSummaryCard />
                 </section>
                 <section aria-labelledby="home-tickets">
                     <h2 id="home-tickets" class="section__title">{t!(i18n, home.tickets_heading)}</h2>

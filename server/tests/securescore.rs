@@ -1,0 +1,151 @@
+//! Secure Score pages over HTTP, on the built-in demo catalog: the actions
+//! table with its URL state, the detail page (and its 404), the home summary.
+
+mod support;
+
+use support::{TestServer, client, page_html, signed_in_cookie};
+
+async fn reader(server: &TestServer) -> String {
+    signed_in_cookie(server, "reader@scorenow.demo").await
+}
+
+/// A page's HTML without Leptos's hydration markers (`<!>`).
+async fn page(server: &TestServer, path: &str, cookie: &str) -> String {
+    page_html(server, path, cookie).await.replace("<!>", "")
+}
+
+/// The rows of the actions table.
+fn rows(html: &str) -> Vec<&str> {
+    let body = html.split("<tbody>").nth(1).unwrap_or_default();
+    let body = body.split("</tbody>").next().unwrap_or_default();
+    body.split("<tr>").skip(1).collect()
+}
+
+#[tokio::test]
+async fn the_actions_table_lists_the_demo_catalog_by_rank() {
+    let server = TestServer::start();
+    let cookie = reader(&server).await;
+    let html = page(&server, "/securescore", &cookie).await;
+    assert!(
+        html.contains("44 of 44 improvement actions"),
+        "the deprecated one is hidden"
+    );
+    assert!(
+        html.contains("data-testid=\"demo-data\""),
+        "labelled demo data"
+    );
+    let rows = rows(&html);
+    assert_eq!(rows.len(), 44);
+    assert!(
+        rows[0].contains("href=\"/securescore/actions/AdminMFAV2\""),
+        "rank 1 first"
+    );
+}
+
+#[tokio::test]
+async fn filters_search_and_sort_come_from_the_url() {
+    let server = TestServer::start();
+    let cookie = reader(&server).await;
+    let html = page(
+        &server,
+        "/securescore?category=Identity&q=multifactor&sort=points&status=&service=",
+        &cookie,
+    )
+    .await;
+    let rows = rows(&html);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        assert!(row.contains("<td>Identity</td>"), "{row}");
+        assert!(row.to_lowercase().contains("multifactor"), "{row}");
+    }
+    assert!(
+        html.contains("<option value=\"Identity\" selected"),
+        "the form shows the filter"
+    );
+    assert!(html.contains("value=\"multifactor\""));
+    assert!(html.contains("<option value=\"points\" selected"));
+
+    let none = page(&server, "/securescore?q=no-such-action-anywhere", &cookie).await;
+    assert!(none.contains("data-testid=\"no-actions\""));
+    let with_ticket = page(&server, "/securescore?ticket=yes", &cookie).await;
+    assert!(
+        with_ticket.contains("0 of 44 improvement actions"),
+        "no tickets exist yet"
+    );
+}
+
+#[tokio::test]
+async fn an_action_has_its_page_and_an_unknown_one_is_a_real_404() {
+    let server = TestServer::start();
+    let cookie = reader(&server).await;
+    let response = client()
+        .get(server.url("/securescore/actions/AdminMFAV2"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("<h1 class=\"page__title\">Require multifactor authentication"));
+    assert!(html.contains("Remediation"));
+    assert!(!html.contains("<script>alert"), "remediation is sanitised");
+
+    let missing = client()
+        .get(server.url("/securescore/actions/NoSuchControl"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().await.unwrap().contains("Page not found"));
+}
+
+#[tokio::test]
+async fn the_home_page_summarises_the_score_with_an_svg_trend() {
+    let server = TestServer::start();
+    let cookie = reader(&server).await;
+    let html = page(&server, "/", &cookie).await;
+    assert!(html.contains("data-testid=\"score-summary\""));
+    let chart = html
+        .split("data-testid=\"trend-chart\"")
+        .nth(1)
+        .expect("chart drawn on the server");
+    let line = chart.split("<polyline").nth(1).expect("trend line");
+    assert_eq!(
+        line.split("</svg>").next().unwrap().matches(',').count(),
+        90,
+        "one point a day"
+    );
+    assert!(
+        html.contains("Secure Score over the last 90 days: from "),
+        "text alternative"
+    );
+    for category in ["Identity", "Data", "Devices", "Apps", "Infrastructure"] {
+        assert!(
+            html.contains(&format!(
+                "<span class=\"category-bars__name\">{category}</span>"
+            )),
+            "{category}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn without_a_source_the_pages_say_there_is_no_data_yet() {
+    let server = TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "off",
+        "--admin-email",
+        "root@example.com",
+        "--admin-password",
+        "a long enough password",
+    ]);
+    let response =
+        support::sign_in(&server, "root@example.com", "a long enough password", "/").await;
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let html = page(&server, "/securescore", &cookie).await;
+    assert!(html.contains("No Secure Score data has been read yet."));
+    let home = page(&server, "/", &cookie).await;
+    assert!(home.contains("No Secure Score data yet."));
+}

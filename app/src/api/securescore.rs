@@ -372,7 +372,9 @@ pub mod ssr {
 
 /// The improvement actions that pass `filter`, sorted as it asks.
 #[server(endpoint = "list_actions")]
-pub async fn list_actions(#[server(default)] filter: ActionFilter) -> Result<ActionList, SecureScoreError> {
+pub async fn list_actions(
+    #[server(default)] filter: ActionFilter,
+) -> Result<ActionList, SecureScoreError> {
     ssr::require(Role::Reader).await?;
     ssr::reader()?.actions(&filter).await
 }

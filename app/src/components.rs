@@ -1,5 +1,6 @@
 //! Reusable building blocks of the user interface.
 
+mod clipboard;
 pub mod error_panel;
 pub mod icons;
 pub mod language_picker;
@@ -9,6 +10,7 @@ pub mod protected;
 pub mod score_summary;
 pub mod securescore;
 pub mod servicenow;
+pub mod share_menu;
 mod side_nav;
 mod top_bar;
 pub mod user_slot;

@@ -64,7 +64,11 @@ fn Summary(summary: ScoreSummary) -> impl IntoView {
                     view! {
                         <li>
                             <span class="category-bars__name">{move || category_label(i18n, &name)}</span>
-                            <span class="category-bars__bar" aria-hidden="true"><span style=format!("width: {share:.1}%")></span></span>
+                            // SVG attributes, not inline styles: the CSP allows no style attributes.
+                            <svg class="category-bars__bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
+                                <rect class="category-bars__track" width="100" height="8" rx="4" />
+                                <rect class="category-bars__fill" width=format!("{share:.1}") height="8" rx="4" />
+                            </svg>
                             <span class="category-bars__value">{format!("{} / {}", points(category.score), points(category.max_score))}</span>
                         </li>
                     }

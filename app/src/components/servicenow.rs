@@ -2,6 +2,7 @@
 //! problems and errors, the problem panel with its troubleshooting advice,
 //! the re-authorisation banner and the copy button.
 
+use super::clipboard::copy_to_clipboard;
 use crate::{
     api::servicenow::{
         ConnectionState, InstanceProblem, Problem, ProblemKind, ServiceNowError, home_servicenow,
@@ -199,12 +200,3 @@ pub fn CopyButton(text: String) -> impl IntoView {
         </button>
     }
 }
-
-#[cfg(feature = "hydrate")]
-fn copy_to_clipboard(text: &str) {
-    // The promise settles on its own; the button's label is the feedback.
-    let _ = window().navigator().clipboard().write_text(text);
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn copy_to_clipboard(_text: &str) {}

@@ -3,15 +3,17 @@
 
 use crate::{
     api::securescore::{ActionDetail, SecureScoreError, load_action},
+    api::servicenow::{ConnectionState, home_servicenow},
     components::{
         page::{EmptyState, NamedPage, Page},
         securescore::{category_label, level_label, points, status_label},
+        share_menu::ShareMenu,
     },
     i18n::*,
     pages::not_found::NotFoundPage,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The detail page of the improvement action named in the URL.
 #[component]
@@ -20,11 +22,15 @@ pub fn ActionDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let detail = Resource::new(id, load_action);
+    let connection = Resource::new(|| (), |_| home_servicenow());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                let servicenow = connection
+                    .await
+                    .is_ok_and(|home| home.state == ConnectionState::Connected);
                 match detail.await {
-                    Ok(Some(detail)) => view! { <ActionView detail /> }.into_any(),
+                    Ok(Some(detail)) => view! { <ActionView detail servicenow /> }.into_any(),
                     Ok(None) => view! { <NotFoundPage /> }.into_any(),
                     Err(SecureScoreError::NoData) => view! {
                         <Page title=|i18n| t_string!(i18n, action.title).to_string()>
@@ -44,8 +50,10 @@ pub fn ActionDetailPage() -> impl IntoView {
 
 /// One action, fully.
 #[component]
-fn ActionView(detail: ActionDetail) -> impl IntoView {
+fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
     let i18n = use_i18n();
+    let query = use_query_map();
+    let share_asked = move || query.read().get("share").as_deref() == Some("servicenow");
     let summary = detail.summary.clone();
     let category = summary.category.clone();
     let status = summary.status;
@@ -56,7 +64,13 @@ fn ActionView(detail: ActionDetail) -> impl IntoView {
     let threats = detail.threats.join(", ");
     view! {
         <NamedPage name=summary.title.clone()>
-            <p class="breadcrumb"><a href="/securescore">{t!(i18n, action.back)}</a></p>
+            <div class="section__header">
+                <p class="breadcrumb"><a href="/securescore">{t!(i18n, action.back)}</a></p>
+                <ShareMenu action_id=summary.id.clone() title=summary.title.clone() servicenow />
+            </div>
+            {move || share_asked().then(|| view! {
+                <p class="notice notice--info" role="status" data-testid="share-pending">{t!(i18n, action.share_pending)}</p>
+            })}
             <section class="card" aria-labelledby="action-facts">
                 <h2 id="action-facts" class="section__title">{t!(i18n, action.overview)}</h2>
                 <dl class="facts">

@@ -7,9 +7,11 @@ use crate::{
         ActionFilter, ActionList, ActionSort, ActionStatus, Category, SecureScoreError,
         list_actions,
     },
+    api::servicenow::{ConnectionState, home_servicenow},
     components::{
         page::{EmptyState, Page},
         securescore::{DemoBadge, category_label, points, status_label},
+        share_menu::ShareMenu,
     },
     i18n::*,
 };
@@ -26,14 +28,18 @@ pub fn SecureScorePage() -> impl IntoView {
         ActionFilter::from_query(|name| query.get(name))
     });
     let list = Resource::new(move || filter.get(), list_actions);
+    let connection = Resource::new(|| (), |_| home_servicenow());
     view! {
         <Page title=|i18n| t_string!(i18n, securescore.title).to_string()>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
+                    let servicenow = connection
+                        .await
+                        .is_ok_and(|home| home.state == ConnectionState::Connected);
                     match list.await {
                         Ok(list) => view! {
                             <Filters filter=filter.get_untracked() services=list.services.clone() />
-                            <ActionsTable list />
+                            <ActionsTable list servicenow />
                         }.into_any(),
                         Err(SecureScoreError::NoData) => view! {
                             <EmptyState>{t!(i18n, securescore.no_data)}</EmptyState>
@@ -124,7 +130,7 @@ fn Filters(filter: ActionFilter, services: Vec<String>) -> impl IntoView {
 
 /// The actions that passed the filter.
 #[component]
-fn ActionsTable(list: ActionList) -> impl IntoView {
+fn ActionsTable(list: ActionList, servicenow: bool) -> impl IntoView {
     let i18n = use_i18n();
     let shown = list.actions.len();
     let total = list.total;
@@ -152,6 +158,7 @@ fn ActionsTable(list: ActionList) -> impl IntoView {
                                     <th scope="col" class="numeric">{t!(i18n, securescore.points)}</th>
                                     <th scope="col">{t!(i18n, securescore.status)}</th>
                                     <th scope="col">{t!(i18n, securescore.ticket)}</th>
+                                    <th scope="col"><span class="visually-hidden">{t!(i18n, share.button)}</span></th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -159,6 +166,7 @@ fn ActionsTable(list: ActionList) -> impl IntoView {
                                     let href = format!("/securescore/actions/{}", action.id);
                                     let category = action.category.clone();
                                     let status = action.status;
+                                    let (id, title) = (action.id.clone(), action.title.clone());
                                     view! {
                                         <tr>
                                             <td class="numeric">{action.rank.map(|rank| rank.to_string()).unwrap_or_default()}</td>
@@ -168,6 +176,7 @@ fn ActionsTable(list: ActionList) -> impl IntoView {
                                             <td class="numeric">{points(action.points_achievable)}" / "{points(action.max_score)}</td>
                                             <td><span class=format!("status status--{}", status.as_str())>{move || status_label(i18n, status)}</span></td>
                                             <td>"—"</td>
+                                            <td><ShareMenu action_id=id title servicenow /></td>
                                         </tr>
                                     }
                                 }).collect_view()}

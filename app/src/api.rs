@@ -34,6 +34,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("list_actions", Some(Role::Reader)),
     ("action_detail", Some(Role::Reader)),
     ("score_summary", Some(Role::Reader)),
+    ("refresh_secure_score", Some(Role::Admin)),
     ("dismiss_servicenow_offer", Some(Role::Reader)),
 ];
 

@@ -86,6 +86,34 @@ struct Cli {
     )]
     secret_key: Option<String>,
 
+    /// Microsoft Entra tenant ID whose Secure Score is read through Microsoft Graph
+    /// (with --graph-client-id and --graph-client-secret; without them: demo catalog or none)
+    #[arg(long, env = "SCORENOW_GRAPH_TENANT_ID", value_name = "ID")]
+    graph_tenant_id: Option<String>,
+
+    /// Application (client) ID of the app registration with SecurityEvents.Read.All
+    #[arg(long, env = "SCORENOW_GRAPH_CLIENT_ID", value_name = "ID")]
+    graph_client_id: Option<String>,
+
+    /// Client secret of that app registration; prefer the environment variable
+    #[arg(
+        long,
+        env = "SCORENOW_GRAPH_CLIENT_SECRET",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    graph_client_secret: Option<String>,
+
+    /// Microsoft Graph's base URL (sovereign clouds: e.g. https://graph.microsoft.us)
+    /// [default: https://graph.microsoft.com]
+    #[arg(long, env = "SCORENOW_GRAPH_URL", value_name = "URL")]
+    graph_url: Option<String>,
+
+    /// The identity platform's base URL (e.g. https://login.microsoftonline.us)
+    /// [default: https://login.microsoftonline.com]
+    #[arg(long, env = "SCORENOW_LOGIN_URL", value_name = "URL")]
+    login_url: Option<String>,
+
     /// TOML file with any of the settings above (keys: addr, data_dir,
     /// site_root, log_format, log, servicenow_sim_addr, public_url,
     /// allowed_instance_hosts); flags and environment override it
@@ -306,6 +334,8 @@ pub struct Config {
     pub allowed_instance_hosts: Setting<Vec<String>>,
     /// The key for secrets at rest; `None`: the key file in the data directory.
     pub secret_key: Option<Setting<Secret>>,
+    /// The tenant whose Secure Score is read, when configured.
+    pub graph: Option<crate::securescore::graph::GraphSettings>,
 }
 
 /// `scorenow admin create`: an account to create in the configured data directory.
@@ -433,6 +463,7 @@ impl Config {
             }
             None => None,
         };
+        let graph = graph_settings(matches, &cli)?;
         let resolver = Resolver {
             matches,
             file: file.as_ref(),
@@ -491,6 +522,7 @@ impl Config {
                 source: allowed_hosts.source,
             },
             secret_key,
+            graph,
         };
         ensure_writable_dir(&config.data_dir)?;
         Ok(config)
@@ -666,6 +698,66 @@ impl SimConfig {
             },
         })
     }
+}
+
+/// Microsoft Graph's settings: tenant, client and secret together, or none.
+fn graph_settings(
+    matches: &ArgMatches,
+    cli: &Cli,
+) -> Result<Option<crate::securescore::graph::GraphSettings>, ConfigError> {
+    use crate::securescore::graph::{DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphSettings};
+    let parts = (
+        cli.graph_tenant_id.clone(),
+        cli.graph_client_id.clone(),
+        cli.graph_client_secret.clone(),
+    );
+    let (tenant_id, client_id, client_secret) = match parts {
+        (None, None, None) => return Ok(None),
+        (Some(tenant), Some(client), Some(secret)) => (tenant, client, secret),
+        _ => {
+            return Err(ConfigError::Invalid {
+                value: "[incomplete]".to_owned(),
+                setting: Source::Default("--graph-tenant-id"),
+                expected: "set SCORENOW_GRAPH_TENANT_ID, SCORENOW_GRAPH_CLIENT_ID and SCORENOW_GRAPH_CLIENT_SECRET together",
+            });
+        }
+    };
+    let url =
+        |value: &Option<String>, id: &str, flag: &'static str, env: &'static str, default: &str| {
+            let raw = Setting {
+                value: value.clone().unwrap_or_else(|| default.to_owned()),
+                source: if value.is_some() {
+                    origin(matches, id, flag, env)
+                } else {
+                    Source::Default(flag)
+                },
+            };
+            parse(raw, "expected an https URL", |text| {
+                url::Url::parse(text)
+                    .ok()
+                    .filter(|url| matches!(url.scheme(), "https" | "http") && url.host().is_some())
+            })
+            .map(|setting| setting.value)
+        };
+    Ok(Some(GraphSettings {
+        tenant_id,
+        client_id,
+        client_secret,
+        graph_url: url(
+            &cli.graph_url,
+            "graph_url",
+            "--graph-url",
+            "SCORENOW_GRAPH_URL",
+            DEFAULT_GRAPH_URL,
+        )?,
+        login_url: url(
+            &cli.login_url,
+            "login_url",
+            "--login-url",
+            "SCORENOW_LOGIN_URL",
+            DEFAULT_LOGIN_URL,
+        )?,
+    }))
 }
 
 /// The first admin's settings: both or neither.

@@ -18,7 +18,7 @@ mod web;
 
 use config::Config;
 use secret_box::SecretBox;
-use securescore::SecureScoreService;
+use securescore::{SecureScoreService, graph::GraphClient};
 use servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup};
 use std::sync::Arc;
 
@@ -103,10 +103,10 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         redirect_uri,
         demo,
     }));
-    let score_source = if config.servicenow_sim_addr.value.is_some() {
-        securescore::Source::Demo
-    } else {
-        securescore::Source::Unconfigured
+    let score_source = match (&config.graph, config.servicenow_sim_addr.value) {
+        (Some(graph), _) => securescore::Source::Graph(Box::new(GraphClient::new(graph.clone()))),
+        (None, Some(_)) => securescore::Source::Demo,
+        (None, None) => securescore::Source::Unconfigured,
     };
     let securescore = SecureScoreService::start(storage.clone(), score_source).await?;
     let refresher = securescore.refresh_every(SECURESCORE_REFRESH);

@@ -2,6 +2,7 @@
 //! demo catalog, and the service that keeps the last good data for pages.
 
 mod catalog;
+pub mod graph;
 pub mod graph_model;
 mod service;
 

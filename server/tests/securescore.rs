@@ -149,3 +149,81 @@ async fn without_a_source_the_pages_say_there_is_no_data_yet() {
     let home = page(&server, "/", &cookie).await;
     assert!(home.contains("No Secure Score data yet."));
 }
+
+// Multi-threaded: the fake Graph must answer while the test waits for the server to start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good_data() {
+    use support::fake_graph::{self, Fault, SECRET, TENANT};
+    let (base, fake) = fake_graph::start(&[]).await;
+    let server = TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--graph-tenant-id",
+        TENANT,
+        "--graph-client-id",
+        "client",
+        "--graph-client-secret",
+        SECRET,
+        "--graph-url",
+        &base,
+        "--login-url",
+        &base,
+    ]);
+    let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
+    // The first read happens in the background, right after the start.
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = page(&server, "/securescore", &admin).await;
+        if html.contains("3 of 3 improvement actions") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        html.contains("3 of 3 improvement actions"),
+        "read from Graph"
+    );
+    assert!(!html.contains("data-testid=\"demo-data\""), "not demo data");
+    assert!(html.contains("Refresh now"), "admins may refresh");
+
+    fake.lock().unwrap().faults.extend([Fault::ServerError; 4]);
+    let refresh = |cookie: String| {
+        let url = server.url("/api/refresh_secure_score");
+        async move {
+            client()
+                .post(url)
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(refresh(admin.clone()).await, "{\"Source\":\"Server\"}");
+    let html = page(&server, "/securescore", &admin).await;
+    assert!(
+        html.contains("3 of 3 improvement actions"),
+        "the last good data stays"
+    );
+    assert!(
+        html.contains("data-testid=\"source-problem\""),
+        "the failure is shown"
+    );
+    assert!(html.contains("Microsoft Graph had an internal error."));
+
+    assert_eq!(refresh(admin.clone()).await, "null");
+    let html = page(&server, "/securescore", &admin).await;
+    assert!(
+        !html.contains("data-testid=\"source-problem\""),
+        "cleared by a good refresh"
+    );
+    let reader = reader(&server).await;
+    assert!(
+        !page(&server, "/securescore", &reader)
+            .await
+            .contains("Refresh now")
+    );
+}

@@ -274,6 +274,23 @@ pub struct ActionList {
     /// Every service, for the filter.
     pub services: Vec<String>,
     pub freshness: Freshness,
+    /// The user may refresh the data now (admins).
+    pub can_refresh: bool,
+}
+
+/// Why the last read of Secure Score failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SourceProblem {
+    /// Credentials or permission refused.
+    Refused,
+    /// Graph throttled the requests.
+    Throttled,
+    /// Graph failed (5xx).
+    Server,
+    /// Graph could not be reached.
+    Network,
+    /// Graph's answer had an unexpected shape.
+    Malformed,
 }
 
 /// Where the data comes from and how fresh it is.
@@ -283,6 +300,8 @@ pub struct Freshness {
     pub demo: bool,
     /// When the data was last read (UTC), if ever.
     pub updated_at: Option<String>,
+    /// The last refresh failed (the data shown is older): why, and when (UTC).
+    pub problem: Option<(SourceProblem, String)>,
 }
 
 /// One category's part of the score.
@@ -323,6 +342,9 @@ pub enum SecureScoreError {
     /// No data has been read yet.
     #[error("no data yet")]
     NoData,
+    /// Reading the source failed.
+    #[error("source: {0:?}")]
+    Source(SourceProblem),
     #[error("unavailable")]
     Unavailable,
     #[error("{0}")]
@@ -349,15 +371,17 @@ pub mod ssr {
         async fn actions(&self, filter: &ActionFilter) -> Result<ActionList, SecureScoreError>;
         async fn action(&self, id: &str) -> Result<Option<ActionDetail>, SecureScoreError>;
         async fn summary(&self) -> Result<ScoreSummary, SecureScoreError>;
+        /// Reads the source now.
+        async fn refresh(&self) -> Result<(), SecureScoreError>;
     }
 
     /// The signed-in user, or why the request is refused.
-    pub async fn require(role: Role) -> Result<(), SecureScoreError> {
+    pub async fn require(role: Role) -> Result<crate::auth::CurrentUser, SecureScoreError> {
         let token = crate::api::auth::ssr::session_token().ok_or(SecureScoreError::NotSignedIn)?;
         let service =
             crate::api::auth::ssr::auth_service().map_err(|_| SecureScoreError::Unavailable)?;
         match service.user_for_session(&token).await {
-            Ok(Some(user)) if user.role.includes(role) => Ok(()),
+            Ok(Some(user)) if user.role.includes(role) => Ok(user),
             Ok(Some(_)) => Err(SecureScoreError::Forbidden),
             Ok(None) => Err(SecureScoreError::NotSignedIn),
             Err(_) => Err(SecureScoreError::Unavailable),
@@ -375,8 +399,17 @@ pub mod ssr {
 pub async fn list_actions(
     #[server(default)] filter: ActionFilter,
 ) -> Result<ActionList, SecureScoreError> {
-    ssr::require(Role::Reader).await?;
-    ssr::reader()?.actions(&filter).await
+    let user = ssr::require(Role::Reader).await?;
+    let mut list = ssr::reader()?.actions(&filter).await?;
+    list.can_refresh = user.role.includes(Role::Admin);
+    Ok(list)
+}
+
+/// Reads Secure Score from its source now (admins).
+#[server(endpoint = "refresh_secure_score")]
+pub async fn refresh_secure_score() -> Result<(), SecureScoreError> {
+    ssr::require(Role::Admin).await?;
+    ssr::reader()?.refresh().await
 }
 
 /// One improvement action; `None` when there is no such id.

@@ -5,7 +5,7 @@ use crate::{
     api::securescore::{ScoreSummary, SecureScoreError, TrendPoint, load_score_summary},
     components::{
         page::EmptyState,
-        securescore::{DemoBadge, category_label, points},
+        securescore::{FreshnessNote, category_label, points},
     },
     i18n::*,
 };
@@ -54,7 +54,7 @@ fn Summary(summary: ScoreSummary) -> impl IntoView {
                     <span class="score-summary__max">{move || t_string!(i18n, home.score_of, max = points(max)).to_string()}</span>
                     <span class="score-summary__percent">{format!("{share:.0} %")}</span>
                 </p>
-                <DemoBadge freshness=summary.freshness.clone() />
+                <FreshnessNote freshness=summary.freshness.clone() />
             </div>
             <h3 class="status-panel__subtitle">{t!(i18n, home.by_category)}</h3>
             <ul class="category-bars">

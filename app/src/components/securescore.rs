@@ -2,7 +2,7 @@
 //! statuses and levels, point formatting and the demo-data badge.
 
 use crate::{
-    api::securescore::{ActionStatus, Category, Freshness, Level},
+    api::securescore::{ActionStatus, Category, Freshness, Level, SourceProblem},
     i18n::*,
 };
 use leptos::prelude::*;
@@ -53,13 +53,31 @@ pub fn points(value: f64) -> String {
     }
 }
 
-/// "Demo data" when the numbers come from the built-in catalog, and when
-/// they were read.
+/// Why reading Secure Score failed, in the user's language.
+pub fn source_problem_text(i18n: I18nContext<Locale>, problem: SourceProblem) -> String {
+    match problem {
+        SourceProblem::Refused => t_string!(i18n, securescore.source_problems.refused),
+        SourceProblem::Throttled => t_string!(i18n, securescore.source_problems.throttled),
+        SourceProblem::Server => t_string!(i18n, securescore.source_problems.server),
+        SourceProblem::Network => t_string!(i18n, securescore.source_problems.network),
+        SourceProblem::Malformed => t_string!(i18n, securescore.source_problems.malformed),
+    }
+    .to_string()
+}
+
+/// "Demo data" when the numbers come from the built-in catalog, when they
+/// were read, and why the last refresh failed if it did.
 #[component]
-pub fn DemoBadge(freshness: Freshness) -> impl IntoView {
+pub fn FreshnessNote(freshness: Freshness) -> impl IntoView {
     let i18n = use_i18n();
     let updated = freshness.updated_at.clone();
+    let problem = freshness.problem.clone();
     view! {
+        {problem.map(|(problem, time)| view! {
+            <p class="notice notice--error" role="status" data-testid="source-problem">
+                {move || t_string!(i18n, securescore.stale, time = time.clone(), reason = source_problem_text(i18n, problem)).to_string()}
+            </p>
+        })}
         <p class="freshness">
             {freshness.demo.then(|| view! {
                 <span class="demo-badge" data-testid="demo-data">{t!(i18n, securescore.demo_data)}</span>

@@ -4,13 +4,13 @@
 
 use crate::{
     api::securescore::{
-        ActionFilter, ActionList, ActionSort, ActionStatus, Category, SecureScoreError,
-        list_actions,
+        ActionFilter, ActionList, ActionSort, ActionStatus, Category, RefreshSecureScore,
+        SecureScoreError, list_actions,
     },
     api::servicenow::{ConnectionState, home_servicenow},
     components::{
         page::{EmptyState, Page},
-        securescore::{DemoBadge, category_label, points, status_label},
+        securescore::{FreshnessNote, category_label, points, source_problem_text, status_label},
         share_menu::ShareMenu,
     },
     i18n::*,
@@ -27,7 +27,11 @@ pub fn SecureScorePage() -> impl IntoView {
         let query = query.read();
         ActionFilter::from_query(|name| query.get(name))
     });
-    let list = Resource::new(move || filter.get(), list_actions);
+    let refresh = ServerAction::<RefreshSecureScore>::new();
+    let list = Resource::new(
+        move || (filter.get(), refresh.version().get()),
+        |(filter, _)| list_actions(filter),
+    );
     let connection = Resource::new(|| (), |_| home_servicenow());
     view! {
         <Page title=|i18n| t_string!(i18n, securescore.title).to_string()>
@@ -39,10 +43,15 @@ pub fn SecureScorePage() -> impl IntoView {
                     match list.await {
                         Ok(list) => view! {
                             <Filters filter=filter.get_untracked() services=list.services.clone() />
-                            <ActionsTable list servicenow />
+                            <ActionsTable list servicenow refresh />
                         }.into_any(),
                         Err(SecureScoreError::NoData) => view! {
                             <EmptyState>{t!(i18n, securescore.no_data)}</EmptyState>
+                        }.into_any(),
+                        Err(SecureScoreError::Source(problem)) => view! {
+                            <p class="notice notice--error" role="alert">
+                                {move || t_string!(i18n, securescore.source_failed, reason = source_problem_text(i18n, problem)).to_string()}
+                            </p>
                         }.into_any(),
                         Err(_) => view! {
                             <p class="field__error" role="alert">{t!(i18n, securescore.unavailable)}</p>
@@ -130,7 +139,11 @@ fn Filters(filter: ActionFilter, services: Vec<String>) -> impl IntoView {
 
 /// The actions that passed the filter.
 #[component]
-fn ActionsTable(list: ActionList, servicenow: bool) -> impl IntoView {
+fn ActionsTable(
+    list: ActionList,
+    servicenow: bool,
+    refresh: ServerAction<RefreshSecureScore>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let shown = list.actions.len();
     let total = list.total;
@@ -141,7 +154,12 @@ fn ActionsTable(list: ActionList, servicenow: bool) -> impl IntoView {
                 <h2 id="actions-title" class="section__title">
                     {move || t_string!(i18n, securescore.count, shown, total).to_string()}
                 </h2>
-                <DemoBadge freshness />
+                <FreshnessNote freshness />
+                {list.can_refresh.then(|| view! {
+                    <ActionForm action=refresh attr:class="inline-form">
+                        <button type="submit" class="button" disabled=move || refresh.pending().get()>{t!(i18n, securescore.refresh)}</button>
+                    </ActionForm>
+                })}
             </div>
             {if list.actions.is_empty() {
                 view! { <p data-testid="no-actions">{t!(i18n, securescore.no_match)}</p> }.into_any()

@@ -3,12 +3,13 @@
 
 use super::{
     catalog,
+    graph::{GraphClient, GraphError},
     graph_model::{ControlProfile, ScoreSnapshot},
 };
 use crate::storage::{Storage, StorageError, securescore::StoredScoreData};
 use app::api::securescore::{
     ActionDetail, ActionFilter, ActionList, Category, CategoryScore, Freshness, ScoreSummary,
-    SecureScoreError, TrendPoint, ssr::SecureScoreReader,
+    SecureScoreError, SourceProblem, TrendPoint, ssr::SecureScoreReader,
 };
 use std::{
     collections::BTreeMap,
@@ -17,12 +18,60 @@ use std::{
 };
 
 /// Where Secure Score data comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Source {
     /// The built-in catalog (demo mode).
     Demo,
+    /// A tenant, through Microsoft Graph.
+    Graph(Box<GraphClient>),
     /// Nothing configured yet: pages say there is no data.
     Unconfigured,
+}
+
+impl Source {
+    fn name(&self) -> &'static str {
+        match self {
+            Source::Demo => "demo",
+            Source::Graph(_) => "graph",
+            Source::Unconfigured => "none",
+        }
+    }
+
+    /// Everything the source has, or why it could not be read.
+    async fn read(&self) -> Result<Option<(Vec<ControlProfile>, Vec<ScoreSnapshot>)>, GraphError> {
+        match self {
+            Source::Demo => {
+                let profiles = catalog::profiles();
+                let snapshots = catalog::history(&profiles, time::OffsetDateTime::now_utc());
+                Ok(Some((profiles, snapshots)))
+            }
+            Source::Graph(graph) => {
+                let profiles = graph.control_profiles().await?;
+                let snapshots = graph.secure_scores().await?;
+                Ok(Some((profiles, snapshots)))
+            }
+            Source::Unconfigured => Ok(None),
+        }
+    }
+}
+
+/// The class of a Graph failure, for the pages.
+fn problem_of(error: &GraphError) -> SourceProblem {
+    match error {
+        GraphError::Refused { .. } => SourceProblem::Refused,
+        GraphError::Throttled { .. } => SourceProblem::Throttled,
+        GraphError::Server { .. } => SourceProblem::Server,
+        GraphError::Network(_) => SourceProblem::Network,
+        GraphError::Malformed(_) => SourceProblem::Malformed,
+    }
+}
+
+/// Why a refresh failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error(transparent)]
+    Source(#[from] GraphError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 /// One consistent reading of Secure Score.
@@ -52,13 +101,6 @@ impl Dataset {
             .map_or(0.0, |snapshot| snapshot.control_score(id))
     }
 
-    fn freshness(&self) -> Freshness {
-        Freshness {
-            demo: self.demo,
-            updated_at: Some(utc(self.refreshed_at)),
-        }
-    }
-
     /// The actions shown in lists: not deprecated.
     fn listed(&self) -> impl Iterator<Item = &ControlProfile> {
         self.profiles
@@ -81,23 +123,50 @@ pub struct SecureScoreService {
     storage: Storage,
     source: Source,
     data: RwLock<Option<Arc<Dataset>>>,
+    /// The last refresh's failure and when (Unix seconds), until one succeeds.
+    problem: RwLock<Option<(SourceProblem, i64)>>,
 }
 
 impl SecureScoreService {
-    /// The service with the data stored last time, refreshed at once when
-    /// there is none and a source is configured.
+    /// The service with the data stored last time. The built-in catalog is
+    /// read at once when nothing is stored; a tenant is read by
+    /// [`Self::refresh_every`], so a slow or unreachable Graph never delays
+    /// the start.
     pub async fn start(storage: Storage, source: Source) -> Result<Arc<Self>, StorageError> {
         let stored = storage.securescore_data().await?;
-        let data = stored.as_ref().map(Dataset::from_stored).transpose()?;
+        let data = stored
+            .as_ref()
+            .filter(|stored| stored.source == source.name())
+            .map(Dataset::from_stored)
+            .transpose()?;
         let service = Arc::new(Self {
             storage,
             source,
             data: RwLock::new(data.map(Arc::new)),
+            problem: RwLock::new(None),
         });
-        if service.current().is_none() {
-            service.refresh().await?;
+        if service.current().is_none() && matches!(service.source, Source::Demo) {
+            match service.refresh().await {
+                Err(RefreshError::Storage(error)) => return Err(error),
+                Err(RefreshError::Source(error)) => {
+                    unreachable!("the catalog is built in: {error}")
+                }
+                Ok(()) => {}
+            }
         }
         Ok(service)
+    }
+
+    fn freshness(&self, data: &Dataset) -> Freshness {
+        let problem = *self
+            .problem
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Freshness {
+            demo: data.demo,
+            updated_at: Some(utc(data.refreshed_at)),
+            problem: problem.map(|(problem, at)| (problem, utc(at))),
+        }
     }
 
     fn current(&self) -> Option<Arc<Dataset>> {
@@ -108,19 +177,22 @@ impl SecureScoreService {
     }
 
     /// Reads the source and stores what it returns; on failure the last
-    /// good data stays.
-    pub async fn refresh(&self) -> Result<(), StorageError> {
-        let (profiles, snapshots) = match self.source {
-            Source::Demo => {
-                let profiles = catalog::profiles();
-                let snapshots = catalog::history(&profiles, time::OffsetDateTime::now_utc());
-                (profiles, snapshots)
-            }
-            Source::Unconfigured => return Ok(()),
-        };
+    /// good data stays and the failure is shown with it.
+    pub async fn refresh(&self) -> Result<(), RefreshError> {
         let refreshed_at = time::OffsetDateTime::now_utc().unix_timestamp();
+        let read = self.source.read().await;
+        *self
+            .problem
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = read
+            .as_ref()
+            .err()
+            .map(|error| (problem_of(error), refreshed_at));
+        let Some((profiles, snapshots)) = read? else {
+            return Ok(());
+        };
         let stored = StoredScoreData {
-            source: "demo".to_owned(),
+            source: self.source.name().to_owned(),
             profiles: to_json(&profiles),
             snapshots: to_json(&snapshots),
             refreshed_at,
@@ -129,7 +201,7 @@ impl SecureScoreService {
         let dataset = Dataset {
             profiles,
             snapshots,
-            demo: self.source == Source::Demo,
+            demo: matches!(self.source, Source::Demo),
             refreshed_at,
         };
         *self
@@ -140,23 +212,36 @@ impl SecureScoreService {
         Ok(())
     }
 
-    /// Refreshes every `period` until the process ends.
+    /// Refreshes every `period` until the process ends, starting at once
+    /// when nothing has been read yet.
     pub fn refresh_every(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
             let mut ticks = tokio::time::interval(period);
             ticks.tick().await;
-            loop {
+            if service.current().is_some() {
                 ticks.tick().await;
+            }
+            loop {
                 if let Err(error) = service.refresh().await {
                     tracing::error!(%error, "Secure Score refresh failed; keeping the last good data");
                 }
+                ticks.tick().await;
             }
         })
     }
 
+    /// The data, or why there is none: never read, or the reading failed.
     fn dataset(&self) -> Result<Arc<Dataset>, SecureScoreError> {
-        self.current().ok_or(SecureScoreError::NoData)
+        self.current().ok_or_else(|| {
+            let problem = *self
+                .problem
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            problem.map_or(SecureScoreError::NoData, |(problem, _)| {
+                SecureScoreError::Source(problem)
+            })
+        })
     }
 }
 
@@ -187,7 +272,8 @@ impl SecureScoreReader for SecureScoreService {
             actions,
             total,
             services,
-            freshness: data.freshness(),
+            freshness: self.freshness(&data),
+            can_refresh: false,
         })
     }
 
@@ -234,7 +320,18 @@ impl SecureScoreReader for SecureScoreService {
                     max_score: snapshot.max(),
                 })
                 .collect(),
-            freshness: data.freshness(),
+            freshness: self.freshness(&data),
         })
+    }
+
+    async fn refresh(&self) -> Result<(), SecureScoreError> {
+        match SecureScoreService::refresh(self).await {
+            Ok(()) => Ok(()),
+            Err(RefreshError::Source(error)) => Err(SecureScoreError::Source(problem_of(&error))),
+            Err(RefreshError::Storage(error)) => {
+                tracing::error!(%error, "cannot store Secure Score data");
+                Err(SecureScoreError::Unavailable)
+            }
+        }
     }
 }

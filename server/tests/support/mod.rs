@@ -2,6 +2,8 @@
 //! Each test file uses a different part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod fake_graph;
+
 use std::{
     io::{BufRead, BufReader},
     process::{Child, Command, ExitStatus, Stdio},

@@ -26,10 +26,11 @@ use std::sync::Arc;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 /// What every handler may reach.
-#[derive(Clone, Debug, FromRef)]
+#[derive(Clone, FromRef)]
 pub struct AppState {
     leptos_options: LeptosOptions,
     storage: Storage,
+    auth: Arc<dyn AuthService>,
     servicenow: Arc<ServiceNowService>,
 }
 
@@ -52,6 +53,7 @@ pub fn router(
     let demo_mode = config.servicenow_sim_addr.value.is_some();
     let auth: Arc<dyn AuthService> = Arc::new(LocalAuth::new(storage.clone(), demo_mode));
     let users: Arc<dyn UserAdmin> = Arc::new(LocalUserAdmin::new(storage.clone()));
+    let auth_for_routes = auth.clone();
     let connection: Arc<dyn ServiceNowAdmin> = servicenow.clone();
     let score: Arc<dyn SecureScoreReader> = securescore;
     let services = move || {
@@ -63,6 +65,7 @@ pub fn router(
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,
+        auth: auth_for_routes,
         servicenow,
     };
     let pages = generate_route_list(App);

@@ -130,10 +130,15 @@ async fn consent(server: &TestServer, authorize_url: &str, action: &str) -> Stri
     decision.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 
-/// Follows the instance's redirect to ScoreNow's callback; returns the outcome
-/// the setup page is told.
-async fn callback(redirect: &str) -> String {
-    let response = client().get(redirect).send().await.expect("callback");
+/// Follows the instance's redirect to ScoreNow's callback in the browser
+/// of `cookie`; returns the outcome the setup page is told.
+async fn callback(redirect: &str, cookie: &str) -> String {
+    let response = client()
+        .get(redirect)
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .expect("callback");
     assert!(response.status().is_redirection(), "{}", response.status());
     let location = response.headers()[LOCATION].to_str().unwrap();
     location
@@ -147,7 +152,7 @@ async fn connect(server: &TestServer) -> String {
     let cookie = admin(server).await;
     let authorize = submit_connection(server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect).await, "connected");
+    assert_eq!(callback(&redirect, &cookie).await, "connected");
     cookie
 }
 
@@ -206,7 +211,7 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
     );
 
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect).await, "connected");
+    assert_eq!(callback(&redirect, &cookie).await, "connected");
 
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "Connected", "{after}");
@@ -257,11 +262,37 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
 async fn a_callback_with_an_unknown_state_is_refused() {
     let server = start();
     let cookie = admin(&server).await;
-    let outcome = callback(&server.url("/servicenow/callback?code=abc&state=forged")).await;
+    let outcome = callback(
+        &server.url("/servicenow/callback?code=abc&state=forged"),
+        &cookie,
+    )
+    .await;
     assert_eq!(outcome, "state_mismatch");
-    let outcome = callback(&server.url("/servicenow/callback?code=abc")).await;
+    let outcome = callback(&server.url("/servicenow/callback?code=abc"), "").await;
     assert_eq!(outcome, "state_mismatch");
-    assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["state"], "NotConfigured");
+    assert_eq!(
+        after["last_error"],
+        Value::Null,
+        "an anonymous caller changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_callback_outside_the_admins_session_is_refused() {
+    let server = start();
+    let cookie = admin(&server).await;
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(&server, &authorize, "allow").await;
+    // Another browser (no session), or another signed-in user, cannot finish it.
+    let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    assert_eq!(callback(&redirect, &analyst).await, "state_mismatch");
+    let after = status(&server, &cookie).await;
+    assert_eq!(after["state"], "AwaitingAuthorization");
+    assert_eq!(after["last_error"]["kind"], "StateMismatch");
+    // The state is spent, so not even the admin can use it afterwards.
+    assert_eq!(callback(&redirect, &cookie).await, "state_mismatch");
 }
 
 #[tokio::test]
@@ -270,9 +301,9 @@ async fn a_replayed_callback_or_code_is_refused() {
     let cookie = admin(&server).await;
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect).await, "connected");
+    assert_eq!(callback(&redirect, &cookie).await, "connected");
     // The same callback again: its state was used up.
-    assert_eq!(callback(&redirect).await, "state_mismatch");
+    assert_eq!(callback(&redirect, &cookie).await, "state_mismatch");
 
     // A new authorisation, answered with the old (spent) code.
     let authorize = reauthorize(&server, &cookie).await;
@@ -281,7 +312,7 @@ async fn a_replayed_callback_or_code_is_refused() {
     let forged = server.url(&format!(
         "/servicenow/callback?code={old_code}&state={state}"
     ));
-    assert_eq!(callback(&forged).await, "refused");
+    assert_eq!(callback(&forged, &cookie).await, "refused");
     let after = status(&server, &cookie).await;
     assert_eq!(
         after["last_error"]["kind"], "AuthorizationRefused",
@@ -299,7 +330,7 @@ async fn denied_consent_is_reported_with_its_advice() {
         query_param(&redirect, "error").as_deref(),
         Some("access_denied")
     );
-    assert_eq!(callback(&redirect).await, "consent_denied");
+    assert_eq!(callback(&redirect, &cookie).await, "consent_denied");
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "AwaitingAuthorization");
     assert_eq!(after["last_error"]["kind"], "ConsentDenied");
@@ -322,11 +353,11 @@ async fn an_expired_code_or_a_wrong_secret_is_refused() {
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "allow").await;
     sim_admin(&server, reqwest::Method::POST, "/codes/expire", None).await;
-    assert_eq!(callback(&redirect).await, "refused");
+    assert_eq!(callback(&redirect, &cookie).await, "refused");
 
     let authorize = submit_connection(&server, &cookie, "not-the-secret").await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect).await, "refused");
+    assert_eq!(callback(&redirect, &cookie).await, "refused");
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "AwaitingAuthorization");
     assert_eq!(
@@ -359,7 +390,7 @@ async fn a_revoked_refresh_token_turns_the_connection_to_needs_reauthorization()
     // Authorising again brings it back.
     let authorize = reauthorize(&server, &cookie).await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect).await, "connected");
+    assert_eq!(callback(&redirect, &cookie).await, "connected");
     assert_eq!(status(&server, &cookie).await["state"], "Connected");
 }
 
@@ -662,7 +693,7 @@ async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
     let redirect = server.url(&format!(
         "/servicenow/callback?code=some-code&state={state}"
     ));
-    assert_eq!(callback(&redirect).await, "failed");
+    assert_eq!(callback(&redirect, &cookie).await, "failed");
     let after = status(&server, &cookie).await;
     assert_eq!(after["last_error"]["kind"], "Network", "{after}");
     let html = page_html(&server, "/servicenow/setup", &cookie).await;

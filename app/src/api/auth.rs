@@ -89,8 +89,12 @@ pub mod ssr {
     /// The session token the request carries, if any.
     pub fn session_token() -> Option<String> {
         let parts = use_context::<http::request::Parts>()?;
-        parts
-            .headers
+        session_token_in(&parts.headers)
+    }
+
+    /// The session token in these request headers, if any.
+    pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
+        headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|value| value.to_str().ok())

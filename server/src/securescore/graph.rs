@@ -160,14 +160,19 @@ impl GraphClient {
                     .with_jitter(),
             )
             .when(GraphError::is_transient)
-            .adjust(|error: &GraphError, delay| match error {
-                GraphError::Throttled {
-                    retry_after: Some(seconds),
-                } => {
+            // `delay` is `None` once the retries are spent: stop then.
+            .adjust(|error: &GraphError, delay| match (error, delay) {
+                (_, None) => None,
+                (
+                    GraphError::Throttled {
+                        retry_after: Some(seconds),
+                    },
+                    Some(backoff),
+                ) => {
                     let wait = Duration::from_secs(*seconds);
-                    (wait <= MAX_INLINE_WAIT).then_some(wait)
+                    (wait <= MAX_INLINE_WAIT).then_some(wait.max(backoff))
                 }
-                _ => delay,
+                (_, backoff) => backoff,
             })
             .await
     }

@@ -40,8 +40,8 @@ const ACCESS_TOKEN: &str = "servicenow.access_token";
 const REFRESH_TOKEN: &str = "servicenow.refresh_token";
 const PKCE_VERIFIER: &str = "servicenow.pkce_verifier";
 
-/// What the OAuth callback received.
-#[derive(Debug, Default, Deserialize)]
+/// What the OAuth callback received. No `Debug`: the code must not reach a log.
+#[derive(Default, Deserialize)]
 pub struct CallbackParams {
     pub code: Option<String>,
     pub state: Option<String>,
@@ -260,7 +260,11 @@ impl ServiceNowService {
 
     /// Finishes an authorisation from the instance's redirect. Every
     /// outcome is recorded; the error names the problem for the setup page.
-    pub async fn complete_authorization(&self, params: CallbackParams) -> Result<(), ProblemKind> {
+    pub async fn complete_authorization(
+        &self,
+        params: CallbackParams,
+        user: Option<CurrentUser>,
+    ) -> Result<(), ProblemKind> {
         let pending = match params.state.as_deref() {
             Some(state) => self
                 .storage
@@ -272,15 +276,22 @@ impl ServiceNowService {
                 })?,
             None => None,
         };
+        // Anyone can call this URL: an unknown state changes nothing, not even the status.
         let Some(pending) = pending.filter(|p| p.expires_at > unix_now()) else {
-            return Err(self
-                .authorization_failed(
-                    "system",
-                    Failure::new(ProblemKind::StateMismatch, "unknown or expired state"),
-                )
-                .await);
+            tracing::warn!("ServiceNow callback with an unknown or expired state ignored");
+            return Err(ProblemKind::StateMismatch);
         };
         let actor = pending.started_by.clone();
+        let same_admin = user
+            .as_ref()
+            .is_some_and(|user| user.email == actor && user.role.includes(Role::Admin));
+        if !same_admin {
+            let failure = Failure::new(
+                ProblemKind::StateMismatch,
+                "the callback did not come from the admin who started the authorisation",
+            );
+            return Err(self.authorization_failed(&actor, failure).await);
+        }
         if let Some(error) = params.error {
             let kind = if error == "access_denied" {
                 ProblemKind::ConsentDenied

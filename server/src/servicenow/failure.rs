@@ -31,6 +31,14 @@ struct ErrorFields {
     detail: Option<String>,
 }
 
+/// An OAuth error body: `{"error":…,"error_description":…}`.
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
 /// The cross-scope refusal's tell-tale words (the advice differs, the status does not).
 const CROSS_SCOPE_WORDS: &str = "cross-scope access policy";
 
@@ -48,12 +56,15 @@ impl Failure {
 
     /// Classifies a response that was not a success.
     pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        let (message, detail) = match serde_json::from_slice::<ErrorBody>(body) {
-            Ok(body) => (
+        let (message, detail) = if let Ok(body) = serde_json::from_slice::<ErrorBody>(body) {
+            (
                 body.error.message.unwrap_or_default(),
                 body.error.detail.unwrap_or_default(),
-            ),
-            Err(_) => (String::new(), String::new()),
+            )
+        } else if let Ok(body) = serde_json::from_slice::<OAuthErrorBody>(body) {
+            (body.error, body.error_description.unwrap_or_default())
+        } else {
+            (String::new(), String::new())
         };
         let kind = match status.as_u16() {
             401 => ProblemKind::ReauthorizationNeeded,

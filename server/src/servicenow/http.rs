@@ -38,18 +38,19 @@ impl Answer {
     }
 }
 
-/// Sends `request` and reads the whole answer.
+/// Sends `request` and reads the whole answer. Failures leave the URL out:
+/// a query may carry a token (revocation).
 pub async fn send(request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
     let response = request
         .send()
         .await
-        .map_err(|error| Failure::from_transport(&error))?;
+        .map_err(|error| Failure::from_transport(&error.without_url()))?;
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
         .bytes()
         .await
-        .map_err(|error| Failure::from_transport(&error))?;
+        .map_err(|error| Failure::from_transport(&error.without_url()))?;
     Ok(Answer {
         status,
         headers,

@@ -100,12 +100,22 @@ impl HostPolicy {
             .any(|domain| host.ends_with(domain) && host.len() > domain.len());
         match url.scheme() {
             "https" if servicenow_hosted || listed => Ok(InstanceUrl(origin)),
-            "http" if listed => Ok(InstanceUrl(origin)),
-            "http" if servicenow_hosted => Err(InstanceProblem::NotHttps),
+            "http" if listed && is_loopback(&host) => Ok(InstanceUrl(origin)),
+            "http" if servicenow_hosted || listed => Err(InstanceProblem::NotHttps),
             "https" | "http" => Err(InstanceProblem::HostNotAllowed { host }),
             _ => Err(InstanceProblem::NotHttps),
         }
     }
+}
+
+/// This machine: the only place plain `http://` may go (test rigs, local proxies).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A bare instance name such as `acme` or `acme-dev`.
@@ -172,6 +182,11 @@ mod tests {
             })
         );
         assert!(policy().instance("snow.internal.example").is_ok());
+        assert_eq!(
+            policy().instance("http://snow.internal.example"),
+            Err(InstanceProblem::NotHttps),
+            "secrets never travel in clear text off this machine"
+        );
         assert_eq!(
             policy()
                 .instance("http://127.0.0.1:4010/x")

@@ -113,7 +113,7 @@ pub async fn revoke(
 ) -> Result<(), Failure> {
     let answer = super::http::send(
         http.post(instance.join("/oauth_revoke_token.do"))
-            .form(&[("token", token)]),
+            .query(&[("token", token)]),
     )
     .await?;
     if answer.status.is_success() {
@@ -131,19 +131,25 @@ fn token_set(response: &BasicTokenResponse) -> TokenSet {
     }
 }
 
-/// Any answer of the token endpoint the crate could parse as an OAuth error
-/// (ServiceNow: 400/401, often `server_error`/`access_denied`) is a refusal
-/// of `refused`'s kind; transport problems and 5xx keep their own class.
+/// A 400 or 401 of the token endpoint, whatever its body (ServiceNow often
+/// sends `server_error`/`access_denied`), is a refusal of `refused`'s kind;
+/// transport problems and 5xx keep their own class.
 fn token_failure(
     error: RequestTokenError<Failure, BasicErrorResponse>,
     refused: ProblemKind,
 ) -> Failure {
     match error {
+        RequestTokenError::Request(failure) if matches!(failure.status, Some(400 | 401)) => {
+            Failure {
+                kind: refused,
+                ..failure
+            }
+        }
+        RequestTokenError::Request(failure) => failure,
         RequestTokenError::ServerResponse(response) => Failure {
             detail: response.error_description().cloned().unwrap_or_default(),
             ..Failure::new(refused, response.error().to_string())
         },
-        RequestTokenError::Request(failure) => failure,
         RequestTokenError::Parse(error, _) => {
             Failure::new(ProblemKind::Malformed, error.to_string())
         }
@@ -163,9 +169,10 @@ fn http_client(
     }
 }
 
-/// The HTTP client the `oauth2` crate calls: reqwest, with 5xx, 429 and
-/// redirects turned into classified failures before the crate sees them
-/// (so a server error is never mistaken for a refused refresh token).
+/// The HTTP client the `oauth2` crate calls: reqwest, with every answer but
+/// a success turned into a classified failure (with its status) before the
+/// crate sees it, so a server error is never mistaken for a refused refresh
+/// token, and a refusal is recognised whatever its body.
 async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpResponse, Failure> {
     let (parts, body) = request.into_parts();
     let answer = super::http::send(
@@ -175,11 +182,58 @@ async fn send(http: &reqwest::Client, request: HttpRequest) -> Result<HttpRespon
     )
     .await?;
     let status = answer.status;
-    if status.is_server_error() || status.is_redirection() || status.as_u16() == 429 {
+    if !status.is_success() {
         return Err(answer.failure());
     }
     let mut response = http::Response::new(answer.body.to_vec());
     *response.status_mut() = status;
     *response.headers_mut() = answer.headers;
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::{StatusCode, header::HeaderMap};
+
+    fn refusal(status: u16, body: &str) -> RequestTokenError<Failure, BasicErrorResponse> {
+        RequestTokenError::Request(Failure::from_response(
+            StatusCode::from_u16(status).unwrap(),
+            &HeaderMap::new(),
+            body.as_bytes(),
+        ))
+    }
+
+    #[test]
+    fn any_400_or_401_of_the_token_endpoint_is_a_refusal_whatever_its_body() {
+        for body in [
+            "",
+            "<html>Logged out</html>",
+            r#"{"error":"server_error","error_description":"access_denied"}"#,
+        ] {
+            let failure = token_failure(refusal(401, body), ProblemKind::ReauthorizationNeeded);
+            assert_eq!(failure.kind, ProblemKind::ReauthorizationNeeded, "{body}");
+            assert_eq!(failure.status, Some(401));
+            let failure = token_failure(refusal(400, body), ProblemKind::AuthorizationRefused);
+            assert_eq!(failure.kind, ProblemKind::AuthorizationRefused, "{body}");
+        }
+        let failure = token_failure(
+            refusal(
+                401,
+                r#"{"error":"server_error","error_description":"access_denied"}"#,
+            ),
+            ProblemKind::AuthorizationRefused,
+        );
+        assert_eq!(
+            (failure.message.as_str(), failure.detail.as_str()),
+            ("server_error", "access_denied")
+        );
+    }
+
+    #[test]
+    fn server_errors_of_the_token_endpoint_are_not_refusals() {
+        let failure = token_failure(refusal(503, ""), ProblemKind::ReauthorizationNeeded);
+        assert_eq!(failure.kind, ProblemKind::ServerError);
+        assert!(failure.is_transient());
+    }
 }

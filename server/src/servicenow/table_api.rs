@@ -72,7 +72,7 @@ impl TableApi {
     ) -> Result<Vec<T>, Failure> {
         let call = Call {
             method: Method::GET,
-            path: format!("/api/now/table/{table}"),
+            path: format!("/api/now/v2/table/{table}"),
             query: vec![
                 ("sysparm_query", query.to_owned()),
                 ("sysparm_fields", fields.join(",")),
@@ -139,11 +139,16 @@ impl TableApi {
         attempt
             .retry(backoff)
             .when(Failure::is_transient)
-            .adjust(|failure: &Failure, delay| match failure.retry_after {
-                Some(wait) if wait > MAX_INLINE_WAIT => None,
-                Some(wait) => Some(wait),
-                None => delay,
-            })
+            // `delay` is `None` once the retries are spent: stop then, whatever
+            // the server asks for.
+            .adjust(
+                |failure: &Failure, delay| match (failure.retry_after, delay) {
+                    (_, None) => None,
+                    (Some(wait), Some(_)) if wait > MAX_INLINE_WAIT => None,
+                    (Some(wait), Some(backoff)) => Some(wait.max(backoff)),
+                    (None, backoff) => backoff,
+                },
+            )
             .await
     }
 

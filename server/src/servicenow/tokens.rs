@@ -10,8 +10,9 @@ use std::{
 /// Refresh this long before the access token expires.
 pub const REFRESH_AHEAD: Duration = Duration::from_secs(60);
 
-/// An access token and when it expires (Unix seconds).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// An access token and when it expires (Unix seconds). No `Debug`: it must
+/// not reach a log.
+#[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub value: String,
     pub expires_at: i64,
@@ -30,7 +31,6 @@ pub trait Refresh: Send + Sync + 'static {
 }
 
 /// What the last refresh left behind.
-#[derive(Debug)]
 struct Slot {
     token: Option<AccessToken>,
     /// Counts refresh attempts, so a waiter can tell that one happened.

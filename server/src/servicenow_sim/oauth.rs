@@ -443,7 +443,10 @@ pub async fn revoke(
     State(state): State<Arc<SimState>>,
     Query(params): Query<HashMap<String, String>>,
 ) -> StatusCode {
-    if let Some(token) = params.get("token") {
+    let Some(token) = params.get("token") else {
+        return StatusCode::BAD_REQUEST;
+    };
+    {
         let mut instance = state.instance_mut();
         instance.access_tokens.remove(token);
         if instance.refresh_tokens.remove(token).is_some() {

@@ -170,6 +170,10 @@ impl Storage {
                     .bind(StoredState::AwaitingAuthorization.as_str())
                     .execute(&mut *tx)
                     .await?;
+                    // An authorisation started for the old client must not complete for the new one.
+                    sqlx::query("DELETE FROM servicenow_authorizations")
+                        .execute(&mut *tx)
+                        .await?;
                 }
             }
         }

@@ -1,13 +1,14 @@
 //! `GET /servicenow/callback`: where the instance sends the browser back
-//! after consent. The single-use `state` identifies the authorisation (and
-//! the admin who started it), so this works even when the session cookie
-//! does not come along on a cross-site redirect.
+//! after consent. The single-use `state` names the authorisation, and the
+//! session (its `SameSite=Lax` cookie comes along on this top-level
+//! redirect) must be the admin who started it.
 
 use super::AppState;
 use crate::servicenow::CallbackParams;
-use app::api::servicenow::CallbackOutcome;
+use app::api::{auth::ssr::session_token_in, servicenow::CallbackOutcome};
 use axum::{
     extract::{Query, State},
+    http::HeaderMap,
     response::Redirect,
 };
 
@@ -18,8 +19,16 @@ pub const PATH: &str = "/servicenow/callback";
 /// the outcome.
 pub async fn complete(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Redirect {
-    let outcome = CallbackOutcome::of(state.servicenow.complete_authorization(params).await);
-    Redirect::to(&format!("/servicenow/setup?outcome={}", outcome.as_str()))
+    let user = match session_token_in(&headers) {
+        Some(token) => state.auth.user_for_session(&token).await.ok().flatten(),
+        None => None,
+    };
+    let outcome = state.servicenow.complete_authorization(params, user).await;
+    Redirect::to(&format!(
+        "/servicenow/setup?outcome={}",
+        CallbackOutcome::of(outcome).as_str()
+    ))
 }

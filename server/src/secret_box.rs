@@ -40,6 +40,11 @@ pub enum SecretBoxError {
         "{origin} must be 32 bytes encoded as base64 (e.g. the output of `openssl rand -base64 32`)"
     )]
     BadKey { origin: String },
+    /// The key file does not hold a key.
+    #[error(
+        "key file {path} must hold exactly 32 bytes; move it away to have a new one made (stored secrets must then be entered again)"
+    )]
+    BadKeyFile { path: String },
     /// The key file cannot be created or read.
     #[error("key file {path}: {source}")]
     KeyFile {
@@ -70,9 +75,12 @@ impl SecretBox {
             source,
         };
         match std::fs::read(&path) {
-            Ok(key) => Self::from_key(&key).ok_or_else(|| SecretBoxError::BadKey {
-                origin: path.display().to_string(),
-            }),
+            Ok(key) => {
+                warn_if_readable_by_others(&path);
+                Self::from_key(&key).ok_or_else(|| SecretBoxError::BadKeyFile {
+                    path: path.display().to_string(),
+                })
+            }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let key = Aes256Gcm::generate_key(OsRng);
                 create_private_file(&path, &key).map_err(file_error)?;
@@ -122,6 +130,19 @@ impl SecretBox {
             .decrypt(Nonce::from_slice(nonce), payload)
             .map_err(|_| SecretBoxError::Open)?;
         String::from_utf8(plaintext).map_err(|_| SecretBoxError::Open)
+    }
+}
+
+/// Logs a warning when others than the owner may read the key file.
+fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(path = %path.display(), "the secret key file is readable by others; run chmod 600 on it");
+        }
     }
 }
 
@@ -184,6 +205,17 @@ mod tests {
                     .starts_with("SCORENOW_SECRET_KEY must be 32 bytes")
             );
         }
+    }
+
+    #[test]
+    fn a_key_file_that_is_not_a_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(KEY_FILE_NAME), "not a key\n").unwrap();
+        let error = SecretBox::from_key_file(dir.path()).unwrap_err();
+        assert!(
+            matches!(error, SecretBoxError::BadKeyFile { .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -236,21 +236,24 @@ impl ServiceNowService {
     /// The user the tokens act as (`sys_user` of `gs.getUserID()`).
     async fn integration_user(&self) -> Result<String, ServiceNowError> {
         let api = self.api().await?;
-        let users: Vec<SysUser> = self
-            .note(
-                api.list(
-                    "sys_user",
-                    "sys_id=javascript:gs.getUserID()",
-                    &["user_name", "name"],
-                    1,
-                )
-                .await,
+        let users: Result<Vec<SysUser>, Failure> = api
+            .list(
+                "sys_user",
+                "sys_id=javascript:gs.getUserID()",
+                &["user_name", "name"],
+                1,
             )
-            .await?;
-        let user = users
-            .into_iter()
-            .next()
-            .ok_or(ServiceNowError::ServiceNow(ProblemKind::NotFound))?;
+            .await;
+        // No row means ACLs hide the user's own record: a problem, not a success.
+        let found = users.and_then(|users| {
+            users.into_iter().next().ok_or_else(|| {
+                Failure::new(
+                    ProblemKind::NotFound,
+                    "the integration user's sys_user record",
+                )
+            })
+        });
+        let user = self.note(found).await?;
         Ok(if user.name.is_empty() {
             user.user_name
         } else {

@@ -35,6 +35,9 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("action_detail", Some(Role::Reader)),
     ("score_summary", Some(Role::Reader)),
     ("refresh_secure_score", Some(Role::Admin)),
+    ("graph_connection", Some(Role::Admin)),
+    ("save_graph_connection", Some(Role::Admin)),
+    ("remove_graph_connection", Some(Role::Admin)),
     ("dismiss_servicenow_offer", Some(Role::Reader)),
 ];
 

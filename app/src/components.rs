@@ -2,6 +2,7 @@
 
 mod clipboard;
 pub mod error_panel;
+pub mod graph_connection;
 pub mod icons;
 pub mod language_picker;
 pub mod layout;

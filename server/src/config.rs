@@ -334,8 +334,10 @@ pub struct Config {
     pub allowed_instance_hosts: Setting<Vec<String>>,
     /// The key for secrets at rest; `None`: the key file in the data directory.
     pub secret_key: Option<Setting<Secret>>,
-    /// The tenant whose Secure Score is read, when configured.
-    pub graph: Option<crate::securescore::graph::GraphSettings>,
+    /// Where Microsoft Graph is (the cloud).
+    pub graph_endpoints: crate::securescore::graph::GraphEndpoints,
+    /// The tenant whose Secure Score is read, when set by the environment.
+    pub graph_credentials: Option<crate::securescore::graph::GraphCredentials>,
 }
 
 /// `scorenow admin create`: an account to create in the configured data directory.
@@ -463,7 +465,8 @@ impl Config {
             }
             None => None,
         };
-        let graph = graph_settings(matches, &cli)?;
+        let graph_endpoints = graph_endpoints(matches, &cli)?;
+        let graph_credentials = graph_credentials(&cli)?;
         let resolver = Resolver {
             matches,
             file: file.as_ref(),
@@ -522,7 +525,8 @@ impl Config {
                 source: allowed_hosts.source,
             },
             secret_key,
-            graph,
+            graph_endpoints,
+            graph_credentials,
         };
         ensure_writable_dir(&config.data_dir)?;
         Ok(config)
@@ -700,12 +704,10 @@ impl SimConfig {
     }
 }
 
-/// Microsoft Graph's settings: tenant, client and secret together, or none.
-fn graph_settings(
-    matches: &ArgMatches,
+/// Microsoft Graph's credentials: tenant, client and secret together, or none.
+fn graph_credentials(
     cli: &Cli,
-) -> Result<Option<crate::securescore::graph::GraphSettings>, ConfigError> {
-    use crate::securescore::graph::{DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphSettings};
+) -> Result<Option<crate::securescore::graph::GraphCredentials>, ConfigError> {
     let parts = (
         cli.graph_tenant_id.clone(),
         cli.graph_client_id.clone(),
@@ -722,6 +724,19 @@ fn graph_settings(
             });
         }
     };
+    Ok(Some(crate::securescore::graph::GraphCredentials {
+        tenant_id,
+        client_id,
+        client_secret,
+    }))
+}
+
+/// Where Microsoft Graph and the identity platform are.
+fn graph_endpoints(
+    matches: &ArgMatches,
+    cli: &Cli,
+) -> Result<crate::securescore::graph::GraphEndpoints, ConfigError> {
+    use crate::securescore::graph::{DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, GraphEndpoints};
     let url =
         |value: &Option<String>, id: &str, flag: &'static str, env: &'static str, default: &str| {
             let raw = Setting {
@@ -739,10 +754,7 @@ fn graph_settings(
             })
             .map(|setting| setting.value)
         };
-    Ok(Some(GraphSettings {
-        tenant_id,
-        client_id,
-        client_secret,
+    Ok(GraphEndpoints {
         graph_url: url(
             &cli.graph_url,
             "graph_url",
@@ -757,7 +769,7 @@ fn graph_settings(
             "SCORENOW_LOGIN_URL",
             DEFAULT_LOGIN_URL,
         )?,
-    }))
+    })
 }
 
 /// The first admin's settings: both or neither.

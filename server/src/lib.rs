@@ -18,7 +18,7 @@ mod web;
 
 use config::Config;
 use secret_box::SecretBox;
-use securescore::{SecureScoreService, graph::GraphClient};
+use securescore::{SecureScoreService, SourceSetup};
 use servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup};
 use std::sync::Arc;
 
@@ -98,17 +98,18 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let (demo_origin, demo) = (None, None);
     let servicenow = Arc::new(ServiceNowService::new(ServiceNowSetup {
         storage: storage.clone(),
-        secrets,
+        secrets: secrets.clone(),
         policy: HostPolicy::new(&config.allowed_instance_hosts.value, demo_origin),
         redirect_uri,
         demo,
     }));
-    let score_source = match (&config.graph, config.servicenow_sim_addr.value) {
-        (Some(graph), _) => securescore::Source::Graph(Box::new(GraphClient::new(graph.clone()))),
-        (None, Some(_)) => securescore::Source::Demo,
-        (None, None) => securescore::Source::Unconfigured,
+    let score_setup = SourceSetup {
+        secrets: secrets.clone(),
+        endpoints: config.graph_endpoints.clone(),
+        env_credentials: config.graph_credentials.clone(),
+        demo_mode: config.servicenow_sim_addr.value.is_some(),
     };
-    let securescore = SecureScoreService::start(storage.clone(), score_source).await?;
+    let securescore = SecureScoreService::start(storage.clone(), score_setup).await?;
     let refresher = securescore.refresh_every(SECURESCORE_REFRESH);
     let router = web::router(&config, storage.clone(), servicenow, securescore);
 

@@ -6,4 +6,4 @@ pub mod graph;
 pub mod graph_model;
 mod service;
 
-pub use service::{SecureScoreService, Source};
+pub use service::{SecureScoreService, SourceSetup};

@@ -226,4 +226,139 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
             .await
             .contains("Refresh now")
     );
+
+    let managed = client()
+        .post(server.url("/api/save_graph_connection"))
+        .header("accept", "application/json")
+        .header("cookie", &admin)
+        .form(&[
+            ("tenant_id", "other"),
+            ("client_id", "x"),
+            ("client_secret", "y"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        managed.contains("\"reason\":\"ManagedByEnvironment\""),
+        "{managed}"
+    );
+}
+
+// Multi-threaded: the fake Graph answers while the server reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
+    use support::fake_graph::{self, SECRET, TENANT};
+    let (base, _fake) = fake_graph::start(&[]).await;
+    let server = TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--graph-url",
+        &base,
+        "--login-url",
+        &base,
+    ]);
+    let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
+    let save = |form: Vec<(&'static str, String)>| {
+        let url = server.url("/api/save_graph_connection");
+        let cookie = admin.clone();
+        async move {
+            client()
+                .post(url)
+                .header("accept", "application/json")
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        page(&server, "/securescore", &admin)
+            .await
+            .contains("data-testid=\"demo-data\"")
+    );
+
+    let refused = save(vec![
+        ("tenant_id", "../evil".into()),
+        ("client_id", "app".into()),
+        ("client_secret", "x".into()),
+    ])
+    .await;
+    assert!(refused.contains("\"reason\":\"TenantId\""), "{refused}");
+    assert!(
+        refused.contains("\"tenant_id\":\"../evil\""),
+        "the form comes back filled in"
+    );
+
+    let wrong = save(vec![
+        ("tenant_id", TENANT.into()),
+        ("client_id", "app".into()),
+        ("client_secret", "wrong".into()),
+    ])
+    .await;
+    assert!(wrong.contains("{\"Source\":\"Refused\"}"), "{wrong}");
+    let html = page(&server, "/securescore", &admin).await;
+    assert!(
+        html.contains("Secure Score could not be read: Microsoft Graph refused the credentials"),
+        "no demo data mixed in"
+    );
+
+    // Right secret; then an empty secret keeps the stored one.
+    assert_eq!(
+        save(vec![
+            ("tenant_id", TENANT.into()),
+            ("client_id", "app".into()),
+            ("client_secret", SECRET.into())
+        ])
+        .await,
+        "null"
+    );
+    assert_eq!(
+        save(vec![
+            ("tenant_id", TENANT.into()),
+            ("client_id", "app".into()),
+            ("client_secret", String::new())
+        ])
+        .await,
+        "null"
+    );
+    let html = page(&server, "/securescore", &admin).await;
+    assert!(
+        html.contains("3 of 3 improvement actions"),
+        "read from the tenant"
+    );
+    assert!(!html.contains("data-testid=\"demo-data\""));
+    assert!(html.contains("Reading tenant tenant-1."));
+    let database = std::fs::read(server.data_dir().join("scorenow.db")).unwrap();
+    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
+    for bytes in [&database, &wal] {
+        assert!(
+            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
+            "the secret is sealed"
+        );
+    }
+
+    let removed = client()
+        .post(server.url("/api/remove_graph_connection"))
+        .header("accept", "application/json")
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(removed, "null");
+    let html = page(&server, "/securescore", &admin).await;
+    assert!(
+        html.contains("44 of 44 improvement actions"),
+        "back to the demo catalog"
+    );
 }

@@ -332,6 +332,39 @@ pub struct ScoreSummary {
     pub freshness: Freshness,
 }
 
+/// Who set the Microsoft Graph credentials.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GraphConfiguredBy {
+    /// Nobody: demo catalog (demo mode) or no data.
+    Nobody,
+    /// The environment (`SCORENOW_GRAPH_*`); the UI cannot change it.
+    Environment,
+    /// An admin, on this page.
+    Admin,
+}
+
+/// The Microsoft Graph connection as the admin sees it; the secret only as "stored".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraphConnection {
+    pub configured_by: GraphConfiguredBy,
+    pub tenant_id: Option<String>,
+    pub client_id: Option<String>,
+    /// The cloud, as configured by the operator.
+    pub graph_url: String,
+}
+
+/// Longest tenant or client ID, in characters.
+pub const GRAPH_ID_MAX: usize = 100;
+
+/// Whether `tenant` can be a tenant ID or domain (it goes into a URL path).
+pub fn valid_tenant_id(tenant: &str) -> bool {
+    !tenant.is_empty()
+        && tenant.len() <= GRAPH_ID_MAX
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+}
+
 /// Why Secure Score data could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum SecureScoreError {
@@ -345,6 +378,18 @@ pub enum SecureScoreError {
     /// Reading the source failed.
     #[error("source: {0:?}")]
     Source(SourceProblem),
+    /// Not a tenant ID (a GUID) or domain.
+    #[error("bad tenant ID")]
+    TenantId,
+    /// No client ID, or too long.
+    #[error("bad client ID")]
+    ClientId,
+    /// No client secret (and none stored).
+    #[error("client secret missing")]
+    ClientSecret,
+    /// The environment sets the connection; the UI cannot change it.
+    #[error("set by the environment")]
+    ManagedByEnvironment,
     #[error("unavailable")]
     Unavailable,
     #[error("{0}")]
@@ -356,6 +401,27 @@ impl FromServerFnError for SecureScoreError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         SecureScoreError::ServerFn(value)
+    }
+}
+
+/// A refused Graph connection form, with the non-secret fields as sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{reason}")]
+pub struct SaveGraphError {
+    pub reason: SecureScoreError,
+    pub tenant_id: String,
+    pub client_id: String,
+}
+
+impl FromServerFnError for SaveGraphError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self {
+            reason: SecureScoreError::ServerFn(value),
+            tenant_id: String::new(),
+            client_id: String::new(),
+        }
     }
 }
 
@@ -373,6 +439,19 @@ pub mod ssr {
         async fn summary(&self) -> Result<ScoreSummary, SecureScoreError>;
         /// Reads the source now.
         async fn refresh(&self) -> Result<(), SecureScoreError>;
+        async fn graph_connection(&self) -> Result<GraphConnection, SecureScoreError>;
+        /// Saves the credentials (an empty secret keeps the stored one) and reads the tenant.
+        async fn save_graph(
+            &self,
+            actor: &crate::auth::CurrentUser,
+            tenant_id: &str,
+            client_id: &str,
+            client_secret: &str,
+        ) -> Result<(), SecureScoreError>;
+        async fn remove_graph(
+            &self,
+            actor: &crate::auth::CurrentUser,
+        ) -> Result<(), SecureScoreError>;
     }
 
     /// The signed-in user, or why the request is refused.
@@ -403,6 +482,41 @@ pub async fn list_actions(
     let mut list = ssr::reader()?.actions(&filter).await?;
     list.can_refresh = user.role.includes(Role::Admin);
     Ok(list)
+}
+
+/// The Microsoft Graph connection (admins).
+#[server(endpoint = "graph_connection")]
+pub async fn load_graph_connection() -> Result<GraphConnection, SecureScoreError> {
+    ssr::require(Role::Admin).await?;
+    ssr::reader()?.graph_connection().await
+}
+
+/// Saves the tenant and app registration to read Secure Score from, then reads it.
+#[server(endpoint = "save_graph_connection")]
+pub async fn save_graph_connection(
+    tenant_id: String,
+    client_id: String,
+    client_secret: String,
+) -> Result<(), SaveGraphError> {
+    let outcome: Result<(), SecureScoreError> = async {
+        let actor = ssr::require(Role::Admin).await?;
+        ssr::reader()?
+            .save_graph(&actor, &tenant_id, &client_id, &client_secret)
+            .await
+    }
+    .await;
+    outcome.map_err(|reason| SaveGraphError {
+        reason,
+        tenant_id,
+        client_id,
+    })
+}
+
+/// Forgets the tenant set in the UI (and its secret).
+#[server(endpoint = "remove_graph_connection")]
+pub async fn remove_graph_connection() -> Result<(), SecureScoreError> {
+    let actor = ssr::require(Role::Admin).await?;
+    ssr::reader()?.remove_graph(&actor).await
 }
 
 /// Reads Secure Score from its source now (admins).

@@ -5,15 +5,18 @@
 use crate::{
     api::securescore::{
         ActionFilter, ActionList, ActionSort, ActionStatus, Category, RefreshSecureScore,
-        SecureScoreError, list_actions,
+        RemoveGraphConnection, SaveGraphConnection, SecureScoreError, list_actions,
     },
     api::servicenow::{ConnectionState, home_servicenow},
+    auth::Role,
     components::{
+        graph_connection::GraphConnectionCard,
         page::{EmptyState, Page},
         securescore::{FreshnessNote, category_label, points, source_problem_text, status_label},
         share_menu::ShareMenu,
     },
     i18n::*,
+    session::Session,
 };
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -27,10 +30,20 @@ pub fn SecureScorePage() -> impl IntoView {
         let query = query.read();
         ActionFilter::from_query(|name| query.get(name))
     });
+    let session = Session::expect();
     let refresh = ServerAction::<RefreshSecureScore>::new();
+    let save_graph = ServerAction::<SaveGraphConnection>::new();
+    let remove_graph = ServerAction::<RemoveGraphConnection>::new();
     let list = Resource::new(
-        move || (filter.get(), refresh.version().get()),
-        |(filter, _)| list_actions(filter),
+        move || {
+            (
+                filter.get(),
+                refresh.version().get(),
+                save_graph.version().get(),
+                remove_graph.version().get(),
+            )
+        },
+        |(filter, ..)| list_actions(filter),
     );
     let connection = Resource::new(|| (), |_| home_servicenow());
     view! {
@@ -40,7 +53,15 @@ pub fn SecureScorePage() -> impl IntoView {
                     let servicenow = connection
                         .await
                         .is_ok_and(|home| home.state == ConnectionState::Connected);
-                    match list.await {
+                    // From the session, not the list: an admin must reach the card when there is no data yet.
+                    let admin = session
+                        .user
+                        .await
+                        .ok()
+                        .flatten()
+                        .is_some_and(|user| user.role.includes(Role::Admin));
+                    let graph_card = admin.then(|| view! { <GraphConnectionCard save=save_graph remove=remove_graph /> });
+                    let content = match list.await {
                         Ok(list) => view! {
                             <Filters filter=filter.get_untracked() services=list.services.clone() />
                             <ActionsTable list servicenow refresh />
@@ -56,7 +77,8 @@ pub fn SecureScorePage() -> impl IntoView {
                         Err(_) => view! {
                             <p class="field__error" role="alert">{t!(i18n, securescore.unavailable)}</p>
                         }.into_any(),
-                    }
+                    };
+                    view! { {content} {graph_card} }
                 })}
             </Suspense>
         </Page>

@@ -23,6 +23,53 @@ const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
 /// Most pages of control profiles followed (200 each, *observed*).
 const MAX_PAGES: usize = 50;
 
+/// Where Graph and the identity platform are: one cloud, set by the
+/// operator (never from the UI, so an admin cannot aim the server elsewhere).
+#[derive(Clone, Debug)]
+pub struct GraphEndpoints {
+    pub graph_url: Url,
+    pub login_url: Url,
+}
+
+impl Default for GraphEndpoints {
+    fn default() -> Self {
+        Self {
+            graph_url: Url::parse(DEFAULT_GRAPH_URL).expect("valid"),
+            login_url: Url::parse(DEFAULT_LOGIN_URL).expect("valid"),
+        }
+    }
+}
+
+/// A tenant and the app registration that reads it.
+#[derive(Clone)]
+pub struct GraphCredentials {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+}
+
+impl std::fmt::Debug for GraphCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphCredentials")
+            .field("tenant_id", &self.tenant_id)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphSettings {
+    /// `credentials` in the cloud at `endpoints`.
+    pub fn new(endpoints: &GraphEndpoints, credentials: GraphCredentials) -> Self {
+        Self {
+            tenant_id: credentials.tenant_id,
+            client_id: credentials.client_id,
+            client_secret: credentials.client_secret,
+            graph_url: endpoints.graph_url.clone(),
+            login_url: endpoints.login_url.clone(),
+        }
+    }
+}
+
 /// How to reach a tenant's Secure Score.
 #[derive(Clone)]
 pub struct GraphSettings {

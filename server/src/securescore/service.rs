@@ -3,14 +3,24 @@
 
 use super::{
     catalog,
-    graph::{GraphClient, GraphError},
+    graph::{GraphClient, GraphCredentials, GraphEndpoints, GraphError, GraphSettings},
     graph_model::{ControlProfile, ScoreSnapshot},
 };
-use crate::storage::{Storage, StorageError, securescore::StoredScoreData};
-use app::api::securescore::{
-    ActionDetail, ActionFilter, ActionList, Category, CategoryScore, Freshness, ScoreSummary,
-    SecureScoreError, SourceProblem, TrendPoint, ssr::SecureScoreReader,
+use crate::{
+    secret_box::SecretBox,
+    storage::{
+        Storage, StorageError,
+        audit::AuditEvent,
+        securescore::{StoredGraphConnection, StoredScoreData},
+    },
 };
+use app::api::securescore::{
+    ActionDetail, ActionFilter, ActionList, Category, CategoryScore, Freshness, GRAPH_ID_MAX,
+    GraphConfiguredBy, GraphConnection, ScoreSummary, SecureScoreError, SourceProblem, TrendPoint,
+    ssr::SecureScoreReader, valid_tenant_id,
+};
+use app::auth::CurrentUser;
+use serde_json::json;
 use std::{
     collections::BTreeMap,
     sync::{Arc, RwLock},
@@ -118,13 +128,42 @@ fn utc(at: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Purpose the Graph client secret is sealed for.
+const GRAPH_SECRET: &str = "graph.client_secret";
+
+/// What decides the source of Secure Score data.
+pub struct SourceSetup {
+    pub secrets: SecretBox,
+    /// The cloud.
+    pub endpoints: GraphEndpoints,
+    /// Credentials from the environment; they win over the UI's.
+    pub env_credentials: Option<GraphCredentials>,
+    /// Without credentials, read the built-in catalog.
+    pub demo_mode: bool,
+}
+
 /// The Secure Score service.
 pub struct SecureScoreService {
     storage: Storage,
-    source: Source,
+    setup: SourceSetup,
+    source: RwLock<Arc<Source>>,
     data: RwLock<Option<Arc<Dataset>>>,
     /// The last refresh's failure and when (Unix seconds), until one succeeds.
     problem: RwLock<Option<(SourceProblem, i64)>>,
+}
+
+/// Reads a lock, even one a panicking thread left behind.
+fn read<T: Clone>(lock: &RwLock<T>) -> T {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// Writes a lock, even one a panicking thread left behind.
+fn write<T>(lock: &RwLock<T>, value: T) {
+    *lock
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = value;
 }
 
 impl SecureScoreService {
@@ -132,20 +171,23 @@ impl SecureScoreService {
     /// read at once when nothing is stored; a tenant is read by
     /// [`Self::refresh_every`], so a slow or unreachable Graph never delays
     /// the start.
-    pub async fn start(storage: Storage, source: Source) -> Result<Arc<Self>, StorageError> {
+    pub async fn start(storage: Storage, setup: SourceSetup) -> Result<Arc<Self>, StorageError> {
+        let source = choose_source(&storage, &setup).await?;
         let stored = storage.securescore_data().await?;
         let data = stored
             .as_ref()
             .filter(|stored| stored.source == source.name())
             .map(Dataset::from_stored)
             .transpose()?;
+        let demo = matches!(source, Source::Demo);
         let service = Arc::new(Self {
             storage,
-            source,
+            setup,
+            source: RwLock::new(Arc::new(source)),
             data: RwLock::new(data.map(Arc::new)),
             problem: RwLock::new(None),
         });
-        if service.current().is_none() && matches!(service.source, Source::Demo) {
+        if service.current().is_none() && demo {
             match service.refresh().await {
                 Err(RefreshError::Storage(error)) => return Err(error),
                 Err(RefreshError::Source(error)) => {
@@ -158,10 +200,7 @@ impl SecureScoreService {
     }
 
     fn freshness(&self, data: &Dataset) -> Freshness {
-        let problem = *self
-            .problem
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let problem = read(&self.problem);
         Freshness {
             demo: data.demo,
             updated_at: Some(utc(data.refreshed_at)),
@@ -170,29 +209,37 @@ impl SecureScoreService {
     }
 
     fn current(&self) -> Option<Arc<Dataset>> {
-        self.data
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        read(&self.data)
+    }
+
+    /// Reads from `source` from now on, forgetting what the old one gave.
+    fn switch_to(&self, source: Source) {
+        write(&self.source, Arc::new(source));
+        write(&self.data, None);
+        write(&self.problem, None);
     }
 
     /// Reads the source and stores what it returns; on failure the last
     /// good data stays and the failure is shown with it.
     pub async fn refresh(&self) -> Result<(), RefreshError> {
         let refreshed_at = time::OffsetDateTime::now_utc().unix_timestamp();
-        let read = self.source.read().await;
-        *self
-            .problem
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = read
-            .as_ref()
-            .err()
-            .map(|error| (problem_of(error), refreshed_at));
-        let Some((profiles, snapshots)) = read? else {
+        let source = read(&self.source);
+        let outcome = source.read().await;
+        if !Arc::ptr_eq(&source, &read(&self.source)) {
+            return Ok(()); // the source changed meanwhile: this reading is stale
+        }
+        write(
+            &self.problem,
+            outcome
+                .as_ref()
+                .err()
+                .map(|error| (problem_of(error), refreshed_at)),
+        );
+        let Some((profiles, snapshots)) = outcome? else {
             return Ok(());
         };
         let stored = StoredScoreData {
-            source: self.source.name().to_owned(),
+            source: source.name().to_owned(),
             profiles: to_json(&profiles),
             snapshots: to_json(&snapshots),
             refreshed_at,
@@ -201,13 +248,10 @@ impl SecureScoreService {
         let dataset = Dataset {
             profiles,
             snapshots,
-            demo: matches!(self.source, Source::Demo),
+            demo: matches!(*source, Source::Demo),
             refreshed_at,
         };
-        *self
-            .data
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(dataset));
+        write(&self.data, Some(Arc::new(dataset)));
         tracing::info!("Secure Score data refreshed");
         Ok(())
     }
@@ -232,17 +276,65 @@ impl SecureScoreService {
     }
 
     /// The data, or why there is none: never read, or the reading failed.
+    async fn audit(&self, actor: &CurrentUser, action: &str, details: serde_json::Value) {
+        let event = AuditEvent {
+            actor: actor.email.clone(),
+            action: action.to_owned(),
+            target: None,
+            details,
+        };
+        if let Err(error) = self.storage.record_audit(&event).await {
+            tracing::error!(%error, action, "cannot record an audit event");
+        }
+    }
+
     fn dataset(&self) -> Result<Arc<Dataset>, SecureScoreError> {
         self.current().ok_or_else(|| {
-            let problem = *self
-                .problem
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            problem.map_or(SecureScoreError::NoData, |(problem, _)| {
+            read(&self.problem).map_or(SecureScoreError::NoData, |(problem, _)| {
                 SecureScoreError::Source(problem)
             })
         })
     }
+}
+
+/// The source the setup and the stored UI credentials call for.
+async fn choose_source(storage: &Storage, setup: &SourceSetup) -> Result<Source, StorageError> {
+    if let Some(credentials) = &setup.env_credentials {
+        return Ok(graph_source(&setup.endpoints, credentials.clone()));
+    }
+    if let Some(stored) = storage.graph_connection().await? {
+        match setup
+            .secrets
+            .open(GRAPH_SECRET, &stored.sealed_client_secret)
+        {
+            Ok(client_secret) => {
+                let credentials = GraphCredentials {
+                    tenant_id: stored.tenant_id,
+                    client_id: stored.client_id,
+                    client_secret,
+                };
+                return Ok(graph_source(&setup.endpoints, credentials));
+            }
+            Err(error) => tracing::error!(%error, "cannot open the stored Graph client secret"),
+        }
+    }
+    Ok(fallback_source(setup))
+}
+
+/// Without credentials: the catalog in demo mode, else nothing.
+fn fallback_source(setup: &SourceSetup) -> Source {
+    if setup.demo_mode {
+        Source::Demo
+    } else {
+        Source::Unconfigured
+    }
+}
+
+fn graph_source(endpoints: &GraphEndpoints, credentials: GraphCredentials) -> Source {
+    Source::Graph(Box::new(GraphClient::new(GraphSettings::new(
+        endpoints,
+        credentials,
+    ))))
 }
 
 /// JSON text of plain data (for storage).
@@ -324,14 +416,104 @@ impl SecureScoreReader for SecureScoreService {
         })
     }
 
+    async fn graph_connection(&self) -> Result<GraphConnection, SecureScoreError> {
+        let graph_url = self.setup.endpoints.graph_url.to_string();
+        if let Some(credentials) = &self.setup.env_credentials {
+            return Ok(GraphConnection {
+                configured_by: GraphConfiguredBy::Environment,
+                tenant_id: Some(credentials.tenant_id.clone()),
+                client_id: Some(credentials.client_id.clone()),
+                graph_url,
+            });
+        }
+        let stored = self.storage.graph_connection().await.map_err(unavailable)?;
+        Ok(GraphConnection {
+            configured_by: if stored.is_some() {
+                GraphConfiguredBy::Admin
+            } else {
+                GraphConfiguredBy::Nobody
+            },
+            tenant_id: stored.as_ref().map(|s| s.tenant_id.clone()),
+            client_id: stored.map(|s| s.client_id),
+            graph_url,
+        })
+    }
+
+    async fn save_graph(
+        &self,
+        actor: &CurrentUser,
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<(), SecureScoreError> {
+        if self.setup.env_credentials.is_some() {
+            return Err(SecureScoreError::ManagedByEnvironment);
+        }
+        let (tenant_id, client_id) = (tenant_id.trim(), client_id.trim());
+        if !valid_tenant_id(tenant_id) {
+            return Err(SecureScoreError::TenantId);
+        }
+        if client_id.is_empty() || client_id.len() > GRAPH_ID_MAX {
+            return Err(SecureScoreError::ClientId);
+        }
+        let stored = self.storage.graph_connection().await.map_err(unavailable)?;
+        let client_secret = match (client_secret.trim(), stored) {
+            ("", Some(stored)) => self
+                .setup
+                .secrets
+                .open(GRAPH_SECRET, &stored.sealed_client_secret)
+                .map_err(unavailable)?,
+            ("", None) => return Err(SecureScoreError::ClientSecret),
+            (secret, _) => secret.to_owned(),
+        };
+        let connection = StoredGraphConnection {
+            tenant_id: tenant_id.to_owned(),
+            client_id: client_id.to_owned(),
+            sealed_client_secret: self.setup.secrets.seal(GRAPH_SECRET, &client_secret),
+        };
+        self.storage
+            .save_graph_connection(&connection)
+            .await
+            .map_err(unavailable)?;
+        self.audit(
+            actor,
+            "securescore.graph_configured",
+            json!({ "tenant_id": tenant_id, "client_id": client_id }),
+        )
+        .await;
+        let credentials = GraphCredentials {
+            tenant_id: connection.tenant_id,
+            client_id: connection.client_id,
+            client_secret,
+        };
+        self.switch_to(graph_source(&self.setup.endpoints, credentials));
+        SecureScoreReader::refresh(self).await
+    }
+
+    async fn remove_graph(&self, actor: &CurrentUser) -> Result<(), SecureScoreError> {
+        if self.setup.env_credentials.is_some() {
+            return Err(SecureScoreError::ManagedByEnvironment);
+        }
+        self.storage
+            .delete_graph_connection()
+            .await
+            .map_err(unavailable)?;
+        self.audit(actor, "securescore.graph_removed", json!({}))
+            .await;
+        self.switch_to(fallback_source(&self.setup));
+        SecureScoreReader::refresh(self).await
+    }
+
     async fn refresh(&self) -> Result<(), SecureScoreError> {
         match SecureScoreService::refresh(self).await {
             Ok(()) => Ok(()),
             Err(RefreshError::Source(error)) => Err(SecureScoreError::Source(problem_of(&error))),
-            Err(RefreshError::Storage(error)) => {
-                tracing::error!(%error, "cannot store Secure Score data");
-                Err(SecureScoreError::Unavailable)
-            }
+            Err(RefreshError::Storage(error)) => Err(unavailable(error)),
         }
     }
+}
+
+fn unavailable(error: impl std::fmt::Display) -> SecureScoreError {
+    tracing::error!(%error, "Secure Score storage failed");
+    SecureScoreError::Unavailable
 }

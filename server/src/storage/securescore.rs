@@ -53,6 +53,66 @@ impl Storage {
     }
 }
 
+/// Graph credentials set in the UI; the secret sealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredGraphConnection {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub sealed_client_secret: Vec<u8>,
+}
+
+impl Storage {
+    /// The Graph credentials set in the UI, if any.
+    pub async fn graph_connection(&self) -> Result<Option<StoredGraphConnection>, StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
+            "SELECT tenant_id, client_id, client_secret FROM graph_connection WHERE id = 1",
+        )
+        .fetch_optional(pool)
+        .await?;
+        Ok(row.map(
+            |(tenant_id, client_id, sealed_client_secret)| StoredGraphConnection {
+                tenant_id,
+                client_id,
+                sealed_client_secret,
+            },
+        ))
+    }
+
+    /// Saves the Graph credentials.
+    pub async fn save_graph_connection(
+        &self,
+        connection: &StoredGraphConnection,
+    ) -> Result<(), StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        sqlx::query(
+            "INSERT INTO graph_connection (id, tenant_id, client_id, client_secret) VALUES (1, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, \
+             client_id = excluded.client_id, client_secret = excluded.client_secret",
+        )
+        .bind(&connection.tenant_id)
+        .bind(&connection.client_id)
+        .bind(&connection.sealed_client_secret)
+        .execute(pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the Graph credentials and the data read with them.
+    pub async fn delete_graph_connection(&self) -> Result<(), StorageError> {
+        let Backend::Sqlite(pool) = &self.backend;
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM graph_connection")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM securescore_data WHERE source = 'graph'")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

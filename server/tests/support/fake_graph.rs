@@ -18,7 +18,7 @@ use std::{
 /// The tenant the fake serves.
 pub const TENANT: &str = "tenant-1";
 /// The only client secret it accepts.
-pub const SECRET: &str = "secret";
+pub const SECRET: &str = "fake-graph-client-secret-7f3a";
 
 /// A canned failure for the next data request.
 #[derive(Clone, Copy, Debug)]

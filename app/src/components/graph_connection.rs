@@ -1,0 +1,154 @@
+//! The Microsoft Graph connection card (admins): which tenant Secure Score
+//! is read from, set here or by the environment.
+
+use crate::{
+    api::securescore::{
+        GraphConfiguredBy, GraphConnection, RemoveGraphConnection, SaveGraphConnection,
+        SecureScoreError, load_graph_connection,
+    },
+    components::securescore::source_problem_text,
+    i18n::*,
+};
+use leptos::prelude::*;
+use leptos_i18n::I18nContext;
+
+/// Which field of the form an error belongs next to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Tenant,
+    Client,
+    Secret,
+    Form,
+}
+
+fn field_of(error: &SecureScoreError) -> Field {
+    match error {
+        SecureScoreError::TenantId => Field::Tenant,
+        SecureScoreError::ClientId => Field::Client,
+        SecureScoreError::ClientSecret => Field::Secret,
+        _ => Field::Form,
+    }
+}
+
+/// The localised message for a refused change.
+fn error_message(i18n: I18nContext<Locale>, error: &SecureScoreError) -> String {
+    match error {
+        SecureScoreError::TenantId => {
+            t_string!(i18n, securescore.graph.errors.tenant_id).to_string()
+        }
+        SecureScoreError::ClientId => {
+            t_string!(i18n, securescore.graph.errors.client_id).to_string()
+        }
+        SecureScoreError::ClientSecret => {
+            t_string!(i18n, securescore.graph.errors.client_secret).to_string()
+        }
+        SecureScoreError::ManagedByEnvironment => {
+            t_string!(i18n, securescore.graph.errors.managed).to_string()
+        }
+        SecureScoreError::Source(problem) => source_problem_text(i18n, *problem),
+        _ => t_string!(i18n, securescore.unavailable).to_string(),
+    }
+}
+
+/// The card; `save` and `remove` are the page's, so its table follows.
+#[component]
+pub fn GraphConnectionCard(
+    save: ServerAction<SaveGraphConnection>,
+    remove: ServerAction<RemoveGraphConnection>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let connection = Resource::new(
+        move || (save.version().get(), remove.version().get()),
+        |_| load_graph_connection(),
+    );
+    view! {
+        <details class="card graph-connection" data-testid="graph-connection">
+            <summary class="section__title">{t!(i18n, securescore.graph.heading)}</summary>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    connection.await.ok().map(|connection| view! { <GraphForm connection save remove /> })
+                })}
+            </Suspense>
+        </details>
+    }
+}
+
+#[component]
+fn GraphForm(
+    connection: GraphConnection,
+    save: ServerAction<SaveGraphConnection>,
+    remove: ServerAction<RemoveGraphConnection>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let tenant = connection.tenant_id.clone().unwrap_or_default();
+    let client = connection.client_id.clone().unwrap_or_default();
+    let url = connection.graph_url.clone();
+    if connection.configured_by == GraphConfiguredBy::Environment {
+        return view! {
+            <p>{move || t_string!(i18n, securescore.graph.env, tenant = tenant.clone(), client = client.clone()).to_string()}</p>
+        }
+        .into_any();
+    }
+    let stored = connection.configured_by == GraphConfiguredBy::Admin;
+    let refused = move || save.value().get().and_then(Result::err);
+    let error_at = move |field: Field| {
+        refused()
+            .map(|error| error.reason)
+            .filter(|error| field_of(error) == field)
+            .map(|error| error_message(i18n, &error))
+    };
+    let saved = move || save.value().get().is_some_and(|result| result.is_ok());
+    let entered_tenant = {
+        let tenant = tenant.clone();
+        move || refused().map_or_else(|| tenant.clone(), |error| error.tenant_id)
+    };
+    let entered_client = move || refused().map_or_else(|| client.clone(), |error| error.client_id);
+    let remove_error = move || {
+        remove
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| error_message(i18n, &error))
+    };
+    view! {
+        <p>{move || t_string!(i18n, securescore.graph.intro, url = url.clone()).to_string()}</p>
+        <p data-testid="graph-state">
+            {move || if stored {
+                t_string!(i18n, securescore.graph.connected, tenant = tenant.clone()).to_string()
+            } else {
+                t_string!(i18n, securescore.graph.none).to_string()
+            }}
+        </p>
+        <ActionForm action=save attr:class="form">
+            <div class="field">
+                <label for="graph-tenant">{t!(i18n, securescore.graph.tenant_id)}</label>
+                <input id="graph-tenant" type="text" name="tenant_id" required spellcheck="false" autocomplete="off"
+                    value=entered_tenant.clone() prop:value=entered_tenant aria-describedby="graph-tenant-error" />
+                <p id="graph-tenant-error" class="field__error" role="alert">{move || error_at(Field::Tenant)}</p>
+            </div>
+            <div class="field">
+                <label for="graph-client">{t!(i18n, securescore.graph.client_id)}</label>
+                <input id="graph-client" type="text" name="client_id" required spellcheck="false" autocomplete="off"
+                    value=entered_client.clone() prop:value=entered_client aria-describedby="graph-client-error" />
+                <p id="graph-client-error" class="field__error" role="alert">{move || error_at(Field::Client)}</p>
+            </div>
+            <div class="field">
+                <label for="graph-secret">{t!(i18n, securescore.graph.client_secret)}</label>
+                <input id="graph-secret" type="password" name="client_secret" autocomplete="new-password"
+                    required=!stored aria-describedby="graph-secret-hint graph-secret-error" />
+                {stored.then(|| view! { <p id="graph-secret-hint" class="field__hint">{t!(i18n, securescore.graph.secret_stored)}</p> })}
+                <p id="graph-secret-error" class="field__error" role="alert">{move || error_at(Field::Secret)}</p>
+            </div>
+            <p class="field__error" role="alert">{move || error_at(Field::Form)}</p>
+            <p class="field__ok" role="status">{move || saved().then(|| t_string!(i18n, securescore.graph.saved).to_string())}</p>
+            <button type="submit" class="button button--primary" disabled=move || save.pending().get()>{t!(i18n, securescore.graph.save)}</button>
+        </ActionForm>
+        {stored.then(|| view! {
+            <ActionForm action=remove attr:class="inline-form">
+                <button type="submit" class="button">{t!(i18n, securescore.graph.remove)}</button>
+            </ActionForm>
+            <p class="field__error" role="alert">{remove_error}</p>
+        })}
+    }
+    .into_any()
+}

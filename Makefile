@@ -98,6 +98,7 @@ tool-wrk:
 ## bench: SSR latency and simulator throughput (release build, wrk)
 bench: tools tool-wasm-opt tool-wrk build-release
 	bench/ssr_home.sh
+	bench/securescore_500.sh
 	bench/sim_table_get.sh
 
 tool-chromium:

@@ -14,3 +14,12 @@ wait_for() {
   echo "no answer from $1" >&2
   return 1
 }
+
+# Prints the session cookie (name=value) of the demo reader signed in at BASE.
+sign_in_reader() {
+  local sign_in
+  sign_in=$(curl -fsS "$1/login" | grep -o '/api/sign_in[0-9]*' | head -n 1)
+  curl -fsS -o /dev/null -D - "$1$sign_in" -H 'Accept: text/html' \
+    --data 'email=reader%40scorenow.demo&password=scorenow-demo&next=%2F' |
+    grep -i '^set-cookie: scorenow_session=' | sed 's/^[^:]*: \([^;]*\);.*/\1/'
+}

@@ -16,10 +16,7 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data_dir"' EXIT
 wait_for "$base/readyz"
 
-sign_in=$(curl -fsS "$base/login" | grep -o '/api/sign_in[0-9]*' | head -n 1)
-session=$(curl -fsS -o /dev/null -D - "$base$sign_in" -H 'Accept: text/html' \
-  --data 'email=reader%40scorenow.demo&password=scorenow-demo&next=%2F' |
-  grep -i '^set-cookie: scorenow_session=' | sed 's/^[^:]*: \([^;]*\);.*/\1/')
+session=$(sign_in_reader "$base")
 
 echo "SSR of / (signed in) — 2 wrk threads, 50 connections, 20 s"
 wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"

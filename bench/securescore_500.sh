@@ -48,6 +48,8 @@ session=$(sign_in_reader "$base")
 rows=$(curl -fsS -H "Cookie: $session" "$base/securescore" | grep -o '<tr>' | wc -l)
 echo "rows rendered on /securescore: $((rows - 1)) (plus the header row)"
 
+echo "SSR of /securescore, 500 actions, signed in — one connection, 10 s (an idle server)"
+wrk -t1 -c1 -d10s --latency -H "Cookie: $session" "$base/securescore" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
 echo "SSR of /securescore, 500 actions, signed in — 2 wrk threads, 50 connections, 20 s"
 wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/securescore" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
 echo "SSR of /securescore?category=Identity&q=number&sort=points — same load"

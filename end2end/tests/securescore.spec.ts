@@ -60,3 +60,18 @@ test("an action opens from its deep link, and its link can be copied", async ({ 
   expect(missing?.status()).toBe(404);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Page not found");
 });
+
+test("an admin's bad tenant ID is refused next to its field and the form stays open", async ({ page }) => {
+  await signIn(page, "admin@scorenow.demo", "/securescore");
+  await waitForHydration(page);
+  const card = page.getByTestId("graph-connection");
+  await card.locator("summary").click();
+  await card.getByLabel("Tenant ID").fill("../not-a-tenant");
+  await card.getByLabel("Application (client) ID").fill("app");
+  await card.getByLabel("Client secret").fill("secret");
+  await card.getByRole("button", { name: "Save and read" }).click();
+  await expect(card.getByText("Enter the tenant ID (a GUID) or its primary domain")).toBeVisible();
+  await expect(card.getByLabel("Tenant ID")).toHaveValue("../not-a-tenant");
+  await expect(page.getByTestId("demo-data")).toBeVisible();
+  await snap(page, "graph-connection-error");
+});

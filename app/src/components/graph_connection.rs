@@ -62,7 +62,9 @@ pub fn GraphConnectionCard(
         |_| load_graph_connection(),
     );
     view! {
-        <details class="card graph-connection" data-testid="graph-connection">
+        // Stays open once the form was used: its outcome must stay in view.
+        <details class="card graph-connection" data-testid="graph-connection"
+            open=move || save.value().with(Option::is_some) || remove.value().with(Option::is_some)>
             <summary class="section__title">{t!(i18n, securescore.graph.heading)}</summary>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

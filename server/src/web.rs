@@ -14,8 +14,10 @@ use crate::{
 use app::{
     App, LANGUAGE_ROUTE,
     api::{
-        auth::ssr::AuthService, securescore::ssr::SecureScoreReader,
-        servicenow::ssr::ServiceNowAdmin, users::ssr::UserAdmin,
+        auth::ssr::{AuthService, RequestUser},
+        securescore::ssr::SecureScoreReader,
+        servicenow::ssr::ServiceNowAdmin,
+        users::ssr::UserAdmin,
     },
     shell,
 };
@@ -57,6 +59,7 @@ pub fn router(
     let connection: Arc<dyn ServiceNowAdmin> = servicenow.clone();
     let score: Arc<dyn SecureScoreReader> = securescore;
     let services = move || {
+        provide_context(RequestUser::default());
         provide_context(auth.clone());
         provide_context(users.clone());
         provide_context(connection.clone());

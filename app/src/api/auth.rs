@@ -86,6 +86,63 @@ pub mod ssr {
         use_context::<Arc<dyn AuthService>>().ok_or(AuthError::Unavailable)
     }
 
+    /// The request's user, looked up once per request: a page calls several
+    /// server functions, each of which needs it. The server provides a fresh
+    /// one to every request.
+    #[derive(Clone, Default)]
+    pub struct RequestUser(Arc<std::sync::Mutex<Option<Option<CurrentUser>>>>);
+
+    impl RequestUser {
+        fn get(&self) -> Option<Option<CurrentUser>> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone()
+        }
+
+        fn set(&self, user: Option<CurrentUser>) {
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(user);
+        }
+    }
+
+    /// The signed-in user of this request, if any.
+    pub async fn current_user() -> Result<Option<CurrentUser>, AuthError> {
+        let cache = use_context::<RequestUser>();
+        if let Some(known) = cache.as_ref().and_then(RequestUser::get) {
+            return Ok(known);
+        }
+        let user = match session_token() {
+            Some(token) => auth_service()?.user_for_session(&token).await?,
+            None => None,
+        };
+        if let Some(cache) = cache {
+            cache.set(user.clone());
+        }
+        Ok(user)
+    }
+
+    /// Why a request is refused before it reaches a service; every
+    /// capability's error type converts it into its own variants.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Refusal {
+        NotSignedIn,
+        Forbidden,
+        Unavailable,
+    }
+
+    /// The signed-in user when they have at least `role`.
+    pub async fn require_role(role: crate::auth::Role) -> Result<CurrentUser, Refusal> {
+        match current_user().await {
+            Ok(Some(user)) if user.role.includes(role) => Ok(user),
+            Ok(Some(_)) => Err(Refusal::Forbidden),
+            Ok(None) => Err(Refusal::NotSignedIn),
+            Err(_) => Err(Refusal::Unavailable),
+        }
+    }
+
     /// The session token the request carries, if any.
     pub fn session_token() -> Option<String> {
         let parts = use_context::<http::request::Parts>()?;
@@ -144,10 +201,7 @@ pub mod ssr {
 /// The signed-in user, or `None`.
 #[server(endpoint = "signed_in_user")]
 pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
-    let Some(token) = ssr::session_token() else {
-        return Ok(None);
-    };
-    ssr::auth_service()?.user_for_session(&token).await
+    ssr::current_user().await
 }
 
 /// Signs in and returns to `next` (a local path; anything else goes home).

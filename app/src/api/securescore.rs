@@ -456,15 +456,12 @@ pub mod ssr {
 
     /// The signed-in user, or why the request is refused.
     pub async fn require(role: Role) -> Result<crate::auth::CurrentUser, SecureScoreError> {
-        let token = crate::api::auth::ssr::session_token().ok_or(SecureScoreError::NotSignedIn)?;
-        let service =
-            crate::api::auth::ssr::auth_service().map_err(|_| SecureScoreError::Unavailable)?;
-        match service.user_for_session(&token).await {
-            Ok(Some(user)) if user.role.includes(role) => Ok(user),
-            Ok(Some(_)) => Err(SecureScoreError::Forbidden),
-            Ok(None) => Err(SecureScoreError::NotSignedIn),
-            Err(_) => Err(SecureScoreError::Unavailable),
-        }
+        use crate::api::auth::ssr::{Refusal, require_role};
+        require_role(role).await.map_err(|refusal| match refusal {
+            Refusal::NotSignedIn => SecureScoreError::NotSignedIn,
+            Refusal::Forbidden => SecureScoreError::Forbidden,
+            Refusal::Unavailable => SecureScoreError::Unavailable,
+        })
     }
 
     /// The service from context.

@@ -397,15 +397,12 @@ pub mod ssr {
 
     /// The signed-in user with at least `role`, or why the request is refused.
     pub async fn require(role: Role) -> Result<CurrentUser, ServiceNowError> {
-        let token = crate::api::auth::ssr::session_token().ok_or(ServiceNowError::NotSignedIn)?;
-        let service =
-            crate::api::auth::ssr::auth_service().map_err(|_| ServiceNowError::Unavailable)?;
-        match service.user_for_session(&token).await {
-            Ok(Some(user)) if user.role.includes(role) => Ok(user),
-            Ok(Some(_)) => Err(ServiceNowError::Forbidden),
-            Ok(None) => Err(ServiceNowError::NotSignedIn),
-            Err(_) => Err(ServiceNowError::Unavailable),
-        }
+        use crate::api::auth::ssr::{Refusal, require_role};
+        require_role(role).await.map_err(|refusal| match refusal {
+            Refusal::NotSignedIn => ServiceNowError::NotSignedIn,
+            Refusal::Forbidden => ServiceNowError::Forbidden,
+            Refusal::Unavailable => ServiceNowError::Unavailable,
+        })
     }
 
     /// The service from context.

@@ -84,6 +84,7 @@ impl FromServerFnError for CreateUserError {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::{UserSummary, UsersError};
+    use crate::api::auth::ssr::Refusal;
     use crate::auth::{CurrentUser, Role};
     use leptos::prelude::*;
     use std::sync::Arc;
@@ -122,17 +123,13 @@ pub mod ssr {
 
     /// The signed-in admin, or why the request is refused.
     pub async fn require_admin() -> Result<CurrentUser, UsersError> {
-        let token = crate::api::auth::ssr::session_token().ok_or(UsersError::NotSignedIn)?;
-        let service = crate::api::auth::ssr::auth_service().map_err(|_| UsersError::Unavailable)?;
-        let user = service
-            .user_for_session(&token)
+        crate::api::auth::ssr::require_role(Role::Admin)
             .await
-            .map_err(|_| UsersError::Unavailable)?;
-        match user {
-            Some(user) if user.role.includes(Role::Admin) => Ok(user),
-            Some(_) => Err(UsersError::Forbidden),
-            None => Err(UsersError::NotSignedIn),
-        }
+            .map_err(|refusal| match refusal {
+                Refusal::NotSignedIn => UsersError::NotSignedIn,
+                Refusal::Forbidden => UsersError::Forbidden,
+                Refusal::Unavailable => UsersError::Unavailable,
+            })
     }
 
     /// The service from context.

@@ -55,11 +55,6 @@ impl HostPolicy {
         }
     }
 
-    /// The demo simulator's origin, if ScoreNow runs the demo.
-    pub fn demo_origin(&self) -> Option<&Url> {
-        self.demo_origin.as_ref()
-    }
-
     /// Normalises what an admin typed and checks that it may be contacted.
     pub fn instance(&self, input: &str) -> Result<InstanceUrl, InstanceProblem> {
         let input = input.trim();

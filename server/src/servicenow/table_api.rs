@@ -5,7 +5,7 @@
 use super::{failure::Failure, instance::InstanceUrl, tokens::TokenKeeper};
 use app::api::servicenow::ProblemKind;
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::{Method, header::ACCEPT};
+use reqwest::header::ACCEPT;
 use serde::{Deserialize, de::DeserializeOwned};
 use std::{sync::Arc, time::Duration};
 
@@ -37,12 +37,11 @@ struct GroupField {
     value: String,
 }
 
-/// A call, kept so that it can be sent again.
-struct Call<'a> {
-    method: Method,
+/// A read (`GET`), kept so that it can be sent again. Reads are safe to
+/// repeat; writes (ticket creation) must never be retried blindly.
+struct Read<'a> {
     path: String,
     query: Vec<(&'a str, String)>,
-    body: Option<serde_json::Value>,
 }
 
 /// The Table and Aggregate APIs of one instance.
@@ -70,8 +69,7 @@ impl TableApi {
         fields: &[&str],
         limit: usize,
     ) -> Result<Vec<T>, Failure> {
-        let call = Call {
-            method: Method::GET,
+        let read = Read {
             path: format!("/api/now/v2/table/{table}"),
             query: vec![
                 ("sysparm_query", query.to_owned()),
@@ -80,9 +78,8 @@ impl TableApi {
                 ("sysparm_exclude_reference_link", "true".into()),
                 ("sysparm_no_count", "true".into()),
             ],
-            body: None,
         };
-        self.send(&call, true).await
+        self.send(&read).await
     }
 
     /// Record counts of `table` matching `query`, per value of `group_by`.
@@ -92,17 +89,15 @@ impl TableApi {
         query: &str,
         group_by: &str,
     ) -> Result<Vec<(String, u64)>, Failure> {
-        let call = Call {
-            method: Method::GET,
+        let read = Read {
             path: format!("/api/now/stats/{table}"),
             query: vec![
                 ("sysparm_query", query.to_owned()),
                 ("sysparm_count", "true".into()),
                 ("sysparm_group_by", group_by.to_owned()),
             ],
-            body: None,
         };
-        let groups: Vec<Group> = self.send(&call, true).await?;
+        let groups: Vec<Group> = self.send(&read).await?;
         groups
             .into_iter()
             .map(|group| {
@@ -123,18 +118,13 @@ impl TableApi {
             .collect()
     }
 
-    /// Sends `call`, retrying transient failures with jittered exponential
-    /// backoff when `idempotent`.
-    async fn send<T: DeserializeOwned>(
-        &self,
-        call: &Call<'_>,
-        idempotent: bool,
-    ) -> Result<T, Failure> {
-        let attempt = || self.send_authorised(call);
+    /// Sends `read`, retrying transient failures with jittered exponential backoff.
+    async fn send<T: DeserializeOwned>(&self, read: &Read<'_>) -> Result<T, Failure> {
+        let attempt = || self.send_authorised(read);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(200))
             .with_max_delay(Duration::from_secs(5))
-            .with_max_times(if idempotent { MAX_RETRIES } else { 0 })
+            .with_max_times(MAX_RETRIES)
             .with_jitter();
         attempt
             .retry(backoff)
@@ -153,12 +143,12 @@ impl TableApi {
     }
 
     /// One attempt; after a 401, one refresh and one more try.
-    async fn send_authorised<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, Failure> {
+    async fn send_authorised<T: DeserializeOwned>(&self, read: &Read<'_>) -> Result<T, Failure> {
         let token = self.tokens.access_token().await?;
-        match self.send_once(call, &token).await {
+        match self.send_once(read, &token).await {
             Err(failure) if failure.kind == ProblemKind::ReauthorizationNeeded => {
                 let token = self.tokens.after_rejection(&token).await?;
-                self.send_once(call, &token).await
+                self.send_once(read, &token).await
             }
             outcome => outcome,
         }
@@ -166,18 +156,15 @@ impl TableApi {
 
     async fn send_once<T: DeserializeOwned>(
         &self,
-        call: &Call<'_>,
+        read: &Read<'_>,
         token: &str,
     ) -> Result<T, Failure> {
-        let mut request = self
+        let request = self
             .http
-            .request(call.method.clone(), self.instance.join(&call.path))
+            .get(self.instance.join(&read.path))
             .bearer_auth(token)
             .header(ACCEPT, "application/json")
-            .query(&call.query);
-        if let Some(body) = &call.body {
-            request = request.json(body);
-        }
+            .query(&read.query);
         let answer = super::http::send(request).await?;
         if !answer.status.is_success() {
             return Err(answer.failure());

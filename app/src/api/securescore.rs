@@ -232,12 +232,6 @@ impl ActionFilter {
 
     /// Whether `action` (with or without a ticket) passes.
     pub fn admits(&self, action: &ActionSummary, has_ticket: bool) -> bool {
-        let words = self.search.to_lowercase();
-        let found = words.split_whitespace().all(|word| {
-            action.title.to_lowercase().contains(word)
-                || action.id.to_lowercase().contains(word)
-                || action.service.to_lowercase().contains(word)
-        });
         self.category
             .as_deref()
             .is_none_or(|c| action.category.as_str().eq_ignore_ascii_case(c))
@@ -247,7 +241,19 @@ impl ActionFilter {
                 .as_deref()
                 .is_none_or(|s| action.service.eq_ignore_ascii_case(s))
             && self.has_ticket.is_none_or(|wanted| wanted == has_ticket)
-            && found
+            && self.finds(action)
+    }
+
+    /// Whether every word of the search is in the title, id or service.
+    fn finds(&self, action: &ActionSummary) -> bool {
+        if self.search.is_empty() {
+            return true;
+        }
+        let haystack = format!("{} {} {}", action.title, action.id, action.service).to_lowercase();
+        self.search
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| haystack.contains(word))
     }
 
     /// Sorts `actions` as asked; ties keep Microsoft's rank, then the id.

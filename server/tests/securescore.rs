@@ -14,6 +14,21 @@ async fn page(server: &TestServer, path: &str, cookie: &str) -> String {
     page_html(server, path, cookie).await.replace("<!>", "")
 }
 
+/// Calls a server function as JavaScript does; returns the JSON body.
+async fn call(server: &TestServer, cookie: &str, endpoint: &str, form: &[(&str, &str)]) -> String {
+    client()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// The rows of the actions table.
 fn rows(html: &str) -> Vec<&str> {
     let body = html.split("<tbody>").nth(1).unwrap_or_default();
@@ -187,22 +202,10 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
     assert!(html.contains("Refresh now"), "admins may refresh");
 
     fake.lock().unwrap().faults.extend([Fault::ServerError; 4]);
-    let refresh = |cookie: String| {
-        let url = server.url("/api/refresh_secure_score");
-        async move {
-            client()
-                .post(url)
-                .header("accept", "application/json")
-                .header("cookie", cookie)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(refresh(admin.clone()).await, "{\"Source\":\"Server\"}");
+    assert_eq!(
+        call(&server, &admin, "refresh_secure_score", &[]).await,
+        "{\"Source\":\"Server\"}"
+    );
     let html = page(&server, "/securescore", &admin).await;
     assert!(
         html.contains("3 of 3 improvement actions"),
@@ -214,7 +217,10 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
     );
     assert!(html.contains("Microsoft Graph had an internal error."));
 
-    assert_eq!(refresh(admin.clone()).await, "null");
+    assert_eq!(
+        call(&server, &admin, "refresh_secure_score", &[]).await,
+        "null"
+    );
     let html = page(&server, "/securescore", &admin).await;
     assert!(
         !html.contains("data-testid=\"source-problem\""),
@@ -227,21 +233,17 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
             .contains("Refresh now")
     );
 
-    let managed = client()
-        .post(server.url("/api/save_graph_connection"))
-        .header("accept", "application/json")
-        .header("cookie", &admin)
-        .form(&[
+    let managed = call(
+        &server,
+        &admin,
+        "save_graph_connection",
+        &[
             ("tenant_id", "other"),
             ("client_id", "x"),
             ("client_secret", "y"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert!(
         managed.contains("\"reason\":\"ManagedByEnvironment\""),
         "{managed}"
@@ -262,22 +264,14 @@ async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
         &base,
     ]);
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
-    let save = |form: Vec<(&'static str, String)>| {
-        let url = server.url("/api/save_graph_connection");
-        let cookie = admin.clone();
-        async move {
-            client()
-                .post(url)
-                .header("accept", "application/json")
-                .header("cookie", cookie)
-                .form(&form)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
+    let save = |tenant: &'static str, secret: &'static str| {
+        let form = [
+            ("tenant_id", tenant),
+            ("client_id", "app"),
+            ("client_secret", secret),
+        ];
+        let (server, admin) = (&server, &admin);
+        async move { call(server, admin, "save_graph_connection", &form).await }
     };
     assert!(
         page(&server, "/securescore", &admin)
@@ -285,24 +279,14 @@ async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
             .contains("data-testid=\"demo-data\"")
     );
 
-    let refused = save(vec![
-        ("tenant_id", "../evil".into()),
-        ("client_id", "app".into()),
-        ("client_secret", "x".into()),
-    ])
-    .await;
+    let refused = save("../evil", "x").await;
     assert!(refused.contains("\"reason\":\"TenantId\""), "{refused}");
     assert!(
         refused.contains("\"tenant_id\":\"../evil\""),
         "the form comes back filled in"
     );
 
-    let wrong = save(vec![
-        ("tenant_id", TENANT.into()),
-        ("client_id", "app".into()),
-        ("client_secret", "wrong".into()),
-    ])
-    .await;
+    let wrong = save(TENANT, "wrong").await;
     assert!(wrong.contains("{\"Source\":\"Refused\"}"), "{wrong}");
     let html = page(&server, "/securescore", &admin).await;
     assert!(
@@ -311,24 +295,8 @@ async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
     );
 
     // Right secret; then an empty secret keeps the stored one.
-    assert_eq!(
-        save(vec![
-            ("tenant_id", TENANT.into()),
-            ("client_id", "app".into()),
-            ("client_secret", SECRET.into())
-        ])
-        .await,
-        "null"
-    );
-    assert_eq!(
-        save(vec![
-            ("tenant_id", TENANT.into()),
-            ("client_id", "app".into()),
-            ("client_secret", String::new())
-        ])
-        .await,
-        "null"
-    );
+    assert_eq!(save(TENANT, SECRET).await, "null");
+    assert_eq!(save(TENANT, "").await, "null");
     let html = page(&server, "/securescore", &admin).await;
     assert!(
         html.contains("3 of 3 improvement actions"),
@@ -345,16 +313,7 @@ async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
         );
     }
 
-    let removed = client()
-        .post(server.url("/api/remove_graph_connection"))
-        .header("accept", "application/json")
-        .header("cookie", &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let removed = call(&server, &admin, "remove_graph_connection", &[]).await;
     assert_eq!(removed, "null");
     let html = page(&server, "/securescore", &admin).await;
     assert!(

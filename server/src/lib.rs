@@ -2,6 +2,7 @@
 //! around the Leptos application of the `app` crate.
 
 pub mod accounts;
+mod clock;
 pub mod config;
 mod secret_box;
 pub mod securescore;

@@ -3,6 +3,7 @@
 
 use crate::{
     accounts::{DEMO_PASSWORD, DEMO_USERS, hash_password, verify_password},
+    clock::unix_now,
     storage::{
         Storage, StorageError, accounts::Account, audit::AuditEvent, sessions::SessionLimits,
     },
@@ -15,11 +16,7 @@ use app::{
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::{
-    net::IpAddr,
-    sync::LazyLock,
-    time::{Instant, SystemTime},
-};
+use std::{net::IpAddr, sync::LazyLock, time::Instant};
 
 /// Sessions end after 12 hours unused, or 7 days after sign-in.
 const LIMITS: SessionLimits = SessionLimits {
@@ -60,14 +57,6 @@ impl LocalAuth {
             tracing::error!(%error, action, "cannot write the audit record");
         }
     }
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
-        })
 }
 
 /// Only this hash of a session token is stored.

@@ -7,6 +7,7 @@ use super::{
     graph_model::{ControlProfile, ScoreSnapshot},
 };
 use crate::{
+    clock::{unix_now, utc_text},
     secret_box::SecretBox,
     storage::{
         Storage, StorageError,
@@ -119,15 +120,6 @@ impl Dataset {
     }
 }
 
-/// `YYYY-MM-DD HH:MM` (UTC) of a Unix time.
-fn utc(at: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}
-
 /// Purpose the Graph client secret is sealed for.
 const GRAPH_SECRET: &str = "graph.client_secret";
 
@@ -203,8 +195,8 @@ impl SecureScoreService {
         let problem = read(&self.problem);
         Freshness {
             demo: data.demo,
-            updated_at: Some(utc(data.refreshed_at)),
-            problem: problem.map(|(problem, at)| (problem, utc(at))),
+            updated_at: Some(utc_text(data.refreshed_at)),
+            problem: problem.map(|(problem, at)| (problem, utc_text(at))),
         }
     }
 
@@ -222,7 +214,7 @@ impl SecureScoreService {
     /// Reads the source and stores what it returns; on failure the last
     /// good data stays and the failure is shown with it.
     pub async fn refresh(&self) -> Result<(), RefreshError> {
-        let refreshed_at = time::OffsetDateTime::now_utc().unix_timestamp();
+        let refreshed_at = unix_now();
         let source = read(&self.source);
         let outcome = source.read().await;
         if !Arc::ptr_eq(&source, &read(&self.source)) {

@@ -8,9 +8,10 @@ use super::{
     instance::{HostPolicy, InstanceUrl},
     oauth::{self, Credentials},
     table_api::TableApi,
-    tokens::{AccessToken, Refresh, TokenKeeper, unix_now},
+    tokens::{AccessToken, Refresh, TokenKeeper},
 };
 use crate::{
+    clock::{unix_now, utc_text},
     secret_box::SecretBox,
     storage::{
         Storage, StorageError,
@@ -92,15 +93,6 @@ impl std::fmt::Debug for ServiceNowService {
 fn unavailable(error: impl std::fmt::Display) -> ServiceNowError {
     tracing::error!(%error, "ServiceNow connection storage failed");
     ServiceNowError::Unavailable
-}
-
-/// `YYYY-MM-DD HH:MM:SS` (UTC) of a Unix time.
-fn utc(at: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
 }
 
 fn state_hash(state: &str) -> String {
@@ -223,7 +215,7 @@ impl ServiceNowService {
             }
             Err(failure) => {
                 tracing::warn!(%failure, "ServiceNow call failed");
-                self.record_problem(&failure.to_problem(utc(unix_now())))
+                self.record_problem(&failure.to_problem(utc_text(unix_now())))
                     .await;
                 if failure.kind == ProblemKind::ReauthorizationNeeded {
                     self.drop_api().await;
@@ -372,7 +364,7 @@ impl ServiceNowService {
 
     async fn authorization_failed(&self, actor: &str, failure: Failure) -> ProblemKind {
         tracing::warn!(%failure, "ServiceNow authorisation failed");
-        self.record_problem(&failure.to_problem(utc(unix_now())))
+        self.record_problem(&failure.to_problem(utc_text(unix_now())))
             .await;
         self.audit(
             actor,
@@ -442,8 +434,8 @@ impl ServiceNowService {
             status.client_id = Some(stored.client_id);
             status.secret_stored = true;
             status.integration_user = stored.integration_user;
-            status.token_expires_at = stored.access_expires_at.map(utc);
-            status.last_success_at = stored.last_success_at.map(utc);
+            status.token_expires_at = stored.access_expires_at.map(utc_text);
+            status.last_success_at = stored.last_success_at.map(utc_text);
             status.last_error = stored
                 .last_error
                 .and_then(|json| serde_json::from_str(&json).ok());

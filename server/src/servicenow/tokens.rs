@@ -2,9 +2,10 @@
 //! exactly one refresh in flight however many calls wait for it.
 
 use super::failure::Failure;
+use crate::clock::unix_now;
 use std::{
     sync::{Arc, Mutex, PoisonError},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 /// Refresh this long before the access token expires.
@@ -43,13 +44,6 @@ pub struct TokenKeeper {
     slot: Mutex<Slot>,
     refreshing: tokio::sync::Mutex<()>,
     refresher: Arc<dyn Refresh>,
-}
-
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 impl TokenKeeper {

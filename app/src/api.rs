@@ -1,9 +1,11 @@
 //! The server-function boundary, grouped by capability: the only door from
 //! the browser to the server's powers.
 
+pub mod audit;
 pub mod auth;
 pub mod securescore;
 pub mod servicenow;
+pub mod tickets;
 pub mod users;
 
 use crate::auth::Role;
@@ -39,6 +41,14 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("save_graph_connection", Some(Role::Admin)),
     ("remove_graph_connection", Some(Role::Admin)),
     ("dismiss_servicenow_offer", Some(Role::Reader)),
+    ("share_form", Some(Role::Reader)),
+    ("share_ticket", Some(Role::Analyst)),
+    ("ticket", Some(Role::Reader)),
+    ("list_tickets", Some(Role::Reader)),
+    ("export_tickets", Some(Role::Reader)),
+    ("ticket_cards", Some(Role::Reader)),
+    ("refresh_tickets", Some(Role::Analyst)),
+    ("audit_log", Some(Role::Admin)),
 ];
 
 #[cfg(all(test, feature = "ssr"))]

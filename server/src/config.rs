@@ -76,6 +76,10 @@ struct Cli {
     #[arg(long, env = "SCORENOW_ALLOWED_INSTANCE_HOSTS", value_name = "HOSTS")]
     allowed_instance_hosts: Option<String>,
 
+    /// Seconds between two syncs of ticket states from ServiceNow [default: 60]
+    #[arg(long, env = "SCORENOW_TICKET_SYNC_SECS", value_name = "SECONDS")]
+    ticket_sync_secs: Option<String>,
+
     /// Key that encrypts stored secrets: 32 bytes as base64 (`openssl rand -base64 32`).
     /// Prefer the environment variable; without it a key file is created in the data directory
     #[arg(
@@ -116,7 +120,7 @@ struct Cli {
 
     /// TOML file with any of the settings above (keys: addr, data_dir,
     /// site_root, log_format, log, servicenow_sim_addr, public_url,
-    /// allowed_instance_hosts); flags and environment override it
+    /// allowed_instance_hosts, ticket_sync_secs); flags and environment override it
     #[arg(
         long,
         short = 'c',
@@ -241,6 +245,7 @@ struct FileConfig {
     servicenow_sim_addr: Option<String>,
     public_url: Option<String>,
     allowed_instance_hosts: Option<String>,
+    ticket_sync_secs: Option<String>,
 }
 
 /// Where a setting's value came from, displayed the way the user wrote it.
@@ -332,6 +337,8 @@ pub struct Config {
     pub public_url: Setting<Option<url::Url>>,
     /// Extra hosts allowed as ServiceNow instances.
     pub allowed_instance_hosts: Setting<Vec<String>>,
+    /// How often ticket states are synced from ServiceNow.
+    pub ticket_sync_every: Setting<std::time::Duration>,
     /// The key for secrets at rest; `None`: the key file in the data directory.
     pub secret_key: Option<Setting<Secret>>,
     /// Where Microsoft Graph is (the cloud).
@@ -487,6 +494,9 @@ impl Config {
             resolver.resolve(keys::ALLOWED_HOSTS, cli.allowed_instance_hosts, |f| {
                 f.allowed_instance_hosts.clone()
             });
+        let ticket_sync = resolver.resolve(keys::TICKET_SYNC_SECS, cli.ticket_sync_secs, |f| {
+            f.ticket_sync_secs.clone()
+        });
         let secret_key = cli.secret_key.map(|key| Setting {
             value: Secret(key),
             source: origin(matches, "secret_key", "--secret-key", "SCORENOW_SECRET_KEY"),
@@ -524,6 +534,16 @@ impl Config {
                     .collect(),
                 source: allowed_hosts.source,
             },
+            ticket_sync_every: parse(
+                ticket_sync,
+                "expected whole seconds from 1 to 86400",
+                |s| {
+                    s.parse::<u64>()
+                        .ok()
+                        .filter(|secs| (1..=86_400).contains(secs))
+                        .map(std::time::Duration::from_secs)
+                },
+            )?,
             secret_key,
             graph_endpoints,
             graph_credentials,
@@ -587,6 +607,13 @@ mod keys {
         env: "SCORENOW_PUBLIC_URL",
         file_key: "public_url",
         default: String::new,
+    };
+    pub const TICKET_SYNC_SECS: Key<String> = Key {
+        id: "ticket_sync_secs",
+        flag: "--ticket-sync-secs",
+        env: "SCORENOW_TICKET_SYNC_SECS",
+        file_key: "ticket_sync_secs",
+        default: || "60".to_owned(),
     };
     pub const ALLOWED_HOSTS: Key<String> = Key {
         id: "allowed_instance_hosts",

@@ -2,6 +2,7 @@
 //! around the Leptos application of the `app` crate.
 
 pub mod accounts;
+mod audit_log;
 mod clock;
 pub mod config;
 mod secret_box;
@@ -14,6 +15,7 @@ mod shutdown;
 pub mod storage;
 pub mod telemetry;
 mod throttle;
+mod tickets;
 mod user_admin;
 mod web;
 
@@ -112,7 +114,18 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     };
     let securescore = SecureScoreService::start(storage.clone(), score_setup).await?;
     let refresher = securescore.refresh_every(SECURESCORE_REFRESH);
-    let router = web::router(&config, storage.clone(), servicenow, securescore);
+    let tickets = tickets::TicketService::new(
+        storage.clone(),
+        servicenow.clone(),
+        securescore.clone(),
+        public_url.clone(),
+    );
+    let background = [
+        refresher,
+        tickets.send_queued(),
+        tickets.sync_every(config.ticket_sync_every.value),
+    ];
+    let router = web::router(&config, storage.clone(), servicenow, securescore, tickets);
 
     let stop = shutdown::signal();
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
@@ -127,7 +140,9 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     if let Some(simulator) = simulator {
         simulator.abort();
     }
-    refresher.abort();
+    for task in background {
+        task.abort();
+    }
     storage.close().await;
     tracing::info!("ScoreNow stopped");
     Ok(())

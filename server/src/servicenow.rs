@@ -3,12 +3,12 @@
 //! puts them together.
 
 pub mod connection;
-mod failure;
+pub(crate) mod failure;
 mod http;
 pub mod instance;
 mod oauth;
-mod table_api;
+pub(crate) mod table_api;
 mod tokens;
 
-pub use connection::{CallbackParams, ServiceNowService, ServiceNowSetup};
+pub use connection::{CallError, CallbackParams, ServiceNowService, ServiceNowSetup};
 pub use instance::HostPolicy;

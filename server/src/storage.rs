@@ -10,6 +10,7 @@ pub mod audit;
 pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
+pub mod tickets;
 mod sqlite;
 
 use std::path::Path;

@@ -8,15 +8,18 @@ mod security_headers;
 mod servicenow_callback;
 
 use crate::{
-    config::Config, securescore::SecureScoreService, servicenow::ServiceNowService,
-    sessions::LocalAuth, storage::Storage, user_admin::LocalUserAdmin,
+    audit_log::StoredAuditLog, config::Config, securescore::SecureScoreService,
+    servicenow::ServiceNowService, sessions::LocalAuth, storage::Storage, tickets::TicketService,
+    user_admin::LocalUserAdmin,
 };
 use app::{
     App, LANGUAGE_ROUTE,
     api::{
+        audit::ssr::AuditReader,
         auth::ssr::{AuthService, RequestUser},
         securescore::ssr::SecureScoreReader,
         servicenow::ssr::ServiceNowAdmin,
+        tickets::ssr::TicketDesk,
         users::ssr::UserAdmin,
     },
     shell,
@@ -45,6 +48,7 @@ pub fn router(
     storage: Storage,
     servicenow: Arc<ServiceNowService>,
     securescore: Arc<SecureScoreService>,
+    tickets: Arc<TicketService>,
 ) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
@@ -58,12 +62,18 @@ pub fn router(
     let auth_for_routes = auth.clone();
     let connection: Arc<dyn ServiceNowAdmin> = servicenow.clone();
     let score: Arc<dyn SecureScoreReader> = securescore;
+    let desk: Arc<dyn TicketDesk> = tickets;
+    let audit: Arc<dyn AuditReader> = Arc::new(StoredAuditLog {
+        storage: storage.clone(),
+    });
     let services = move || {
         provide_context(RequestUser::default());
         provide_context(auth.clone());
         provide_context(users.clone());
         provide_context(connection.clone());
         provide_context(score.clone());
+        provide_context(desk.clone());
+        provide_context(audit.clone());
     };
     let state = AppState {
         leptos_options: leptos_options.clone(),

@@ -282,6 +282,8 @@ pub struct ActionList {
     pub freshness: Freshness,
     /// The user may refresh the data now (admins).
     pub can_refresh: bool,
+    /// Each listed action's newest ticket (open ones first), by action id.
+    pub tickets: std::collections::BTreeMap<String, crate::api::tickets::Ticket>,
 }
 
 /// Why the last read of Secure Score failed.
@@ -440,7 +442,12 @@ pub mod ssr {
     /// Secure Score as stored by the server, provided through context.
     #[async_trait::async_trait]
     pub trait SecureScoreReader: Send + Sync + 'static {
-        async fn actions(&self, filter: &ActionFilter) -> Result<ActionList, SecureScoreError>;
+        /// The actions passing `filter`; `ticketed` holds the ids of actions with a ticket.
+        async fn actions(
+            &self,
+            filter: &ActionFilter,
+            ticketed: &std::collections::BTreeSet<String>,
+        ) -> Result<ActionList, SecureScoreError>;
         async fn action(&self, id: &str) -> Result<Option<ActionDetail>, SecureScoreError>;
         async fn summary(&self) -> Result<ScoreSummary, SecureScoreError>;
         /// Reads the source now.
@@ -482,8 +489,18 @@ pub async fn list_actions(
     #[server(default)] filter: ActionFilter,
 ) -> Result<ActionList, SecureScoreError> {
     let user = ssr::require(Role::Reader).await?;
-    let mut list = ssr::reader()?.actions(&filter).await?;
+    // Without tickets (ServiceNow never used, or the list failing) the actions still show.
+    let tickets = match crate::api::tickets::ssr::desk() {
+        Ok(desk) => desk.by_action().await.unwrap_or_default(),
+        Err(_) => Default::default(),
+    };
+    let ticketed = tickets.keys().cloned().collect();
+    let mut list = ssr::reader()?.actions(&filter, &ticketed).await?;
     list.can_refresh = user.role.includes(Role::Admin);
+    list.tickets = tickets
+        .into_iter()
+        .filter(|(id, _)| list.actions.iter().any(|action| &action.id == id))
+        .collect();
     Ok(list)
 }
 

@@ -135,6 +135,11 @@ pub struct GraphClient {
 }
 
 impl GraphClient {
+    /// The tenant this client reads.
+    pub fn tenant_id(&self) -> &str {
+        &self.settings.tenant_id
+    }
+
     /// A client with its own HTTP connection pool (no redirects followed).
     pub fn new(settings: GraphSettings) -> Self {
         let http = reqwest::Client::builder()

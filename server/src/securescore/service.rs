@@ -47,6 +47,14 @@ impl Source {
         }
     }
 
+    /// The tenant the data belongs to (`demo` for the built-in catalog).
+    fn tenant(&self) -> &str {
+        match self {
+            Source::Graph(graph) => graph.tenant_id(),
+            Source::Demo | Source::Unconfigured => self.name(),
+        }
+    }
+
     /// Everything the source has, or why it could not be read.
     async fn read(&self) -> Result<Option<(Vec<ControlProfile>, Vec<ScoreSnapshot>)>, GraphError> {
         match self {
@@ -267,7 +275,12 @@ impl SecureScoreService {
         })
     }
 
-    /// The data, or why there is none: never read, or the reading failed.
+    /// The tenant Secure Score is read from (`demo` for the built-in catalog).
+    pub fn tenant(&self) -> String {
+        read(&self.source).tenant().to_owned()
+    }
+
+    /// Records what `actor` did to the Graph connection.
     async fn audit(&self, actor: &CurrentUser, action: &str, details: serde_json::Value) {
         let event = AuditEvent {
             actor: actor.email.clone(),
@@ -280,6 +293,7 @@ impl SecureScoreService {
         }
     }
 
+    /// The data, or why there is none: never read, or the reading failed.
     fn dataset(&self) -> Result<Arc<Dataset>, SecureScoreError> {
         self.current().ok_or_else(|| {
             read(&self.problem).map_or(SecureScoreError::NoData, |(problem, _)| {
@@ -336,7 +350,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 #[async_trait::async_trait]
 impl SecureScoreReader for SecureScoreService {
-    async fn actions(&self, filter: &ActionFilter) -> Result<ActionList, SecureScoreError> {
+    async fn actions(
+        &self,
+        filter: &ActionFilter,
+        ticketed: &std::collections::BTreeSet<String>,
+    ) -> Result<ActionList, SecureScoreError> {
         let data = self.dataset()?;
         let all: Vec<_> = data
             .listed()
@@ -349,7 +367,7 @@ impl SecureScoreReader for SecureScoreService {
         services.retain(|service| !service.is_empty());
         let mut actions: Vec<_> = all
             .into_iter()
-            .filter(|action| filter.admits(action, false))
+            .filter(|action| filter.admits(action, ticketed.contains(&action.id)))
             .collect();
         filter.sort(&mut actions);
         Ok(ActionList {
@@ -358,6 +376,7 @@ impl SecureScoreReader for SecureScoreService {
             services,
             freshness: self.freshness(&data),
             can_refresh: false,
+            tickets: Default::default(),
         })
     }
 

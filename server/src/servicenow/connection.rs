@@ -41,6 +41,15 @@ const ACCESS_TOKEN: &str = "servicenow.access_token";
 const REFRESH_TOKEN: &str = "servicenow.refresh_token";
 const PKCE_VERIFIER: &str = "servicenow.pkce_verifier";
 
+/// Why a call through [`ServiceNowService::with_api`] failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// No usable connection (not configured, needs re-authorisation, storage).
+    Connection(ServiceNowError),
+    /// The instance failed or refused the call.
+    Failed(Failure),
+}
+
 /// What the OAuth callback received. No `Debug`: the code must not reach a log.
 #[derive(Default, Deserialize)]
 pub struct CallbackParams {
@@ -206,12 +215,16 @@ impl ServiceNowService {
     /// Notes the outcome of a call: success time, or the problem (and, when
     /// the tokens are dead, the end of the live client).
     async fn note<T>(&self, outcome: Result<T, Failure>) -> Result<T, ServiceNowError> {
+        self.record_outcome(&outcome).await;
+        outcome.map_err(|failure| ServiceNowError::ServiceNow(failure.kind))
+    }
+
+    async fn record_outcome<T>(&self, outcome: &Result<T, Failure>) {
         match outcome {
-            Ok(value) => {
+            Ok(_) => {
                 if let Err(error) = self.storage.record_servicenow_success(unix_now()).await {
                     tracing::error!(%error, "cannot record a ServiceNow success");
                 }
-                Ok(value)
             }
             Err(failure) => {
                 tracing::warn!(%failure, "ServiceNow call failed");
@@ -220,9 +233,28 @@ impl ServiceNowService {
                 if failure.kind == ProblemKind::ReauthorizationNeeded {
                     self.drop_api().await;
                 }
-                Err(ServiceNowError::ServiceNow(failure.kind))
             }
         }
+    }
+
+    /// Runs `call` with the connection's API client and records its outcome
+    /// on the status panel. The failure comes back whole (`Retry-After`
+    /// included) for callers that schedule their own retries.
+    pub async fn with_api<T, F, Fut>(&self, call: F) -> Result<T, CallError>
+    where
+        F: FnOnce(Arc<TableApi>) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Failure>>,
+    {
+        let api = self.api().await.map_err(CallError::Connection)?;
+        let outcome = call(api).await;
+        self.record_outcome(&outcome).await;
+        outcome.map_err(CallError::Failed)
+    }
+
+    /// The connection's state and the instance's URL (when one is configured).
+    pub async fn connection(&self) -> Result<(ConnectionState, Option<String>), ServiceNowError> {
+        let status = self.status_of(self.stored().await?);
+        Ok((status.state, status.instance))
     }
 
     /// The user the tokens act as (`sys_user` of `gs.getUserID()`).

@@ -1,12 +1,14 @@
 //! Typed calls to the Table API and the Aggregate API of one instance, with
 //! the token keeper's bearer token, one refresh-and-retry after a 401, and
-//! jittered backoff for calls that are safe to repeat.
+//! jittered backoff for reads. Writes are sent once: whether a failed write
+//! reached the instance is for the caller to find out before sending again.
 
 use super::{failure::Failure, instance::InstanceUrl, tokens::TokenKeeper};
 use app::api::servicenow::ProblemKind;
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::ACCEPT;
+use reqwest::{Method, header::ACCEPT};
 use serde::{Deserialize, de::DeserializeOwned};
+use serde_json::Value;
 use std::{sync::Arc, time::Duration};
 
 /// Retries of a call that is safe to repeat.
@@ -37,11 +39,38 @@ struct GroupField {
     value: String,
 }
 
-/// A read (`GET`), kept so that it can be sent again. Reads are safe to
-/// repeat; writes (ticket creation) must never be retried blindly.
-struct Read<'a> {
+/// One call, kept so that it can be sent again (after a refused token, or a
+/// transient failure of a read).
+struct Call<'a> {
+    method: Method,
     path: String,
     query: Vec<(&'a str, String)>,
+    /// The JSON body of a write.
+    body: Option<&'a Value>,
+}
+
+impl<'a> Call<'a> {
+    fn read(path: String, query: Vec<(&'a str, String)>) -> Self {
+        Self {
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+        }
+    }
+
+    /// A write of `body` that answers with the record's `fields`.
+    fn write(method: Method, path: String, body: &'a Value, fields: &[&str]) -> Self {
+        Self {
+            method,
+            path,
+            query: vec![
+                ("sysparm_fields", fields.join(",")),
+                ("sysparm_exclude_reference_link", "true".into()),
+            ],
+            body: Some(body),
+        }
+    }
 }
 
 /// The Table and Aggregate APIs of one instance.
@@ -69,17 +98,51 @@ impl TableApi {
         fields: &[&str],
         limit: usize,
     ) -> Result<Vec<T>, Failure> {
-        let read = Read {
-            path: format!("/api/now/v2/table/{table}"),
-            query: vec![
+        let read = Call::read(
+            format!("/api/now/v2/table/{table}"),
+            vec![
                 ("sysparm_query", query.to_owned()),
                 ("sysparm_fields", fields.join(",")),
                 ("sysparm_limit", limit.to_string()),
                 ("sysparm_exclude_reference_link", "true".into()),
                 ("sysparm_no_count", "true".into()),
             ],
-        };
-        self.send(&read).await
+        );
+        self.send_read(&read).await
+    }
+
+    /// Creates a record of `table` from `record`; answers its `fields`. Sent once.
+    pub async fn create<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        record: &Value,
+        fields: &[&str],
+    ) -> Result<T, Failure> {
+        let call = Call::write(
+            Method::POST,
+            format!("/api/now/v2/table/{table}"),
+            record,
+            fields,
+        );
+        self.send_authorised(&call).await
+    }
+
+    /// Changes the record `sys_id` of `table` (a work note appends to its
+    /// journal); answers its `fields`. Sent once.
+    pub async fn update<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        sys_id: &str,
+        changes: &Value,
+        fields: &[&str],
+    ) -> Result<T, Failure> {
+        let call = Call::write(
+            Method::PATCH,
+            format!("/api/now/v2/table/{table}/{sys_id}"),
+            changes,
+            fields,
+        );
+        self.send_authorised(&call).await
     }
 
     /// Record counts of `table` matching `query`, per value of `group_by`.
@@ -89,15 +152,15 @@ impl TableApi {
         query: &str,
         group_by: &str,
     ) -> Result<Vec<(String, u64)>, Failure> {
-        let read = Read {
-            path: format!("/api/now/stats/{table}"),
-            query: vec![
+        let read = Call::read(
+            format!("/api/now/stats/{table}"),
+            vec![
                 ("sysparm_query", query.to_owned()),
                 ("sysparm_count", "true".into()),
                 ("sysparm_group_by", group_by.to_owned()),
             ],
-        };
-        let groups: Vec<Group> = self.send(&read).await?;
+        );
+        let groups: Vec<Group> = self.send_read(&read).await?;
         groups
             .into_iter()
             .map(|group| {
@@ -119,7 +182,7 @@ impl TableApi {
     }
 
     /// Sends `read`, retrying transient failures with jittered exponential backoff.
-    async fn send<T: DeserializeOwned>(&self, read: &Read<'_>) -> Result<T, Failure> {
+    async fn send_read<T: DeserializeOwned>(&self, read: &Call<'_>) -> Result<T, Failure> {
         let attempt = || self.send_authorised(read);
         let backoff = ExponentialBuilder::default()
             .with_min_delay(Duration::from_millis(200))
@@ -142,13 +205,14 @@ impl TableApi {
             .await
     }
 
-    /// One attempt; after a 401, one refresh and one more try.
-    async fn send_authorised<T: DeserializeOwned>(&self, read: &Read<'_>) -> Result<T, Failure> {
+    /// One attempt; after a 401 (the instance refused the token before doing
+    /// anything), one refresh and one more try.
+    async fn send_authorised<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, Failure> {
         let token = self.tokens.access_token().await?;
-        match self.send_once(read, &token).await {
+        match self.send_once(call, &token).await {
             Err(failure) if failure.kind == ProblemKind::ReauthorizationNeeded => {
                 let token = self.tokens.after_rejection(&token).await?;
-                self.send_once(read, &token).await
+                self.send_once(call, &token).await
             }
             outcome => outcome,
         }
@@ -156,15 +220,18 @@ impl TableApi {
 
     async fn send_once<T: DeserializeOwned>(
         &self,
-        read: &Read<'_>,
+        call: &Call<'_>,
         token: &str,
     ) -> Result<T, Failure> {
-        let request = self
+        let mut request = self
             .http
-            .get(self.instance.join(&read.path))
+            .request(call.method.clone(), self.instance.join(&call.path))
             .bearer_auth(token)
             .header(ACCEPT, "application/json")
-            .query(&read.query);
+            .query(&call.query);
+        if let Some(body) = call.body {
+            request = request.json(body);
+        }
         let answer = super::http::send(request).await?;
         if !answer.status.is_success() {
             return Err(answer.failure());

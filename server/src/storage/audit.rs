@@ -40,10 +40,26 @@ impl Storage {
 
     /// The newest `limit` audit records, newest first.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
+        self.filtered_audit("", "", limit).await
+    }
+
+    /// The newest `limit` audit records whose actor contains `actor` and
+    /// whose action starts with `action` (empty: any), newest first.
+    pub async fn filtered_audit(
+        &self,
+        actor: &str,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
         let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, details FROM audit_log ORDER BY id DESC LIMIT ?",
+            "SELECT id, at, actor, action, target, details FROM audit_log \
+             WHERE instr(lower(actor), lower(?)) > 0 AND substr(action, 1, length(?)) = ? \
+             ORDER BY id DESC LIMIT ?",
         )
+        .bind(actor)
+        .bind(action)
+        .bind(action)
         .bind(limit)
         .fetch_all(pool)
         .await?;

@@ -1,0 +1,34 @@
+//! The audit log as admins read it (`/audit`).
+
+use crate::storage::Storage;
+use app::api::audit::{AUDIT_PAGE, AuditEntry, AuditError, AuditFilter, ssr::AuditReader};
+
+/// Reads the audit log from storage.
+pub struct StoredAuditLog {
+    pub storage: Storage,
+}
+
+#[async_trait::async_trait]
+impl AuditReader for StoredAuditLog {
+    async fn entries(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, AuditError> {
+        let records = self
+            .storage
+            .filtered_audit(&filter.actor, &filter.action, i64::from(AUDIT_PAGE))
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "cannot read the audit log");
+                AuditError::Unavailable
+            })?;
+        Ok(records
+            .into_iter()
+            .map(|record| AuditEntry {
+                id: record.id,
+                at: record.at,
+                actor: record.event.actor,
+                action: record.event.action,
+                target: record.event.target,
+                details: record.event.details.to_string(),
+            })
+            .collect())
+    }
+}

@@ -3,11 +3,16 @@
 
 use crate::{
     api::securescore::{ActionDetail, SecureScoreError, load_action},
-    api::servicenow::{ConnectionState, home_servicenow},
+    api::{
+        servicenow::{ConnectionState, home_servicenow},
+        tickets::{TicketFilter, list_tickets},
+    },
     components::{
         page::{EmptyState, NamedPage, Page},
         securescore::{category_label, level_label, points, status_label},
+        share_dialog::ShareDialog,
         share_menu::ShareMenu,
+        tickets::{TicketBadge, priority_label, type_label},
     },
     i18n::*,
     pages::not_found::NotFoundPage,
@@ -62,6 +67,8 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
         detail.user_impact.clone(),
     );
     let threats = detail.threats.join(", ");
+    let dialog_action = summary.id.clone();
+    let dialog_path = format!("/securescore/actions/{}", summary.id);
     view! {
         <NamedPage name=summary.title.clone()>
             <div class="section__header">
@@ -69,7 +76,7 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
                 <ShareMenu action_id=summary.id.clone() title=summary.title.clone() servicenow />
             </div>
             {move || share_asked().then(|| view! {
-                <p class="notice notice--info" role="status" data-testid="share-pending">{t!(i18n, action.share_pending)}</p>
+                <ShareDialog action_id=dialog_action.clone() page_path=dialog_path.clone() />
             })}
             <section class="card" aria-labelledby="action-facts">
                 <h2 id="action-facts" class="section__title">{t!(i18n, action.overview)}</h2>
@@ -127,8 +134,46 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
                     }.into_any()
                 }}
                 <h3 class="status-panel__subtitle">{t!(i18n, action.tickets)}</h3>
-                <p>{t!(i18n, action.no_tickets)}</p>
+                <LinkedTickets action_id=summary.id.clone() />
             </section>
         </NamedPage>
+    }
+}
+
+/// Every ticket of the action, newest first.
+#[component]
+fn LinkedTickets(action_id: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let filter = TicketFilter {
+        action_id: Some(action_id),
+        ..TicketFilter::default()
+    };
+    // Refetched when the dialog closes (the query changes), so a new ticket shows.
+    let tickets = Resource::new(
+        move || (filter.clone(), query.read().get("share")),
+        |(filter, _)| list_tickets(filter),
+    );
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match tickets.await {
+                    Ok(page) if !page.tickets.is_empty() => view! {
+                        <ul class="linked-tickets" data-testid="linked-tickets">
+                            {page.tickets.into_iter().map(|ticket| {
+                                let (table, priority, due) = (ticket.ticket_type, ticket.priority, ticket.due_date.clone());
+                                view! {
+                                    <li>
+                                        <TicketBadge ticket />" · "{move || type_label(i18n, table)}
+                                        " · "{move || priority_label(i18n, priority)}" · "{due}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    _ => view! { <p>{t!(i18n, action.no_tickets)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
 }

@@ -1,10 +1,14 @@
 //! `/`: the Secure Score summary and the ServiceNow ticket cards.
 
 use crate::{
-    api::servicenow::{ConnectionState, DismissServicenowOffer, HomeServiceNow, home_servicenow},
+    api::{
+        servicenow::{DismissServicenowOffer, HomeServiceNow, home_servicenow},
+        tickets::load_ticket_cards,
+    },
     components::{
         page::{EmptyState, Page},
         score_summary::ScoreSummaryCard,
+        ticket_cards::TicketCardsView,
     },
     i18n::*,
 };
@@ -16,6 +20,7 @@ pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
     let dismiss = ServerAction::<DismissServicenowOffer>::new();
     let servicenow = Resource::new(move || dismiss.version().get(), |_| home_servicenow());
+    let cards = Resource::new(|| (), |_| load_ticket_cards());
     view! {
         <Page title=|i18n| t_string!(i18n, home.title).to_string()>
             <div class="home-grid">
@@ -29,11 +34,11 @@ pub fn HomePage() -> impl IntoView {
                         {move || Suspend::new(async move {
                             let home = servicenow.await.ok();
                             let offer = home.as_ref().filter(|home| home.offer_connection).cloned();
-                            let connected = home.is_some_and(|home| home.state == ConnectionState::Connected);
-                            match offer {
-                                Some(home) => view! { <ConnectionOffer home dismiss /> }.into_any(),
-                                None if connected => view! { <EmptyState>{t!(i18n, home.tickets_connected)}</EmptyState> }.into_any(),
-                                None => view! { <EmptyState>{t!(i18n, home.tickets_empty)}</EmptyState> }.into_any(),
+                            let cards = cards.await.ok().filter(|cards| !cards.cards.is_empty());
+                            match (offer, cards) {
+                                (Some(home), _) => view! { <ConnectionOffer home dismiss /> }.into_any(),
+                                (None, Some(cards)) => view! { <TicketCardsView cards /> }.into_any(),
+                                (None, None) => view! { <EmptyState>{t!(i18n, home.tickets_empty)}</EmptyState> }.into_any(),
                             }
                         })}
                     </Suspense>

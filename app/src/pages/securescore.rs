@@ -14,6 +14,7 @@ use crate::{
         page::{EmptyState, Page},
         securescore::{FreshnessNote, category_label, points, source_problem_text, status_label},
         share_menu::ShareMenu,
+        tickets::TicketBadge,
     },
     i18n::*,
     session::Session,
@@ -203,6 +204,7 @@ fn ActionsTable(
                             </thead>
                             <tbody>
                                 {list.actions.into_iter().map(|action| {
+                                    let ticket = list.tickets.get(&action.id).cloned();
                                     let href = format!("/securescore/actions/{}", action.id);
                                     let category = action.category.clone();
                                     let status = action.status;
@@ -215,7 +217,10 @@ fn ActionsTable(
                                             <td>{action.service}</td>
                                             <td class="numeric">{points(action.points_achievable)}" / "{points(action.max_score)}</td>
                                             <td><span class=format!("status status--{}", status.as_str())>{move || status_label(i18n, status)}</span></td>
-                                            <td>"—"</td>
+                                            <td>{match ticket {
+                                                Some(ticket) => view! { <TicketBadge ticket /> }.into_any(),
+                                                None => "—".into_any(),
+                                            }}</td>
                                             <td><ShareMenu action_id=id title servicenow /></td>
                                         </tr>
                                     }

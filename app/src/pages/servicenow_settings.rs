@@ -10,6 +10,7 @@ use crate::{
     components::{
         page::Page,
         servicenow::{error_message, state_label},
+        tickets::type_label,
     },
     i18n::*,
 };
@@ -25,14 +26,6 @@ fn table_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
     .to_string()
 }
 
-/// The localised name of a ticket type.
-fn type_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
-    match table {
-        TicketTable::ChangeRequest => t_string!(i18n, servicenow_settings.change_request),
-        TicketTable::Incident => t_string!(i18n, servicenow_settings.incident),
-    }
-    .to_string()
-}
 
 /// The settings page.
 #[component]

@@ -1,0 +1,323 @@
+//! The ticket form of the share dialog and of `/tickets/new`: the fields,
+//! the read-only facts, validation before anything is sent (the same rules
+//! the server applies), each error next to its field, and what sending did.
+
+use super::{
+    securescore::category_label,
+    tickets::{TicketBadge, field_problem_text, priority_label, source_label, ticket_error_text, type_label},
+};
+use crate::{
+    api::{
+        securescore::Category,
+        servicenow::{ConnectionState, TicketTable},
+        tickets::{
+            DESCRIPTION_MAX, Delivery, DraftProblems, FieldProblem, NAME_MAX, Priority,
+            ShareForm, ShareTicket, Ticket, TicketDraft, TicketError, date_text, load_ticket,
+        },
+    },
+    i18n::*,
+};
+use leptos::{html, prelude::*};
+
+/// How often a queued ticket is looked at again.
+const QUEUED_POLL_MS: u64 = 2_000;
+
+/// Today's date in UTC, the day validation compares due dates with.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+/// The form's fields, as typed.
+#[derive(Clone, Copy)]
+struct Fields {
+    ticket_type: RwSignal<String>,
+    name: RwSignal<String>,
+    description: RwSignal<String>,
+    priority: RwSignal<String>,
+    due_date: RwSignal<String>,
+    category: RwSignal<String>,
+}
+
+impl Fields {
+    fn new(draft: &TicketDraft) -> Self {
+        Self {
+            ticket_type: RwSignal::new(draft.ticket_type.clone()),
+            name: RwSignal::new(draft.name.clone()),
+            description: RwSignal::new(draft.description.clone()),
+            priority: RwSignal::new(draft.priority.clone()),
+            due_date: RwSignal::new(draft.due_date.clone()),
+            category: RwSignal::new(draft.category.clone()),
+        }
+    }
+
+    fn draft(self, action_id: Option<String>, request_key: String) -> TicketDraft {
+        TicketDraft {
+            ticket_type: self.ticket_type.get_untracked(),
+            name: self.name.get_untracked(),
+            description: self.description.get_untracked(),
+            priority: self.priority.get_untracked(),
+            due_date: self.due_date.get_untracked(),
+            action_id,
+            category: self.category.get_untracked(),
+            request_key,
+        }
+    }
+}
+
+/// The ticket form for `form`; `on_cancel` closes it (the dialog) when given.
+#[component]
+pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Callback<()>>) -> impl IntoView {
+    let i18n = use_i18n();
+    let fields = Fields::new(&form.draft);
+    let problems = RwSignal::new(DraftProblems::default());
+    let send = ServerAction::<ShareTicket>::new();
+    let first_field = NodeRef::<html::Select>::new();
+    let action_id = form.draft.action_id.clone();
+    let request_key = form.draft.request_key.clone();
+    let open_tickets = StoredValue::new(form.open_tickets.clone());
+    let user_recommendation = form.category.is_none();
+    // The open ticket of the chosen type, which sharing again offers instead.
+    let open_of_type = move || {
+        let chosen = TicketTable::parse(&fields.ticket_type.get());
+        open_tickets.with_value(|open| open.iter().find(|t| Some(t.ticket_type) == chosen).cloned())
+    };
+    let connected = form.connection != ConnectionState::NotConfigured
+        && form.connection != ConnectionState::AwaitingAuthorization;
+
+    // Server-side refusals land next to their fields too.
+    Effect::new(move || {
+        if let Some(Err(TicketError::Invalid(found))) = send.value().get() {
+            problems.set(found);
+        }
+    });
+    Effect::new(move || {
+        if let Some(select) = first_field.get() {
+            let _ = select.focus();
+        }
+    });
+
+    let on_submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let draft = fields.draft(action_id.clone(), request_key.clone());
+        match draft.validate(today()) {
+            Ok(_) => {
+                problems.set(DraftProblems::default());
+                send.dispatch(ShareTicket { draft });
+            }
+            Err(found) => {
+                problems.set(found);
+                focus_first_invalid();
+            }
+        }
+    };
+    let problem_of = move |pick: fn(&DraftProblems) -> Option<FieldProblem>| {
+        move || problems.with(|p| pick(p)).map(|problem| field_problem_text(i18n, problem))
+    };
+    let invalid = move |pick: fn(&DraftProblems) -> Option<FieldProblem>| {
+        move || problems.with(|p| pick(p).is_some()).to_string()
+    };
+    let sent = move || send.value().get().and_then(Result::ok);
+    let failure = move || {
+        send.value()
+            .get()
+            .and_then(Result::err)
+            .filter(|error| !matches!(error, TicketError::Invalid(_)))
+            .map(|error| ticket_error_text(i18n, &error))
+    };
+    let min_date = date_text(today() - time::Duration::days(1));
+    let category_fact = form.category.clone();
+    let source = form.source;
+    let initiator = form.initiator.clone();
+    let cancel = move |_| {
+        if let Some(cancel) = on_cancel {
+            cancel.run(());
+        }
+    };
+
+    view! {
+        {move || sent().map(|outcome| view! { <SendOutcome outcome /> })}
+        <div hidden=move || sent().is_some()>
+            {(!connected).then(|| view! {
+                <p class="notice notice--warning" role="status">{t!(i18n, share_dialog.not_connected)}</p>
+            })}
+            <form class="ticket-form" novalidate on:submit=on_submit data-testid="ticket-form">
+                <dl class="facts ticket-form__facts">
+                    <dt>{t!(i18n, share_dialog.source)}</dt>
+                    <dd data-testid="fact-source">{move || source_label(i18n, source)}</dd>
+                    {category_fact.clone().map(|category| view! {
+                        <dt>{t!(i18n, share_dialog.category)}</dt>
+                        <dd data-testid="fact-category">{move || category_label(i18n, &category)}</dd>
+                    })}
+                    <dt>{t!(i18n, share_dialog.initiator)}</dt>
+                    <dd data-testid="fact-initiator">{initiator.clone()}</dd>
+                </dl>
+                <div class="field">
+                    <label for="ticket-type">{t!(i18n, share_dialog.ticket_type)}</label>
+                    <select id="ticket-type" name="ticket_type" node_ref=first_field
+                        aria-invalid=invalid(|p| p.ticket_type) aria-describedby="ticket-type-error"
+                        prop:value=move || fields.ticket_type.get()
+                        on:change=move |ev| fields.ticket_type.set(event_target_value(&ev))>
+                        {TicketTable::ALL.into_iter().map(|table| view! {
+                            <option value=table.as_str() selected=move || fields.ticket_type.get() == table.as_str()>
+                                {move || type_label(i18n, table)}
+                            </option>
+                        }).collect_view()}
+                    </select>
+                    <p id="ticket-type-error" class="field__error" role="alert">{problem_of(|p| p.ticket_type)}</p>
+                </div>
+                {move || open_of_type().map(|ticket| view! {
+                    <div class="notice notice--info" role="status" data-testid="open-ticket">
+                        <p>{t!(i18n, share_dialog.open_ticket)}</p>
+                        <TicketBadge ticket />
+                    </div>
+                })}
+                <div class="field">
+                    <label for="ticket-name">{t!(i18n, share_dialog.name)}</label>
+                    <input id="ticket-name" name="name" type="text" required maxlength=NAME_MAX.to_string()
+                        aria-invalid=invalid(|p| p.name) aria-describedby="ticket-name-error"
+                        prop:value=move || fields.name.get()
+                        on:input=move |ev| fields.name.set(event_target_value(&ev)) />
+                    <p id="ticket-name-error" class="field__error" role="alert">{problem_of(|p| p.name)}</p>
+                </div>
+                <div class="field">
+                    <label for="ticket-description">{t!(i18n, share_dialog.description)}</label>
+                    <textarea id="ticket-description" name="description" rows="8" required
+                        aria-invalid=invalid(|p| p.description) aria-describedby="ticket-description-error ticket-description-hint"
+                        prop:value=move || fields.description.get()
+                        on:input=move |ev| fields.description.set(event_target_value(&ev))>
+                        {form.draft.description.clone()}
+                    </textarea>
+                    <p id="ticket-description-hint" class="field__hint">
+                        {move || t_string!(i18n, share_dialog.description_hint, max = DESCRIPTION_MAX).to_string()}
+                    </p>
+                    <p id="ticket-description-error" class="field__error" role="alert">{problem_of(|p| p.description)}</p>
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="ticket-priority">{t!(i18n, share_dialog.priority)}</label>
+                        <select id="ticket-priority" name="priority" required
+                            aria-invalid=invalid(|p| p.priority) aria-describedby="ticket-priority-error"
+                            prop:value=move || fields.priority.get()
+                            on:change=move |ev| fields.priority.set(event_target_value(&ev))>
+                            {Priority::ALL.into_iter().map(|priority| {
+                                let value = priority.value().to_string();
+                                let selected = value.clone();
+                                view! {
+                                    <option value=value selected=move || fields.priority.get() == selected>
+                                        {move || priority_label(i18n, priority)}
+                                    </option>
+                                }
+                            }).collect_view()}
+                        </select>
+                        <p id="ticket-priority-error" class="field__error" role="alert">{problem_of(|p| p.priority)}</p>
+                    </div>
+                    <div class="field">
+                        <label for="ticket-due">{t!(i18n, share_dialog.due_date)}</label>
+                        <input id="ticket-due" name="due_date" type="date" required min=min_date.clone()
+                            aria-invalid=invalid(|p| p.due_date) aria-describedby="ticket-due-error"
+                            prop:value=move || fields.due_date.get()
+                            on:input=move |ev| fields.due_date.set(event_target_value(&ev)) />
+                        <p id="ticket-due-error" class="field__error" role="alert">{problem_of(|p| p.due_date)}</p>
+                    </div>
+                    {user_recommendation.then(|| view! {
+                        <div class="field">
+                            <label for="ticket-category">{t!(i18n, share_dialog.category)}</label>
+                            <select id="ticket-category" name="category" required
+                                aria-invalid=invalid(|p| p.category) aria-describedby="ticket-category-error"
+                                prop:value=move || fields.category.get()
+                                on:change=move |ev| fields.category.set(event_target_value(&ev))>
+                                <option value="">{t!(i18n, share_dialog.choose)}</option>
+                                {Category::KNOWN.into_iter().map(|category| {
+                                    let value = category.as_str().to_owned();
+                                    let selected = value.clone();
+                                    view! {
+                                        <option value=value selected=move || fields.category.get() == selected>
+                                            {move || category_label(i18n, &category)}
+                                        </option>
+                                    }
+                                }).collect_view()}
+                            </select>
+                            <p id="ticket-category-error" class="field__error" role="alert">{problem_of(|p| p.category)}</p>
+                        </div>
+                    })}
+                </div>
+                <p class="field__error" role="alert" data-testid="send-error">{failure}</p>
+                <div class="form-actions">
+                    <button type="submit" class="button button--primary" data-testid="send-ticket"
+                        disabled=move || !form.can_send || !connected || send.pending().get() || open_of_type().is_some()>
+                        {move || if send.pending().get() {
+                            t_string!(i18n, share_dialog.sending).to_string()
+                        } else {
+                            t_string!(i18n, share_dialog.send).to_string()
+                        }}
+                    </button>
+                    {on_cancel.is_some().then(|| view! {
+                        <button type="button" class="button" on:click=cancel>{t!(i18n, share_dialog.cancel)}</button>
+                    })}
+                </div>
+                {(!form.can_send).then(|| view! {
+                    <p class="field__hint">{t!(i18n, share_dialog.analysts_only)}</p>
+                })}
+            </form>
+        </div>
+    }
+}
+
+/// Moves focus to the first field marked invalid.
+fn focus_first_invalid() {
+    request_animation_frame(|| {
+        if let Ok(Some(field)) = document().query_selector("[aria-invalid=\"true\"]") {
+            if let Some(field) = leptos::wasm_bindgen::JsCast::dyn_ref::<leptos::web_sys::HtmlElement>(&field) {
+                let _ = field.focus();
+            }
+        }
+    });
+}
+
+/// What sending did: the ticket (its number at once, or *queued* until the
+/// background sender creates it).
+#[component]
+fn SendOutcome(outcome: crate::api::tickets::ShareOutcome) -> impl IntoView {
+    let i18n = use_i18n();
+    let ticket = RwSignal::new(outcome.ticket.clone());
+    let existing = outcome.existing;
+    // Follow a queued ticket until it is created (or refused).
+    let id = outcome.ticket.id;
+    Effect::new(move || {
+        if ticket.with(|t| t.delivery == Delivery::Queued) {
+            set_timeout(
+                move || {
+                    leptos::task::spawn_local(async move {
+                        if let Ok(Some(latest)) = load_ticket(id).await {
+                            ticket.set(latest);
+                        } else {
+                            ticket.update(|_| {});
+                        }
+                    });
+                },
+                std::time::Duration::from_millis(QUEUED_POLL_MS),
+            );
+        }
+    });
+    view! {
+        <div class="send-outcome" role="status" aria-live="polite" data-testid="send-outcome">
+            {move || {
+                let current: Ticket = ticket.get();
+                let message = match (current.delivery, existing) {
+                    (_, true) => t_string!(i18n, share_dialog.existing).to_string(),
+                    (Delivery::Created, false) => t_string!(i18n, share_dialog.created).to_string(),
+                    (Delivery::Queued, false) => t_string!(i18n, share_dialog.queued).to_string(),
+                    (Delivery::Refused, false) => t_string!(i18n, share_dialog.refused).to_string(),
+                };
+                let problem = current.problem.filter(|_| current.delivery != Delivery::Created)
+                    .map(|kind| super::servicenow::problem_text(i18n, kind));
+                view! {
+                    <p class="send-outcome__message">{message}</p>
+                    <p><TicketBadge ticket=current /></p>
+                    {problem.map(|problem| view! { <p class="field__hint">{problem}</p> })}
+                }
+            }}
+            <p><a href="/tickets">{t!(i18n, share_dialog.view_all)}</a></p>
+        </div>
+    }
+}

@@ -1,0 +1,110 @@
+//! Ticket pieces several pages share: localised names of ticket types,
+//! priorities, sources and problems, and the ticket badge.
+
+use super::servicenow::problem_text;
+use crate::{
+    api::{
+        servicenow::TicketTable,
+        tickets::{Delivery, FieldProblem, Priority, Source, Ticket, TicketError},
+    },
+    i18n::*,
+};
+use leptos::prelude::*;
+use leptos_i18n::I18nContext;
+
+/// The localised name of a ticket type.
+pub fn type_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
+    match table {
+        TicketTable::ChangeRequest => t_string!(i18n, ticket.type_change_request),
+        TicketTable::Incident => t_string!(i18n, ticket.type_incident),
+    }
+    .to_string()
+}
+
+/// The localised name of a priority.
+pub fn priority_label(i18n: I18nContext<Locale>, priority: Priority) -> String {
+    match priority {
+        Priority::Critical => t_string!(i18n, ticket.priority_critical),
+        Priority::High => t_string!(i18n, ticket.priority_high),
+        Priority::Moderate => t_string!(i18n, ticket.priority_moderate),
+        Priority::Low => t_string!(i18n, ticket.priority_low),
+        Priority::Planning => t_string!(i18n, ticket.priority_planning),
+    }
+    .to_string()
+}
+
+/// The localised name of a recommendation source.
+pub fn source_label(i18n: I18nContext<Locale>, source: Source) -> String {
+    match source {
+        Source::Microsoft => t_string!(i18n, ticket.source_microsoft),
+        Source::User => t_string!(i18n, ticket.source_user),
+    }
+    .to_string()
+}
+
+/// What is wrong with a field, in the user's language.
+pub fn field_problem_text(i18n: I18nContext<Locale>, problem: FieldProblem) -> String {
+    match problem {
+        FieldProblem::Required => t_string!(i18n, ticket.problem_required).to_string(),
+        FieldProblem::TooLong { max } => {
+            t_string!(i18n, ticket.problem_too_long, max = max).to_string()
+        }
+        FieldProblem::ControlCharacters => t_string!(i18n, ticket.problem_control).to_string(),
+        FieldProblem::Markup => t_string!(i18n, ticket.problem_markup).to_string(),
+        FieldProblem::Unknown => t_string!(i18n, ticket.problem_unknown).to_string(),
+        FieldProblem::InvalidDate => t_string!(i18n, ticket.problem_invalid_date).to_string(),
+        FieldProblem::PastDate => t_string!(i18n, ticket.problem_past_date).to_string(),
+        FieldProblem::TooFarAhead => t_string!(i18n, ticket.problem_too_far).to_string(),
+    }
+}
+
+/// A ticket request's failure, in the user's language.
+pub fn ticket_error_text(i18n: I18nContext<Locale>, error: &TicketError) -> String {
+    match error {
+        TicketError::NotSignedIn => t_string!(i18n, servicenow.errors.not_signed_in).to_string(),
+        TicketError::Forbidden => t_string!(i18n, ticket.error_forbidden).to_string(),
+        TicketError::NotConnected => t_string!(i18n, ticket.error_not_connected).to_string(),
+        TicketError::Invalid(_) => t_string!(i18n, ticket.error_invalid).to_string(),
+        TicketError::BadRequestKey => t_string!(i18n, ticket.error_request_key).to_string(),
+        TicketError::UnknownAction => t_string!(i18n, ticket.error_unknown_action).to_string(),
+        TicketError::ServiceNow(kind) => problem_text(i18n, *kind),
+        TicketError::Unavailable | TicketError::ServerFn(_) => {
+            t_string!(i18n, ticket.error_unavailable).to_string()
+        }
+    }
+}
+
+/// A ticket in a line: its number (a link to the record) and state, or
+/// *queued* / *refused*, and the badge when Secure Score shows the action
+/// completed while the ticket is open.
+#[component]
+pub fn TicketBadge(ticket: Ticket) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = ticket.state_name.clone().unwrap_or_default();
+    let label = match ticket.delivery {
+        Delivery::Created => view! {
+            <a class="ticket-badge__number" href=ticket.url.clone().unwrap_or_default()
+                target="_blank" rel="noopener noreferrer">{ticket.number.clone().unwrap_or_default()}</a>
+            <span class="ticket-badge__state">{state}</span>
+        }
+        .into_any(),
+        Delivery::Queued => view! {
+            <span class="ticket-badge__queued">{t!(i18n, ticket.queued)}</span>
+        }
+        .into_any(),
+        Delivery::Refused => view! {
+            <span class="ticket-badge__refused">{t!(i18n, ticket.refused)}</span>
+        }
+        .into_any(),
+    };
+    view! {
+        <span class="ticket-badge" data-testid="ticket-badge">
+            {label}
+            {ticket.action_completed.then(|| view! {
+                <span class="ticket-badge__completed" title=move || t_string!(i18n, ticket.completed_hint).to_string()>
+                    {t!(i18n, ticket.completed)}
+                </span>
+            })}
+        </span>
+    }
+}

@@ -31,3 +31,28 @@ export async function signIn(page: Page, email: string, next = "/"): Promise<voi
   await page.locator('form.form button[type="submit"]').click();
   await page.waitForURL(next);
 }
+
+/** Bearer token of the simulator's admin endpoint, as `run.sh` starts the server. */
+export const SIM_ADMIN_TOKEN = "e2e-sim-admin-token";
+
+/**
+ * Connects ScoreNow to the embedded simulator as an admin would: the setup
+ * form with the demo values, the instance's sign-in and consent pages.
+ * Returns the simulator's origin.
+ */
+export async function connectServiceNow(page: Page): Promise<string> {
+  await page.goto("/servicenow/setup");
+  await waitForHydration(page);
+  const instance = (await page.getByTestId("demo-hints").locator("dd code").first().textContent()) ?? "";
+  await page.getByLabel("Instance", { exact: true }).fill(instance);
+  await page.getByLabel("Client ID").fill("scorenow-demo");
+  await page.getByLabel("Client secret").fill("scorenow-demo-secret");
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await page.waitForURL(/\/oauth_auth\.do/);
+  await page.getByLabel("User name").fill("scorenow.integration");
+  await page.getByLabel("Password").fill("integration-demo");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.waitForURL(/\/servicenow\/setup\?outcome=connected$/);
+  return instance;
+}

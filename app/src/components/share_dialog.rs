@@ -4,18 +4,21 @@
 //! inside it while it is open.
 
 use super::ticket_form::TicketForm;
-use crate::{api::tickets::load_share_form, components::tickets::ticket_error_text, i18n::*};
+use crate::{
+    api::tickets::{ShareForm, TicketError},
+    components::tickets::ticket_error_text,
+    i18n::*,
+};
 use leptos::{html, prelude::*};
 use leptos_router::hooks::use_navigate;
 
 /// What Tab may land on inside the dialog.
 const FOCUSABLE: &str = "a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled])";
 
-/// The share dialog of the action `action_id`, whose page is `page_path`.
+/// The share dialog with `form` (or why it could not be loaded) over the page `page_path`.
 #[component]
-pub fn ShareDialog(action_id: String, page_path: String) -> impl IntoView {
+pub fn ShareDialog(form: Result<ShareForm, TicketError>, page_path: String) -> impl IntoView {
     let i18n = use_i18n();
-    let form = Resource::new(move || action_id.clone(), |id| load_share_form(Some(id)));
     let dialog = NodeRef::<html::Div>::new();
     let navigate = use_navigate();
     let close = Callback::new(move |()| {
@@ -25,13 +28,18 @@ pub fn ShareDialog(action_id: String, page_path: String) -> impl IntoView {
             ..Default::default()
         });
     });
-    let on_key = move |event: leptos::ev::KeyboardEvent| match event.key().as_str() {
-        "Escape" => {
+    // Esc closes wherever focus is (after sending, the form it was in is gone).
+    let escape = window_event_listener(leptos::ev::keydown, move |event| {
+        if event.key() == "Escape" {
             event.prevent_default();
             close.run(());
         }
-        "Tab" => keep_focus_inside(dialog, &event),
-        _ => {}
+    });
+    on_cleanup(move || escape.remove());
+    let on_key = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Tab" {
+            keep_focus_inside(dialog, &event);
+        }
     };
     view! {
         <div class="modal-backdrop">
@@ -43,16 +51,12 @@ pub fn ShareDialog(action_id: String, page_path: String) -> impl IntoView {
                         aria-label=move || t_string!(i18n, share_dialog.close).to_string()
                         on:click=move |_| close.run(())>"×"</button>
                 </div>
-                <Suspense fallback=move || view! { <p>{t!(i18n, share_dialog.loading)}</p> }>
-                    {move || Suspend::new(async move {
-                        match form.await {
-                            Ok(form) => view! { <TicketForm form on_cancel=close /> }.into_any(),
-                            Err(error) => view! {
-                                <p class="field__error" role="alert">{move || ticket_error_text(i18n, &error)}</p>
-                            }.into_any(),
-                        }
-                    })}
-                </Suspense>
+                {match form {
+                    Ok(form) => view! { <TicketForm form on_cancel=close /> }.into_any(),
+                    Err(error) => view! {
+                        <p class="field__error" role="alert">{move || ticket_error_text(i18n, &error)}</p>
+                    }.into_any(),
+                }}
             </div>
         </div>
     }

@@ -79,7 +79,7 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
     // The open ticket of the chosen type, which sharing again offers instead.
     let open_of_type = move || {
         let chosen = TicketTable::parse(&fields.ticket_type.get());
-        open_tickets.with_value(|open| open.iter().find(|t| Some(t.ticket_type) == chosen).cloned())
+        open_tickets.with_value(|open| open.iter().any(|t| Some(t.ticket_type) == chosen))
     };
     let connected = form.connection != ConnectionState::NotConfigured
         && form.connection != ConnectionState::AwaitingAuthorization;
@@ -165,12 +165,16 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
                     </select>
                     <p id="ticket-type-error" class="field__error" role="alert">{problem_of(|p| p.ticket_type)}</p>
                 </div>
-                {move || open_of_type().map(|ticket| view! {
-                    <div class="notice notice--info" role="status" data-testid="open-ticket">
-                        <p>{t!(i18n, share_dialog.open_ticket)}</p>
-                        <TicketBadge ticket />
-                    </div>
-                })}
+                {form.open_tickets.clone().into_iter().map(|ticket| {
+                    let table = ticket.ticket_type.as_str();
+                    view! {
+                        <div class="notice notice--info" role="status" data-testid="open-ticket"
+                            hidden=move || fields.ticket_type.get() != table>
+                            <p>{t!(i18n, share_dialog.open_ticket)}</p>
+                            <TicketBadge ticket />
+                        </div>
+                    }
+                }).collect_view()}
                 <div class="field">
                     <label for="ticket-name">{t!(i18n, share_dialog.name)}</label>
                     <input id="ticket-name" name="name" type="text" required maxlength=NAME_MAX.to_string()
@@ -185,7 +189,6 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
                         aria-invalid=invalid(|p| p.description) aria-describedby="ticket-description-error ticket-description-hint"
                         prop:value=move || fields.description.get()
                         on:input=move |ev| fields.description.set(event_target_value(&ev))>
-                        {form.draft.description.clone()}
                     </textarea>
                     <p id="ticket-description-hint" class="field__hint">
                         {move || t_string!(i18n, share_dialog.description_hint, max = DESCRIPTION_MAX).to_string()}
@@ -244,7 +247,7 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
                 <p class="field__error" role="alert" data-testid="send-error">{failure}</p>
                 <div class="form-actions">
                     <button type="submit" class="button button--primary" data-testid="send-ticket"
-                        disabled=move || !form.can_send || !connected || send.pending().get() || open_of_type().is_some()>
+                        disabled=move || !form.can_send || !connected || send.pending().get() || open_of_type()>
                         {move || if send.pending().get() {
                             t_string!(i18n, share_dialog.sending).to_string()
                         } else {
@@ -280,6 +283,13 @@ fn focus_first_invalid() {
 fn SendOutcome(outcome: crate::api::tickets::ShareOutcome) -> impl IntoView {
     let i18n = use_i18n();
     let ticket = RwSignal::new(outcome.ticket.clone());
+    // Focus moves to the outcome, which replaces the form that had it.
+    let panel = NodeRef::<html::Div>::new();
+    Effect::new(move || {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
     let existing = outcome.existing;
     // Follow a queued ticket until it is created (or refused).
     let id = outcome.ticket.id;
@@ -300,7 +310,7 @@ fn SendOutcome(outcome: crate::api::tickets::ShareOutcome) -> impl IntoView {
         }
     });
     view! {
-        <div class="send-outcome" role="status" aria-live="polite" data-testid="send-outcome">
+        <div class="send-outcome" role="status" aria-live="polite" tabindex="-1" node_ref=panel data-testid="send-outcome">
             {move || {
                 let current: Ticket = ticket.get();
                 let message = match (current.delivery, existing) {

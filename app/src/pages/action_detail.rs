@@ -5,7 +5,7 @@ use crate::{
     api::securescore::{ActionDetail, SecureScoreError, load_action},
     api::{
         servicenow::{ConnectionState, home_servicenow},
-        tickets::{TicketFilter, list_tickets},
+        tickets::{ShareForm, Ticket, TicketError, TicketFilter, list_tickets, load_share_form},
     },
     components::{
         page::{EmptyState, NamedPage, Page},
@@ -26,16 +26,41 @@ pub fn ActionDetailPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
+    let query = use_query_map();
+    let share_asked = move || query.read().get("share").as_deref() == Some("servicenow");
+    // Every resource of the page is awaited by the one Transition (nested
+    // suspense would hydrate out of step), which keeps the page in place
+    // while the dialog's form loads.
     let detail = Resource::new(id, load_action);
     let connection = Resource::new(|| (), |_| home_servicenow());
+    let tickets = Resource::new(
+        move || (id(), share_asked()),
+        |(id, _)| {
+            list_tickets(TicketFilter {
+                action_id: Some(id),
+                ..TicketFilter::default()
+            })
+        },
+    );
+    let share_form = Resource::new(
+        move || (id(), share_asked()),
+        |(id, asked)| async move {
+            match asked {
+                true => load_share_form(Some(id)).await.map(Some),
+                false => Ok(None),
+            }
+        },
+    );
     view! {
-        <Suspense fallback=|| ()>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let servicenow = connection
                     .await
                     .is_ok_and(|home| home.state == ConnectionState::Connected);
+                let tickets = tickets.await.map(|page| page.tickets).unwrap_or_default();
+                let share_form = share_form.await.transpose();
                 match detail.await {
-                    Ok(Some(detail)) => view! { <ActionView detail servicenow /> }.into_any(),
+                    Ok(Some(detail)) => view! { <ActionView detail servicenow tickets share_form /> }.into_any(),
                     Ok(None) => view! { <NotFoundPage /> }.into_any(),
                     Err(SecureScoreError::NoData) => view! {
                         <Page title=|i18n| t_string!(i18n, action.title).to_string()>
@@ -49,16 +74,19 @@ pub fn ActionDetailPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
-/// One action, fully.
+/// One action, fully, with its tickets and (when asked for) the share dialog.
 #[component]
-fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
+fn ActionView(
+    detail: ActionDetail,
+    servicenow: bool,
+    tickets: Vec<Ticket>,
+    share_form: Option<Result<ShareForm, TicketError>>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let share_asked = move || query.read().get("share").as_deref() == Some("servicenow");
     let summary = detail.summary.clone();
     let category = summary.category.clone();
     let status = summary.status;
@@ -67,7 +95,6 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
         detail.user_impact.clone(),
     );
     let threats = detail.threats.join(", ");
-    let dialog_action = summary.id.clone();
     let dialog_path = format!("/securescore/actions/{}", summary.id);
     view! {
         <NamedPage name=summary.title.clone()>
@@ -75,9 +102,7 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
                 <p class="breadcrumb"><a href="/securescore">{t!(i18n, action.back)}</a></p>
                 <ShareMenu action_id=summary.id.clone() title=summary.title.clone() servicenow />
             </div>
-            {move || share_asked().then(|| view! {
-                <ShareDialog action_id=dialog_action.clone() page_path=dialog_path.clone() />
-            })}
+            {share_form.map(|form| view! { <ShareDialog form page_path=dialog_path /> })}
             <section class="card" aria-labelledby="action-facts">
                 <h2 id="action-facts" class="section__title">{t!(i18n, action.overview)}</h2>
                 <dl class="facts">
@@ -134,7 +159,7 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
                     }.into_any()
                 }}
                 <h3 class="status-panel__subtitle">{t!(i18n, action.tickets)}</h3>
-                <LinkedTickets action_id=summary.id.clone() />
+                <LinkedTickets tickets />
             </section>
         </NamedPage>
     }
@@ -142,38 +167,23 @@ fn ActionView(detail: ActionDetail, servicenow: bool) -> impl IntoView {
 
 /// Every ticket of the action, newest first.
 #[component]
-fn LinkedTickets(action_id: String) -> impl IntoView {
+fn LinkedTickets(tickets: Vec<Ticket>) -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let filter = TicketFilter {
-        action_id: Some(action_id),
-        ..TicketFilter::default()
-    };
-    // Refetched when the dialog closes (the query changes), so a new ticket shows.
-    let tickets = Resource::new(
-        move || (filter.clone(), query.read().get("share")),
-        |(filter, _)| list_tickets(filter),
-    );
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match tickets.await {
-                    Ok(page) if !page.tickets.is_empty() => view! {
-                        <ul class="linked-tickets" data-testid="linked-tickets">
-                            {page.tickets.into_iter().map(|ticket| {
-                                let (table, priority, due) = (ticket.ticket_type, ticket.priority, ticket.due_date.clone());
-                                view! {
-                                    <li>
-                                        <TicketBadge ticket />" · "{move || type_label(i18n, table)}
-                                        " · "{move || priority_label(i18n, priority)}" · "{due}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
-                    _ => view! { <p>{t!(i18n, action.no_tickets)}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
+    if tickets.is_empty() {
+        return view! { <p>{t!(i18n, action.no_tickets)}</p> }.into_any();
     }
+    view! {
+        <ul class="linked-tickets" data-testid="linked-tickets">
+            {tickets.into_iter().map(|ticket| {
+                let (table, priority, due) = (ticket.ticket_type, ticket.priority, ticket.due_date.clone());
+                view! {
+                    <li>
+                        <TicketBadge ticket />" · "{move || type_label(i18n, table)}
+                        " · "{move || priority_label(i18n, priority)}" · "{due}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }

@@ -41,12 +41,21 @@ impl TestServer {
 
     /// Starts a prepared `scorenow` command on `127.0.0.1:0`, in `data_dir`
     /// or else a fresh temporary directory.
-    pub fn start_command(mut command: Command, data_dir: Option<&std::path::Path>) -> Self {
+    pub fn start_command(command: Command, data_dir: Option<&std::path::Path>) -> Self {
+        Self::start_command_at(command, "127.0.0.1:0", data_dir)
+    }
+
+    /// Starts a prepared `scorenow` command on `addr` (a fixed `127.0.0.1:<port>`
+    /// lets a restarted server keep its URL, and so its OAuth redirect URI),
+    /// in `data_dir` or else a fresh temporary directory.
+    pub fn start_command_at(
+        mut command: Command,
+        addr: &str,
+        data_dir: Option<&std::path::Path>,
+    ) -> Self {
         let temporary = tempfile::tempdir().expect("tempdir");
         let dir = data_dir.unwrap_or(temporary.path()).to_owned();
-        command
-            .args(["--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(dir);
+        command.args(["--addr", addr, "--data-dir"]).arg(dir);
         Self::spawn(command, "ScoreNow is listening", temporary)
     }
 
@@ -112,6 +121,13 @@ impl TestServer {
     /// Absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// Kills the process with SIGKILL (no graceful shutdown: a crash, an
+    /// OOM kill) and waits until it is gone.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
     }
 
     /// Sends SIGTERM and waits for the process to exit.
@@ -198,12 +214,7 @@ pub async fn sign_in(
 
 /// A `Cookie` header value of a fresh session of the demo account `email`.
 pub async fn signed_in_cookie(server: &TestServer, email: &str) -> String {
-    let response = sign_in(server, email, DEMO_PASSWORD, "/").await;
-    let cookie = response.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .expect("cookie")
-        .to_owned();
-    cookie.split(';').next().expect("name=value").to_owned()
+    signed_in_cookie_with(server, email, DEMO_PASSWORD).await
 }
 
 /// The body of `GET path`, sent with the `Cookie` header `cookie`.
@@ -217,4 +228,145 @@ pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String 
         .text()
         .await
         .expect("body")
+}
+
+/// A `Cookie` header value of a fresh session of `email` signed in with `password`.
+pub async fn signed_in_cookie_with(server: &TestServer, email: &str, password: &str) -> String {
+    let response = sign_in(server, email, password, "/").await;
+    let cookie = response
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .unwrap_or_else(|| panic!("{email} could not sign in: {}", response.status()))
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// Calls the server function `endpoint` as JavaScript does (a form-encoded
+/// POST asking for JSON); returns the status and the JSON body (the body as
+/// a JSON string when it is not JSON).
+pub async fn call<K: AsRef<str>, V: AsRef<str>>(
+    server: &TestServer,
+    cookie: &str,
+    endpoint: &str,
+    form: &[(K, V)],
+) -> (u16, serde_json::Value) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let response = client()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::COOKIE, cookie)
+        .form(&form)
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{endpoint}: {error}"));
+    let status = response.status().as_u16();
+    let body = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+    )
+}
+
+/// A port that was free a moment ago, for a server that must keep its
+/// address across a restart.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Calls the simulator's admin endpoint (`/sim/admin{path}`) of the
+/// simulator at `simulator_url`, unlocked with [`SIM_ADMIN_TOKEN`].
+pub async fn sim_admin(
+    simulator_url: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> serde_json::Value {
+    let mut request = client()
+        .request(method, format!("{simulator_url}/sim/admin{path}"))
+        .bearer_auth(SIM_ADMIN_TOKEN);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("sim admin");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// Connects ScoreNow to the (simulated) instance at `instance` as the admin
+/// of `cookie`, the whole way a browser goes: the connection form with the
+/// demo client, the instance's sign-in and consent pages as the integration
+/// user, and the callback to ScoreNow.
+pub async fn connect_servicenow(server: &TestServer, cookie: &str, instance: &str) {
+    use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};
+    use server::servicenow_sim::{
+        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER,
+    };
+    let location = |response: &reqwest::Response| {
+        response.headers()[LOCATION]
+            .to_str()
+            .expect("location")
+            .to_owned()
+    };
+    let form = client()
+        .post(server.url("/api/connect_servicenow"))
+        .header(ACCEPT, "text/html")
+        .header(REFERER, server.url("/servicenow/setup"))
+        .header(COOKIE, cookie)
+        .form(&[
+            ("instance", instance),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .expect("connection form");
+    assert_eq!(form.status(), 302, "the connection form is accepted");
+    let authorize = location(&form);
+    let return_to = authorize.split_once('?').expect("query").1.to_owned();
+    let login = client()
+        .post(format!("{instance}/login.do"))
+        .form(&[
+            ("user_name", DEMO_INTEGRATION_USER),
+            ("user_password", DEMO_INTEGRATION_PASSWORD),
+            ("return_to", return_to.as_str()),
+        ])
+        .send()
+        .await
+        .expect("instance sign-in");
+    assert_eq!(login.status(), 303);
+    let session = login.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .expect("session")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned();
+    let mut consent: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
+        .into_owned()
+        .collect();
+    consent.push(("action".into(), "allow".into()));
+    let decision = client()
+        .post(format!("{instance}/oauth_auth.do"))
+        .header(COOKIE, session)
+        .form(&consent)
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(decision.status(), 303);
+    let callback = client()
+        .get(location(&decision))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .expect("callback");
+    assert_eq!(
+        location(&callback),
+        "/servicenow/setup?outcome=connected",
+        "ScoreNow is connected"
+    );
 }

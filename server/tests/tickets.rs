@@ -1,0 +1,833 @@
+//! Tickets end to end over HTTP: the share dialog's server functions against
+//! the ServiceNow simulator, with faults injected, a server killed while a
+//! ticket waits in its queue, states synced back from ServiceNow, hostile
+//! input refused field by field, and the CSV export.
+
+mod support;
+
+use app::api::tickets::date_text;
+use futures_util::{StreamExt, stream};
+use reqwest::{Method, header};
+use serde_json::{Value, json};
+use server::servicenow_sim::{DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    time::{Duration, Instant},
+};
+use support::{
+    SIM_ADMIN_TOKEN, TestServer, call, client, connect_servicenow, free_port, scorenow, sim_admin,
+    signed_in_cookie, signed_in_cookie_with,
+};
+
+/// How ScoreNow's tickets are recognisable in ServiceNow (`correlation_display`).
+const CORRELATION_DISPLAY: &str = "Microsoft 365 Security and Configuration Change Request";
+/// The tables ScoreNow creates tickets in.
+const TABLES: [&str; 2] = ["change_request", "incident"];
+/// The tenant of the built-in demo catalog, part of every `correlation_id`.
+const DEMO_TENANT: &str = "demo";
+
+/// ScoreNow in demo mode, its embedded simulator's admin endpoint unlocked.
+fn start() -> TestServer {
+    TestServer::start_with(&[
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--servicenow-sim-admin-token",
+        SIM_ADMIN_TOKEN,
+    ])
+}
+
+/// Connects `server` to its embedded simulator as the demo admin; returns
+/// the demo analyst's cookie (analysts share tickets).
+async fn connected_analyst(server: &TestServer) -> String {
+    let admin = signed_in_cookie(server, "admin@scorenow.demo").await;
+    connect_servicenow(server, &admin, &Instance::embedded(server).url).await;
+    signed_in_cookie(server, "analyst@scorenow.demo").await
+}
+
+/// A fresh request key, as the share dialog gets one per opening.
+fn request_key() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+/// Polls `check` until it gives a value; panics after `timeout`.
+async fn eventually<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {timeout:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The share dialog's fields, as `share_ticket` takes them (`draft[…]`).
+#[derive(Clone, Debug)]
+struct Draft {
+    ticket_type: String,
+    name: String,
+    description: String,
+    priority: String,
+    due_date: String,
+    action_id: Option<String>,
+    category: String,
+    request_key: String,
+}
+
+impl Draft {
+    /// A valid user recommendation (no action) named `name`, with a fresh request key.
+    fn user(name: &str) -> Self {
+        let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
+        Self {
+            ticket_type: "change_request".into(),
+            name: name.into(),
+            description: format!("Please look into this.\nAsked for as \"{name}\"."),
+            priority: "3".into(),
+            due_date: date_text(due),
+            action_id: None,
+            category: "Identity".into(),
+            request_key: request_key(),
+        }
+    }
+
+    /// The draft a `share_form` answer prefilled, sent as it is.
+    fn prefilled(form: &Value) -> Self {
+        let draft = &form["draft"];
+        let text = |field: &str| draft[field].as_str().unwrap_or_default().to_owned();
+        Self {
+            ticket_type: text("ticket_type"),
+            name: text("name"),
+            description: text("description"),
+            priority: text("priority"),
+            due_date: text("due_date"),
+            action_id: draft["action_id"].as_str().map(str::to_owned),
+            category: text("category"),
+            request_key: text("request_key"),
+        }
+    }
+
+    /// The draft as a form, bracket style (`draft[name]=…`); no action, no `draft[action_id]`.
+    fn form(&self) -> Vec<(String, String)> {
+        let mut fields = vec![
+            ("ticket_type", self.ticket_type.clone()),
+            ("name", self.name.clone()),
+            ("description", self.description.clone()),
+            ("priority", self.priority.clone()),
+            ("due_date", self.due_date.clone()),
+            ("category", self.category.clone()),
+            ("request_key", self.request_key.clone()),
+        ];
+        if let Some(action) = &self.action_id {
+            fields.push(("action_id", action.clone()));
+        }
+        fields
+            .into_iter()
+            .map(|(field, value)| (format!("draft[{field}]"), value))
+            .collect()
+    }
+}
+
+/// Sends the share dialog; returns the status and the answer.
+async fn share(server: &TestServer, cookie: &str, draft: &Draft) -> (u16, Value) {
+    call(server, cookie, "share_ticket", &draft.form()).await
+}
+
+/// Sends the share dialog, which must be accepted; returns the `ShareOutcome`.
+async fn shared(server: &TestServer, cookie: &str, draft: &Draft) -> Value {
+    let (code, outcome) = share(server, cookie, draft).await;
+    assert_eq!(code, 200, "{draft:?} was refused: {outcome}");
+    outcome
+}
+
+/// The share dialog's starting point, for `action` or a user recommendation.
+async fn share_form(server: &TestServer, cookie: &str, action: Option<&str>) -> Value {
+    let form: Vec<(&str, &str)> = action.map(|id| ("action_id", id)).into_iter().collect();
+    let (code, body) = call(server, cookie, "share_form", &form).await;
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+/// The ticket `id` as the pages show it.
+async fn ticket(server: &TestServer, cookie: &str, id: &Value) -> Value {
+    let (code, body) = call(server, cookie, "ticket", &[("id", id.to_string())]).await;
+    assert_eq!(code, 200, "{body}");
+    body
+}
+
+/// The ticket `id` once it is created in ServiceNow (the background sender
+/// retries queued tickets); panics after `timeout`.
+async fn created(server: &TestServer, cookie: &str, id: &Value, timeout: Duration) -> Value {
+    eventually(&format!("ticket {id} is created"), timeout, || async {
+        let ticket = ticket(server, cookie, id).await;
+        assert_ne!(ticket["delivery"], "Refused", "{ticket}");
+        (ticket["delivery"] == "Created").then_some(ticket)
+    })
+    .await
+}
+
+/// A page of the tickets list with the filter `filter` (`("state", "queued")`…).
+async fn ticket_page(server: &TestServer, cookie: &str, filter: &[(&str, &str)]) -> Value {
+    let form: Vec<(String, &str)> = filter
+        .iter()
+        .map(|(field, value)| (format!("filter[{field}]"), *value))
+        .collect();
+    let (code, page) = call(server, cookie, "list_tickets", &form).await;
+    assert_eq!(code, 200, "{page}");
+    page
+}
+
+/// Every stored ticket, read page by page from the tickets list.
+async fn all_tickets(server: &TestServer, cookie: &str) -> Vec<Value> {
+    let mut tickets = Vec::new();
+    let mut page = 1;
+    loop {
+        let number = page.to_string();
+        let answer = ticket_page(server, cookie, &[("page", &number)]).await;
+        tickets.extend(answer["tickets"].as_array().expect("tickets").iter().cloned());
+        if page >= answer["pages"].as_u64().expect("pages") {
+            assert_eq!(tickets.len() as u64, answer["total"], "pages add up");
+            return tickets;
+        }
+        page += 1;
+    }
+}
+
+/// Ids of the demo catalog's actions of `status` (`ToAddress`, `Completed`).
+async fn actions_with_status(server: &TestServer, cookie: &str, status: &str) -> Vec<String> {
+    let (code, list) = call(server, cookie, "list_actions", &[("filter[status]", status)]).await;
+    assert_eq!(code, 200, "{list}");
+    let ids: Vec<String> = list["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .map(|action| action["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert!(!ids.is_empty(), "the demo catalog has {status} actions");
+    ids
+}
+
+/// A ServiceNow instance (the simulator) as the tests look into it: its
+/// faults, and its records read as the integration user.
+struct Instance {
+    url: String,
+}
+
+impl Instance {
+    /// The simulator embedded in `server`.
+    fn embedded(server: &TestServer) -> Self {
+        Self {
+            url: server.simulator_url.clone().expect("embedded simulator"),
+        }
+    }
+
+    /// Puts `faults` (the simulator's `Faults` as JSON) in force instead of any others.
+    async fn set_faults(&self, faults: Value) {
+        sim_admin(&self.url, Method::PUT, "/faults", Some(faults)).await;
+    }
+
+    /// Ends every fault (needed before the tests read records, too).
+    async fn clear_faults(&self) {
+        self.set_faults(json!({})).await;
+    }
+
+    /// Records of `table` matching the encoded `query`, read with basic
+    /// authentication as the integration user.
+    async fn records(&self, table: &str, query: &str) -> Vec<Value> {
+        let response = client()
+            .get(format!("{}/api/now/table/{table}", self.url))
+            .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
+            .query(&[("sysparm_query", query)])
+            .send()
+            .await
+            .expect("Table API");
+        assert_eq!(response.status(), 200, "reading {table}");
+        let body: Value = response.json().await.expect("JSON");
+        body["result"].as_array().expect("result").clone()
+    }
+
+    /// Every record ScoreNow made (`correlation_display`), in both tables,
+    /// whose fields also match `query` (empty: every one).
+    async fn scorenow_records(&self, query: &str) -> Vec<Value> {
+        let mut records = Vec::new();
+        for table in TABLES {
+            let query = format!("correlation_display={CORRELATION_DISPLAY}^{query}");
+            records.extend(self.records(table, &query).await);
+        }
+        records
+    }
+
+    /// Changes the record `sys_id` of `table` as a ServiceNow user would.
+    async fn update(&self, table: &str, sys_id: &str, changes: Value) {
+        let response = client()
+            .patch(format!("{}/api/now/table/{table}/{sys_id}", self.url))
+            .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
+            .json(&changes)
+            .send()
+            .await
+            .expect("Table API");
+        assert_eq!(response.status(), 200, "updating {table} {sys_id}");
+    }
+
+    /// The one ScoreNow record whose description carries `request_key`;
+    /// panics unless there is exactly one.
+    async fn only_record_of(&self, request_key: &str) -> Value {
+        let mut records = self
+            .scorenow_records(&format!("descriptionLIKE{request_key}"))
+            .await;
+        assert_eq!(records.len(), 1, "records of {request_key}: {records:#?}");
+        records.remove(0)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_shares_under_injected_faults_make_exactly_five_hundred_tickets() {
+    const SHARES: usize = 500;
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    // About one call in five fails: 500/503, 429 with Retry-After, or an
+    // answer lost after the instance created the record.
+    instance
+        .set_faults(json!({
+            "error_rate": 0.1,
+            "rate_limit_rate": 0.05,
+            "retry_after_secs": 1,
+            "drop_rate": 0.05,
+        }))
+        .await;
+
+    let drafts: Vec<Draft> = (0..SHARES)
+        .map(|n| Draft {
+            ticket_type: TABLES[n % 2].into(),
+            ..Draft::user(&format!("Share {n:04}"))
+        })
+        .collect();
+    // Every tenth dialog is sent twice at once (a double click, a retry).
+    let sends = drafts
+        .iter()
+        .enumerate()
+        .flat_map(|(n, draft)| std::iter::repeat_n((n, draft), if n % 10 == 0 { 2 } else { 1 }));
+    let (server_ref, analyst_ref) = (&server, analyst.as_str());
+    let started = Instant::now();
+    let answers: Vec<(usize, Value)> = stream::iter(sends)
+        .map(|(n, draft)| async move { (n, shared(server_ref, analyst_ref, draft).await) })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let answered_in = started.elapsed();
+    assert_eq!(answers.len(), SHARES + SHARES / 10);
+
+    // Each dialog got one ticket, made by exactly one of its answers.
+    let mut answers_of: HashMap<usize, Vec<&Value>> = HashMap::new();
+    for (n, outcome) in &answers {
+        answers_of.entry(*n).or_default().push(outcome);
+    }
+    let mut dialog_of: HashMap<i64, usize> = HashMap::new();
+    let mut queued_first = 0;
+    for (n, outcomes) in &answers_of {
+        let new: Vec<&&Value> = outcomes.iter().filter(|o| o["existing"] == false).collect();
+        assert_eq!(new.len(), 1, "dialog {n}: one answer made its ticket: {outcomes:#?}");
+        let id = new[0]["ticket"]["id"].as_i64().expect("id");
+        for outcome in outcomes {
+            assert_eq!(outcome["ticket"]["id"], id, "dialog {n}: one ticket");
+        }
+        assert_eq!(dialog_of.insert(id, *n), None, "ticket {id} answers two dialogs");
+        if new[0]["ticket"]["delivery"] == "Queued" {
+            queued_first += 1;
+        }
+    }
+    assert_eq!(dialog_of.len(), SHARES);
+
+    instance.clear_faults().await;
+    eventually("no ticket is queued", Duration::from_secs(180), || async {
+        let queued = ticket_page(server_ref, analyst_ref, &[("state", "queued")]).await;
+        (queued["total"] == 0).then_some(())
+    })
+    .await;
+    let created_in = started.elapsed();
+    let tickets = all_tickets(&server, &analyst).await;
+    assert_eq!(tickets.len(), SHARES);
+
+    let records = instance.scorenow_records("").await;
+    assert_eq!(records.len(), SHARES, "one record per ticket, no duplicate");
+    let names: HashSet<&str> = records
+        .iter()
+        .map(|record| record["short_description"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names.len(), SHARES, "500 distinct short descriptions");
+    let mut record_of: HashMap<&str, Vec<&Value>> = HashMap::new();
+    for record in &records {
+        record_of
+            .entry(record["number"].as_str().expect("number"))
+            .or_default()
+            .push(record);
+    }
+    for ticket in &tickets {
+        assert_eq!(ticket["delivery"], "Created", "{ticket}");
+        let number = ticket["number"].as_str().expect("number");
+        let found = record_of.get(number).map_or(&[][..], Vec::as_slice);
+        assert_eq!(found.len(), 1, "{number} is in ServiceNow once");
+        let draft = &drafts[dialog_of[&ticket["id"].as_i64().expect("id")]];
+        assert_eq!(ticket["name"], draft.name.as_str());
+        assert_eq!(ticket["ticket_type"], draft.ticket_type.as_str());
+        assert_eq!(found[0]["short_description"], draft.name.as_str());
+        assert!(
+            found[0]["description"]
+                .as_str()
+                .is_some_and(|text| text.contains(&draft.request_key)),
+            "{number} carries its dialog's request key"
+        );
+    }
+    let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
+    let (_, recovered) = call(
+        &server,
+        &admin,
+        "audit_log",
+        &[("filter[action]", "ticket.recovered")],
+    )
+    .await;
+    println!(
+        "{SHARES} shares (+{} repeated) answered in {answered_in:.1?}, {queued_first} of them \
+         queued first; all created after {created_in:.1?}; {} found again after a lost answer",
+        SHARES / 10,
+        recovered.as_array().map_or(0, Vec::len),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_share_of_an_action_offers_the_open_ticket() {
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    let action = "AdminMFAV2";
+
+    let form = share_form(&server, &analyst, Some(action)).await;
+    assert_eq!(form["open_tickets"], json!([]));
+    assert_eq!(form["draft"]["action_id"], action);
+    let first = shared(&server, &analyst, &Draft::prefilled(&form)).await;
+    assert_eq!(first["existing"], false);
+    assert_eq!(first["ticket"]["delivery"], "Created", "{first}");
+    assert_eq!(first["ticket"]["source"], "Microsoft");
+    let id = &first["ticket"]["id"];
+    let number = first["ticket"]["number"].as_str().expect("number");
+    assert!(number.starts_with("CHG"), "{number}");
+
+    // The dialog opened again shows the open ticket; sending it anyway
+    // (a new request key) answers with that ticket and creates nothing.
+    let again = share_form(&server, &analyst, Some(action)).await;
+    assert_eq!(again["open_tickets"][0]["id"], *id, "{again}");
+    let draft = Draft::prefilled(&again);
+    assert_ne!(draft.request_key, Draft::prefilled(&form).request_key);
+    let second = shared(&server, &analyst, &draft).await;
+    assert_eq!(second["existing"], true);
+    assert_eq!(second["ticket"]["id"], *id);
+    let correlation = format!("correlation_id=scorenow:{DEMO_TENANT}:{action}");
+    let changes = instance.records("change_request", &correlation).await;
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["number"], number);
+
+    // The same action as an incident is another ticket.
+    let incident = Draft {
+        ticket_type: "incident".into(),
+        request_key: request_key(),
+        ..draft
+    };
+    let third = shared(&server, &analyst, &incident).await;
+    assert_eq!(third["existing"], false);
+    assert_ne!(third["ticket"]["id"], *id);
+    assert_eq!(third["ticket"]["delivery"], "Created", "{third}");
+    assert_eq!(instance.records("incident", &correlation).await.len(), 1);
+    assert_eq!(instance.records("change_request", &correlation).await.len(), 1);
+    let both = share_form(&server, &analyst, Some(action)).await;
+    assert_eq!(both["open_tickets"].as_array().map(Vec::len), Some(2), "{both}");
+}
+
+/// The share dialog's answer naming only `field`'s problem.
+fn invalid(field: &str, problem: Value) -> Value {
+    let mut problems = json!({
+        "ticket_type": null,
+        "name": null,
+        "description": null,
+        "priority": null,
+        "due_date": null,
+        "category": null,
+    });
+    problems[field] = problem;
+    json!({ "Invalid": problems })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_field_is_validated_on_the_server_against_hostile_input() {
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let good = Draft::user("Review guest access");
+    assert_eq!(
+        share(&server, &analyst, &good).await,
+        (500, json!("NotConnected")),
+        "nothing is shared before ServiceNow is connected"
+    );
+    let analyst = connected_analyst(&server).await;
+
+    let with = |change: &dyn Fn(&mut Draft)| {
+        let mut draft = Draft::user("Review guest access");
+        change(&mut draft);
+        draft
+    };
+    let cases: Vec<(&str, Draft, Value)> = vec![
+        ("blank name", with(&|d| d.name = "   ".into()), invalid("name", json!("Required"))),
+        (
+            "161-character name",
+            with(&|d| d.name = "n".repeat(161)),
+            invalid("name", json!({"TooLong": {"max": 160}})),
+        ),
+        (
+            "10,000-character description",
+            with(&|d| d.description = "d".repeat(10_000)),
+            invalid("description", json!({"TooLong": {"max": 3500}})),
+        ),
+        (
+            "bell in the name",
+            with(&|d| d.name = "Ring \u{7} the bell".into()),
+            invalid("name", json!("ControlCharacters")),
+        ),
+        (
+            "NUL in the description",
+            with(&|d| d.description = "before\u{0}after".into()),
+            invalid("description", json!("ControlCharacters")),
+        ),
+        (
+            "script in the name",
+            with(&|d| d.name = "<script>alert(1)</script>".into()),
+            invalid("name", json!("Markup")),
+        ),
+        (
+            "image in the description",
+            with(&|d| d.description = "See <img src=x onerror=alert(1)>".into()),
+            invalid("description", json!("Markup")),
+        ),
+        (
+            "past due date",
+            with(&|d| d.due_date = "2020-01-01".into()),
+            invalid("due_date", json!("PastDate")),
+        ),
+        (
+            "impossible date",
+            with(&|d| d.due_date = "2030-02-30".into()),
+            invalid("due_date", json!("InvalidDate")),
+        ),
+        (
+            "not a date",
+            with(&|d| d.due_date = "24/12/2030'; DROP TABLE tickets;--".into()),
+            invalid("due_date", json!("InvalidDate")),
+        ),
+        (
+            "due date too far ahead",
+            with(&|d| d.due_date = "2099-01-01".into()),
+            invalid("due_date", json!("TooFarAhead")),
+        ),
+        (
+            "priority 9",
+            with(&|d| d.priority = "9".into()),
+            invalid("priority", json!("Unknown")),
+        ),
+        (
+            "no priority",
+            with(&|d| d.priority = String::new()),
+            invalid("priority", json!("Required")),
+        ),
+        (
+            "ticket type problem",
+            with(&|d| d.ticket_type = "problem".into()),
+            invalid("ticket_type", json!("Unknown")),
+        ),
+        (
+            "unknown category",
+            with(&|d| d.category = "Weather".into()),
+            invalid("category", json!("Unknown")),
+        ),
+        (
+            "no category for a user recommendation",
+            with(&|d| d.category = String::new()),
+            invalid("category", json!("Required")),
+        ),
+        (
+            "short request key",
+            with(&|d| d.request_key = "short".into()),
+            json!("BadRequestKey"),
+        ),
+        (
+            "request key with spaces",
+            with(&|d| d.request_key = "has spaces and more".into()),
+            json!("BadRequestKey"),
+        ),
+        (
+            "request key with an encoded query",
+            with(&|d| d.request_key = "0123456789abcdef^ORactive=true".into()),
+            json!("BadRequestKey"),
+        ),
+        (
+            "65-character request key",
+            with(&|d| d.request_key = "k".repeat(65)),
+            json!("BadRequestKey"),
+        ),
+        ("no request key", with(&|d| d.request_key = String::new()), json!("BadRequestKey")),
+        (
+            "unknown action",
+            with(&|d| d.action_id = Some("NoSuchAction".into())),
+            json!("UnknownAction"),
+        ),
+        (
+            "action id with an encoded query",
+            with(&|d| d.action_id = Some("AdminMFAV2^ORactive=true".into())),
+            json!("UnknownAction"),
+        ),
+    ];
+    for (case, draft, expected) in &cases {
+        let (code, answer) = share(&server, &analyst, draft).await;
+        assert_eq!((code, answer), (500, expected.clone()), "{case}");
+    }
+
+    // Every field wrong at once: every problem at once.
+    let hostile = Draft {
+        ticket_type: "problem".into(),
+        name: "<b>bold</b>".into(),
+        description: "x".repeat(3_501),
+        priority: "0".into(),
+        due_date: "yesterday".into(),
+        action_id: None,
+        category: "Weather".into(),
+        request_key: request_key(),
+    };
+    let (_, answer) = share(&server, &analyst, &hostile).await;
+    assert_eq!(
+        answer,
+        json!({"Invalid": {
+            "ticket_type": "Unknown",
+            "name": "Markup",
+            "description": {"TooLong": {"max": 3500}},
+            "priority": "Unknown",
+            "due_date": "InvalidDate",
+            "category": "Unknown",
+        }})
+    );
+
+    // Readers and strangers may not share.
+    let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    assert_eq!(share(&server, &reader, &good).await, (500, json!("Forbidden")));
+    assert_eq!(share(&server, "", &good).await, (500, json!("NotSignedIn")));
+
+    assert_eq!(ticket_page(&server, &analyst, &[]).await["total"], 0);
+    assert_eq!(instance.scorenow_records("").await, Vec::<Value>::new());
+    // The good draft itself is fine: the refusals were the fields'.
+    assert_eq!(shared(&server, &analyst, &good).await["existing"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_restart() {
+    const ADMIN: &str = "owner@scorenow.test";
+    const PASSWORD: &str = "a long and secret passphrase";
+    let addr = format!("127.0.0.1:{}", free_port());
+    let simulator = TestServer::start_simulator(&[
+        "--redirect-uri",
+        &format!("http://{addr}/servicenow/callback"),
+    ]);
+    let instance = Instance {
+        url: simulator.base_url.clone(),
+    };
+    let instance_host = instance.url.trim_start_matches("http://").to_owned();
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    // ScoreNow alone (no embedded simulator, so no demo accounts), on a
+    // fixed address so that it keeps its OAuth redirect URI across restarts.
+    let start_scorenow = || {
+        let mut command = scorenow();
+        command.args(["--servicenow-sim-addr", "off"]);
+        command.args(["--allowed-instance-hosts", &instance_host]);
+        command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
+        TestServer::start_command_at(command, &addr, Some(data_dir.path()))
+    };
+    let server = start_scorenow();
+    let admin = signed_in_cookie_with(&server, ADMIN, PASSWORD).await;
+    connect_servicenow(&server, &admin, &instance.url).await;
+
+    // The instance creates this one but the answer is lost on the way:
+    // ScoreNow cannot know whether the ticket exists.
+    let lost = Draft::user("Created, but the answer was lost");
+    instance.set_faults(json!({"drop_rate": 1.0})).await;
+    let lost_outcome = shared(&server, &admin, &lost).await;
+    // And this one the instance refuses with 5xx: it does not exist.
+    let failed = Draft::user("Failed while ServiceNow was down");
+    instance.set_faults(json!({"error_rate": 1.0})).await;
+    let failed_outcome = shared(&server, &admin, &failed).await;
+    server.kill();
+
+    assert_eq!(lost_outcome["ticket"]["delivery"], "Queued", "{lost_outcome}");
+    assert_eq!(lost_outcome["ticket"]["problem"], "Network", "{lost_outcome}");
+    assert_eq!(failed_outcome["ticket"]["delivery"], "Queued", "{failed_outcome}");
+    assert_eq!(failed_outcome["ticket"]["problem"], "ServerError", "{failed_outcome}");
+    instance.clear_faults().await;
+    let lost_record = instance.only_record_of(&lost.request_key).await;
+    assert_eq!(
+        instance
+            .scorenow_records(&format!("descriptionLIKE{}", failed.request_key))
+            .await
+            .len(),
+        0,
+        "the failed one is not in ServiceNow yet"
+    );
+
+    let server = start_scorenow();
+    let admin = signed_in_cookie_with(&server, ADMIN, PASSWORD).await;
+    // A sender killed mid-attempt holds its ticket until its lease (60 s) lapses.
+    let wait = Duration::from_secs(150);
+    let found = created(&server, &admin, &lost_outcome["ticket"]["id"], wait).await;
+    let sent = created(&server, &admin, &failed_outcome["ticket"]["id"], wait).await;
+
+    assert_eq!(found["number"], lost_record["number"], "found, not sent again");
+    assert_eq!(instance.only_record_of(&lost.request_key).await, lost_record);
+    let failed_record = instance.only_record_of(&failed.request_key).await;
+    assert_eq!(sent["number"], failed_record["number"]);
+    assert_eq!(instance.scorenow_records("").await.len(), 2);
+    let (_, recovered) = call(
+        &server,
+        &admin,
+        "audit_log",
+        &[("filter[action]", "ticket.recovered")],
+    )
+    .await;
+    assert_eq!(recovered[0]["target"], lost_record["number"], "{recovered}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn states_sync_from_servicenow_and_a_completed_action_gets_a_work_note() {
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    let open_action = &actions_with_status(&server, &analyst, "ToAddress").await[0];
+    let done_action = &actions_with_status(&server, &analyst, "Completed").await[0];
+
+    // Closed in ServiceNow: ScoreNow shows it closed after a sync.
+    let form = share_form(&server, &analyst, Some(open_action)).await;
+    let outcome = shared(&server, &analyst, &Draft::prefilled(&form)).await;
+    let shared_ticket = &outcome["ticket"];
+    assert_eq!(shared_ticket["delivery"], "Created", "{outcome}");
+    assert_eq!((&shared_ticket["state"], &shared_ticket["open"]), (&json!("-5"), &json!(true)));
+    let record = instance.only_record_of(&Draft::prefilled(&form).request_key).await;
+    let sys_id = record["sys_id"].as_str().expect("sys_id");
+    instance
+        .update("change_request", sys_id, json!({"state": "3"}))
+        .await;
+    let (code, body) = call(&server, &analyst, "refresh_tickets", &[] as &[(&str, &str)]).await;
+    assert_eq!(code, 200, "{body}");
+    let synced = ticket(&server, &analyst, &shared_ticket["id"]).await;
+    assert_eq!(synced["state"], "3", "{synced}");
+    assert_eq!(synced["state_name"], "Closed");
+    assert_eq!(synced["open"], false);
+
+    // The closed ticket no longer holds the action: it may be shared again.
+    let reopened = share_form(&server, &analyst, Some(open_action)).await;
+    assert_eq!(reopened["open_tickets"], json!([]), "{reopened}");
+    let again = shared(&server, &analyst, &Draft::prefilled(&reopened)).await;
+    assert_eq!(again["existing"], false);
+    assert_ne!(again["ticket"]["id"], shared_ticket["id"]);
+
+    // An action Secure Score shows completed: its open ticket gets one work note.
+    let form = share_form(&server, &analyst, Some(done_action)).await;
+    let done = shared(&server, &analyst, &Draft::prefilled(&form)).await;
+    assert_eq!(done["ticket"]["delivery"], "Created", "{done}");
+    assert_eq!(done["ticket"]["action_completed"], true);
+    for _ in 0..2 {
+        let (code, body) = call(&server, &analyst, "refresh_tickets", &[] as &[(&str, &str)]).await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let record = instance.only_record_of(&Draft::prefilled(&form).request_key).await;
+    let notes = record["work_notes"].as_str().expect("work notes");
+    assert!(notes.contains("completed"), "{notes}");
+    assert!(notes.contains(&format!("({done_action})")), "{notes}");
+    assert_eq!(notes.matches("Added by ScoreNow").count(), 1, "one note: {notes}");
+
+    let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let refused = call(&server, &reader, "refresh_tickets", &[] as &[(&str, &str)]).await;
+    assert_eq!(refused, (500, json!("Forbidden")));
+}
+
+/// The CSV export (`query`: the tickets list's URL query) as `cookie` gets it.
+async fn export(server: &TestServer, cookie: &str, query: &str) -> reqwest::Response {
+    client()
+        .get(server.url("/api/export_tickets"))
+        .query(&[("query", query)])
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("export")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    let formula = Draft {
+        ticket_type: "incident".into(),
+        ..Draft::user("=SUM(1)")
+    };
+    let quoted = Draft::user("Review \"guest\" access, quarterly");
+    for draft in [&formula, &quoted] {
+        let outcome = shared(&server, &analyst, draft).await;
+        assert_eq!(outcome["ticket"]["delivery"], "Created", "{outcome}");
+    }
+
+    let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let response = export(&server, &reader, "").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .is_ok_and(|value| value.starts_with("attachment")),
+        "a download"
+    );
+    let text = response.text().await.expect("CSV");
+    let mut csv = csv::Reader::from_reader(text.as_bytes());
+    let columns: Vec<String> = csv.headers().expect("header").iter().map(str::to_owned).collect();
+    assert_eq!(
+        columns,
+        [
+            "number", "type", "state", "priority", "due_date", "category", "source", "action_id",
+            "short_description", "created_by", "created_at", "delivery", "url"
+        ]
+    );
+    let rows: Vec<HashMap<String, String>> = csv.deserialize().map(|row| row.expect("row")).collect();
+    assert_eq!(rows.len(), 2, "{text}");
+    let row_of = |name: &str| {
+        rows.iter()
+            .find(|row| row["short_description"] == name)
+            .unwrap_or_else(|| panic!("no row {name} in {text}"))
+    };
+    let defused = row_of("'=SUM(1)");
+    assert_eq!(defused["type"], "incident");
+    assert_eq!(defused["delivery"], "created");
+    assert_eq!(defused["created_by"], "analyst@scorenow.demo");
+    let record = instance.only_record_of(&formula.request_key).await;
+    assert_eq!(defused["number"], record["number"].as_str().expect("number"));
+    assert_eq!(record["short_description"], "=SUM(1)", "ServiceNow gets the name as typed");
+    assert!(defused["url"].starts_with(&instance.url), "{}", defused["url"]);
+    assert_eq!(row_of(&quoted.name)["type"], "change_request");
+
+    // The list's filter applies.
+    let incidents = export(&server, &reader, "type=incident").await.text().await.expect("CSV");
+    assert_eq!(incidents.lines().count(), 2, "{incidents}");
+    assert!(incidents.contains("'=SUM(1)"));
+    // Strangers get no tickets.
+    let stranger = export(&server, "", "").await;
+    assert_ne!(stranger.status(), 200);
+    assert!(!stranger.text().await.expect("body").contains("SUM"));
+}

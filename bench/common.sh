@@ -15,11 +15,48 @@ wait_for() {
   return 1
 }
 
-# Prints the session cookie (name=value) of the demo reader signed in at BASE.
-sign_in_reader() {
+# Prints the session cookie (name=value) of the demo account ROLE@scorenow.demo signed in at BASE.
+# Usage: sign_in_as BASE ROLE
+sign_in_as() {
   local sign_in
   sign_in=$(curl -fsS "$1/login" | grep -o '/api/sign_in[0-9]*' | head -n 1)
   curl -fsS -o /dev/null -D - "$1$sign_in" -H 'Accept: text/html' \
-    --data 'email=reader%40scorenow.demo&password=scorenow-demo&next=%2F' |
+    --data "email=$2%40scorenow.demo&password=scorenow-demo&next=%2F" |
     grep -i '^set-cookie: scorenow_session=' | sed 's/^[^:]*: \([^;]*\);.*/\1/'
+}
+
+# Prints the session cookie of the demo reader signed in at BASE.
+sign_in_reader() {
+  sign_in_as "$1" reader
+}
+
+# The value of header NAME in the headers on stdin.
+header() {
+  grep -i "^$1:" | head -n 1 | sed 's/^[^:]*: *//' | tr -d '\r'
+}
+
+# Connects ScoreNow at BASE to the embedded simulator at SIM as the demo admin
+# would in a browser: the setup form, the instance's sign-in and consent, the callback.
+# Usage: connect_servicenow BASE SIM
+connect_servicenow() {
+  local base=$1 sim=$2 admin authorize query session callback
+  admin=$(sign_in_as "$base" admin)
+  authorize=$(curl -fsS -o /dev/null -D - "$base/api/connect_servicenow" -H 'Accept: text/html' \
+    -H "Referer: $base/servicenow/setup" -H "Cookie: $admin" \
+    --data-urlencode "instance=$sim" --data 'client_id=scorenow-demo&client_secret=scorenow-demo-secret' | header location)
+  query=${authorize#*\?}
+  session=$(curl -fsS -o /dev/null -D - "$sim/login.do" --data-urlencode "return_to=$query" \
+    --data 'user_name=scorenow.integration&user_password=integration-demo' |
+    header set-cookie | sed 's/;.*//')
+  callback=$(curl -fsS -o /dev/null -D - "$sim/oauth_auth.do" -H "Cookie: $session" \
+    --data "$query&action=allow" | header location)
+  curl -fsS -o /dev/null -D - "$callback" -H "Cookie: $admin" | header location | grep -q 'outcome=connected' ||
+    { echo "connecting to ServiceNow failed" >&2; return 1; }
+}
+
+# An access token of the simulator's integration user (password grant), for direct calls.
+# Usage: sim_token SIM
+sim_token() {
+  curl -fsS "$1/oauth_token.do" --data 'grant_type=password&client_id=scorenow-demo&client_secret=scorenow-demo-secret&username=scorenow.integration&password=integration-demo' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])'
 }

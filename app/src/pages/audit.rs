@@ -22,7 +22,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Page title=|i18n| t_string!(i18n, audit.title).to_string()>
             <section class="card" aria-label=move || t_string!(i18n, audit.filters).to_string()>
-                <Form method="GET" action="/audit" attr:class="filters">
+                <Form method="GET" action="/audit" attr:class="filters__form">
                     <div class="field">
                         <label for="audit-actor">{t!(i18n, audit.actor)}</label>
                         <input id="audit-actor" name="actor" type="search" class="input" value=move || filter.get().actor />

@@ -93,7 +93,7 @@ fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
     let category = filter.category.clone().unwrap_or_default();
     view! {
         <section class="card" aria-label=move || t_string!(i18n, tickets.filters).to_string()>
-            <Form method="GET" action="/tickets" attr:class="filters">
+            <Form method="GET" action="/tickets" attr:class="filters__form">
                 <div class="field">
                     <label for="filter-type">{t!(i18n, tickets.type_column)}</label>
                     <select id="filter-type" name="type">

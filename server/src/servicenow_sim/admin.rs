@@ -1,11 +1,11 @@
 //! The simulator's own control endpoint, outside `/api/now`: faults, code and
-//! token expiry, token revocation, request counters. Guarded by a bearer token; absent
-//! (404) when no admin token is configured.
+//! token expiry, token revocation, request counters, bulk records (for load
+//! tests). Guarded by a bearer token; absent (404) when no admin token is configured.
 
-use super::{SimState, faults::Faults};
+use super::{SimState, faults::Faults, state::Record, table_api::table_named};
 use axum::{
     Json, Router,
-    extract::{Request, State},
+    extract::{Path, Request, State},
     http::{StatusCode, header::AUTHORIZATION},
     middleware::{self, Next},
     response::{IntoResponse, Response},
@@ -25,6 +25,7 @@ pub fn router(state: Arc<SimState>) -> Router<Arc<SimState>> {
         .route("/tokens/revoke", post(revoke_tokens))
         .route("/stats", get(stats))
         .route("/stats/reset", post(reset_stats))
+        .route("/records/{table}", post(insert_records))
         .layer(middleware::from_fn_with_state(state, require_admin_token))
 }
 
@@ -86,4 +87,35 @@ async fn stats(State(state): State<Arc<SimState>>) -> Json<serde_json::Value> {
 async fn reset_stats(State(state): State<Arc<SimState>>) -> StatusCode {
     state.stats.reset();
     StatusCode::NO_CONTENT
+}
+
+/// Many copies of one record, for load tests.
+#[derive(serde::Deserialize)]
+struct BulkRecords {
+    count: usize,
+    record: Record,
+    /// States given to the copies in turn (none: the table's initial state).
+    #[serde(default)]
+    states: Vec<String>,
+}
+
+/// `POST /records/{table}`: inserts `count` copies of `record`, as the
+/// integration user would create them.
+async fn insert_records(
+    State(state): State<Arc<SimState>>,
+    Path(table): Path<String>,
+    Json(bulk): Json<BulkRecords>,
+) -> Result<Json<serde_json::Value>, super::ApiError> {
+    let table = table_named(&table)?;
+    let mut instance = state.instance_mut();
+    for index in 0..bulk.count {
+        let mut record = bulk.record.clone();
+        if let Some(state) = bulk.states.get(index % bulk.states.len().max(1)) {
+            record.insert("state".into(), state.clone());
+        }
+        instance.insert(table, record, "admin", "");
+    }
+    let total = instance.records(table).count();
+    drop(instance);
+    Ok(Json(serde_json::json!({ "inserted": bulk.count, "total": total })))
 }

@@ -16,8 +16,8 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    SIM_ADMIN_TOKEN, TestServer, call, client, connect_servicenow, free_port, scorenow, sim_admin,
-    signed_in_cookie, signed_in_cookie_with,
+    SIM_ADMIN_TOKEN, TestServer, call, client, connect_servicenow, free_port, scorenow,
+    signed_in_cookie, signed_in_cookie_with, sim_admin,
 };
 
 /// How ScoreNow's tickets are recognisable in ServiceNow (`correlation_display`).
@@ -191,7 +191,13 @@ async fn all_tickets(server: &TestServer, cookie: &str) -> Vec<Value> {
     loop {
         let number = page.to_string();
         let answer = ticket_page(server, cookie, &[("page", &number)]).await;
-        tickets.extend(answer["tickets"].as_array().expect("tickets").iter().cloned());
+        tickets.extend(
+            answer["tickets"]
+                .as_array()
+                .expect("tickets")
+                .iter()
+                .cloned(),
+        );
         if page >= answer["pages"].as_u64().expect("pages") {
             assert_eq!(tickets.len() as u64, answer["total"], "pages add up");
             return tickets;
@@ -200,9 +206,20 @@ async fn all_tickets(server: &TestServer, cookie: &str) -> Vec<Value> {
     }
 }
 
+/// Refreshes ticket states from ServiceNow now, as `cookie`; returns the status and answer.
+async fn refresh(server: &TestServer, cookie: &str) -> (u16, Value) {
+    call(server, cookie, "refresh_tickets", &[] as &[(&str, &str)]).await
+}
+
 /// Ids of the demo catalog's actions of `status` (`ToAddress`, `Completed`).
 async fn actions_with_status(server: &TestServer, cookie: &str, status: &str) -> Vec<String> {
-    let (code, list) = call(server, cookie, "list_actions", &[("filter[status]", status)]).await;
+    let (code, list) = call(
+        server,
+        cookie,
+        "list_actions",
+        &[("filter[status]", status)],
+    )
+    .await;
     assert_eq!(code, 200, "{list}");
     let ids: Vec<String> = list["actions"]
         .as_array()
@@ -334,12 +351,20 @@ async fn five_hundred_shares_under_injected_faults_make_exactly_five_hundred_tic
     let mut queued_first = 0;
     for (n, outcomes) in &answers_of {
         let new: Vec<&&Value> = outcomes.iter().filter(|o| o["existing"] == false).collect();
-        assert_eq!(new.len(), 1, "dialog {n}: one answer made its ticket: {outcomes:#?}");
+        assert_eq!(
+            new.len(),
+            1,
+            "dialog {n}: one answer made its ticket: {outcomes:#?}"
+        );
         let id = new[0]["ticket"]["id"].as_i64().expect("id");
         for outcome in outcomes {
             assert_eq!(outcome["ticket"]["id"], id, "dialog {n}: one ticket");
         }
-        assert_eq!(dialog_of.insert(id, *n), None, "ticket {id} answers two dialogs");
+        assert_eq!(
+            dialog_of.insert(id, *n),
+            None,
+            "ticket {id} answers two dialogs"
+        );
         if new[0]["ticket"]["delivery"] == "Queued" {
             queued_first += 1;
         }
@@ -445,9 +470,37 @@ async fn a_second_share_of_an_action_offers_the_open_ticket() {
     assert_ne!(third["ticket"]["id"], *id);
     assert_eq!(third["ticket"]["delivery"], "Created", "{third}");
     assert_eq!(instance.records("incident", &correlation).await.len(), 1);
-    assert_eq!(instance.records("change_request", &correlation).await.len(), 1);
+    assert_eq!(
+        instance.records("change_request", &correlation).await.len(),
+        1
+    );
     let both = share_form(&server, &analyst, Some(action)).await;
-    assert_eq!(both["open_tickets"].as_array().map(Vec::len), Some(2), "{both}");
+    assert_eq!(
+        both["open_tickets"].as_array().map(Vec::len),
+        Some(2),
+        "{both}"
+    );
+
+    // The home cards count ScoreNow's records only (the instance has others).
+    let (code, cards) = call(&server, &analyst, "ticket_cards", &[] as &[(&str, &str)]).await;
+    assert_eq!(code, 200, "{cards}");
+    let cards = cards["cards"].as_array().expect("cards");
+    assert_eq!(cards.len(), 2, "{cards:?}");
+    for (card, (table, new_state)) in cards.iter().zip(TABLES.into_iter().zip(["-5", "1"])) {
+        assert_eq!(card["ticket_type"], table);
+        let counts = card["counts"].as_array().expect("counts");
+        let total: u64 = counts
+            .iter()
+            .map(|state| state["count"].as_u64().unwrap_or(0))
+            .sum();
+        let new = counts.iter().find(|state| state["value"] == new_state);
+        assert_eq!(
+            (total, new.map(|state| &state["count"])),
+            (1, Some(&json!(1))),
+            "{card}"
+        );
+        assert_eq!(card["latest"].as_array().map(Vec::len), Some(1), "{card}");
+    }
 }
 
 /// The share dialog's answer naming only `field`'s problem.
@@ -483,7 +536,11 @@ async fn every_field_is_validated_on_the_server_against_hostile_input() {
         draft
     };
     let cases: Vec<(&str, Draft, Value)> = vec![
-        ("blank name", with(&|d| d.name = "   ".into()), invalid("name", json!("Required"))),
+        (
+            "blank name",
+            with(&|d| d.name = "   ".into()),
+            invalid("name", json!("Required")),
+        ),
         (
             "161-character name",
             with(&|d| d.name = "n".repeat(161)),
@@ -579,7 +636,11 @@ async fn every_field_is_validated_on_the_server_against_hostile_input() {
             with(&|d| d.request_key = "k".repeat(65)),
             json!("BadRequestKey"),
         ),
-        ("no request key", with(&|d| d.request_key = String::new()), json!("BadRequestKey")),
+        (
+            "no request key",
+            with(&|d| d.request_key = String::new()),
+            json!("BadRequestKey"),
+        ),
         (
             "unknown action",
             with(&|d| d.action_id = Some("NoSuchAction".into())),
@@ -622,7 +683,10 @@ async fn every_field_is_validated_on_the_server_against_hostile_input() {
 
     // Readers and strangers may not share.
     let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
-    assert_eq!(share(&server, &reader, &good).await, (500, json!("Forbidden")));
+    assert_eq!(
+        share(&server, &reader, &good).await,
+        (500, json!("Forbidden"))
+    );
     assert_eq!(share(&server, "", &good).await, (500, json!("NotSignedIn")));
 
     assert_eq!(ticket_page(&server, &analyst, &[]).await["total"], 0);
@@ -669,10 +733,22 @@ async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_
     let failed_outcome = shared(&server, &admin, &failed).await;
     server.kill();
 
-    assert_eq!(lost_outcome["ticket"]["delivery"], "Queued", "{lost_outcome}");
-    assert_eq!(lost_outcome["ticket"]["problem"], "Network", "{lost_outcome}");
-    assert_eq!(failed_outcome["ticket"]["delivery"], "Queued", "{failed_outcome}");
-    assert_eq!(failed_outcome["ticket"]["problem"], "ServerError", "{failed_outcome}");
+    assert_eq!(
+        lost_outcome["ticket"]["delivery"], "Queued",
+        "{lost_outcome}"
+    );
+    assert_eq!(
+        lost_outcome["ticket"]["problem"], "Network",
+        "{lost_outcome}"
+    );
+    assert_eq!(
+        failed_outcome["ticket"]["delivery"], "Queued",
+        "{failed_outcome}"
+    );
+    assert_eq!(
+        failed_outcome["ticket"]["problem"], "ServerError",
+        "{failed_outcome}"
+    );
     instance.clear_faults().await;
     let lost_record = instance.only_record_of(&lost.request_key).await;
     assert_eq!(
@@ -691,8 +767,14 @@ async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_
     let found = created(&server, &admin, &lost_outcome["ticket"]["id"], wait).await;
     let sent = created(&server, &admin, &failed_outcome["ticket"]["id"], wait).await;
 
-    assert_eq!(found["number"], lost_record["number"], "found, not sent again");
-    assert_eq!(instance.only_record_of(&lost.request_key).await, lost_record);
+    assert_eq!(
+        found["number"], lost_record["number"],
+        "found, not sent again"
+    );
+    assert_eq!(
+        instance.only_record_of(&lost.request_key).await,
+        lost_record
+    );
     let failed_record = instance.only_record_of(&failed.request_key).await;
     assert_eq!(sent["number"], failed_record["number"]);
     assert_eq!(instance.scorenow_records("").await.len(), 2);
@@ -719,13 +801,18 @@ async fn states_sync_from_servicenow_and_a_completed_action_gets_a_work_note() {
     let outcome = shared(&server, &analyst, &Draft::prefilled(&form)).await;
     let shared_ticket = &outcome["ticket"];
     assert_eq!(shared_ticket["delivery"], "Created", "{outcome}");
-    assert_eq!((&shared_ticket["state"], &shared_ticket["open"]), (&json!("-5"), &json!(true)));
-    let record = instance.only_record_of(&Draft::prefilled(&form).request_key).await;
+    assert_eq!(
+        (&shared_ticket["state"], &shared_ticket["open"]),
+        (&json!("-5"), &json!(true))
+    );
+    let record = instance
+        .only_record_of(&Draft::prefilled(&form).request_key)
+        .await;
     let sys_id = record["sys_id"].as_str().expect("sys_id");
     instance
         .update("change_request", sys_id, json!({"state": "3"}))
         .await;
-    let (code, body) = call(&server, &analyst, "refresh_tickets", &[] as &[(&str, &str)]).await;
+    let (code, body) = refresh(&server, &analyst).await;
     assert_eq!(code, 200, "{body}");
     let synced = ticket(&server, &analyst, &shared_ticket["id"]).await;
     assert_eq!(synced["state"], "3", "{synced}");
@@ -745,18 +832,58 @@ async fn states_sync_from_servicenow_and_a_completed_action_gets_a_work_note() {
     assert_eq!(done["ticket"]["delivery"], "Created", "{done}");
     assert_eq!(done["ticket"]["action_completed"], true);
     for _ in 0..2 {
-        let (code, body) = call(&server, &analyst, "refresh_tickets", &[] as &[(&str, &str)]).await;
+        let (code, body) = refresh(&server, &analyst).await;
         assert_eq!(code, 200, "{body}");
     }
-    let record = instance.only_record_of(&Draft::prefilled(&form).request_key).await;
+    let record = instance
+        .only_record_of(&Draft::prefilled(&form).request_key)
+        .await;
     let notes = record["work_notes"].as_str().expect("work notes");
     assert!(notes.contains("completed"), "{notes}");
     assert!(notes.contains(&format!("({done_action})")), "{notes}");
-    assert_eq!(notes.matches("Added by ScoreNow").count(), 1, "one note: {notes}");
+    assert_eq!(
+        notes.matches("Added by ScoreNow").count(),
+        1,
+        "one note: {notes}"
+    );
 
     let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
-    let refused = call(&server, &reader, "refresh_tickets", &[] as &[(&str, &str)]).await;
+    let refused = refresh(&server, &reader).await;
     assert_eq!(refused, (500, json!("Forbidden")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_change_of_more_than_a_thousand_records_does_not_stall_the_sync() {
+    let server = start();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    let draft = Draft::user("Tracked through a bulk change");
+    let outcome = shared(&server, &analyst, &draft).await;
+    // 3,000 records of ScoreNow's correlation changed in one second, as a
+    // mass update in ServiceNow stamps them; then the ticket changes.
+    sim_admin(
+        &instance.url,
+        Method::POST,
+        "/records/change_request",
+        Some(json!({"count": 3000, "record": {
+            "short_description": "Bulk",
+            "correlation_display": CORRELATION_DISPLAY,
+            "correlation_id": format!("scorenow:{DEMO_TENANT}:bulk"),
+        }})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let record = instance.only_record_of(&draft.request_key).await;
+    let sys_id = record["sys_id"].as_str().expect("sys_id");
+    instance
+        .update("change_request", sys_id, json!({"state": "-1"}))
+        .await;
+    // Enough syncs to read 3,001 records a thousand at a time.
+    for _ in 0..5 {
+        assert_eq!(refresh(&server, &analyst).await.0, 200);
+    }
+    let synced = ticket(&server, &analyst, &outcome["ticket"]["id"]).await;
+    assert_eq!(synced["state"], "-1", "{synced}");
 }
 
 /// The CSV export (`query`: the tickets list's URL query) as `cookie` gets it.
@@ -788,7 +915,10 @@ async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
     let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
     let response = export(&server, &reader, "").await;
     assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
     assert!(
         response.headers()[header::CONTENT_DISPOSITION]
             .to_str()
@@ -797,15 +927,32 @@ async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
     );
     let text = response.text().await.expect("CSV");
     let mut csv = csv::Reader::from_reader(text.as_bytes());
-    let columns: Vec<String> = csv.headers().expect("header").iter().map(str::to_owned).collect();
+    let columns: Vec<String> = csv
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
     assert_eq!(
         columns,
         [
-            "number", "type", "state", "priority", "due_date", "category", "source", "action_id",
-            "short_description", "created_by", "created_at", "delivery", "url"
+            "number",
+            "type",
+            "state",
+            "priority",
+            "due_date",
+            "category",
+            "source",
+            "action_id",
+            "short_description",
+            "created_by",
+            "created_at",
+            "delivery",
+            "url"
         ]
     );
-    let rows: Vec<HashMap<String, String>> = csv.deserialize().map(|row| row.expect("row")).collect();
+    let rows: Vec<HashMap<String, String>> =
+        csv.deserialize().map(|row| row.expect("row")).collect();
     assert_eq!(rows.len(), 2, "{text}");
     let row_of = |name: &str| {
         rows.iter()
@@ -817,13 +964,27 @@ async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
     assert_eq!(defused["delivery"], "created");
     assert_eq!(defused["created_by"], "analyst@scorenow.demo");
     let record = instance.only_record_of(&formula.request_key).await;
-    assert_eq!(defused["number"], record["number"].as_str().expect("number"));
-    assert_eq!(record["short_description"], "=SUM(1)", "ServiceNow gets the name as typed");
-    assert!(defused["url"].starts_with(&instance.url), "{}", defused["url"]);
+    assert_eq!(
+        defused["number"],
+        record["number"].as_str().expect("number")
+    );
+    assert_eq!(
+        record["short_description"], "=SUM(1)",
+        "ServiceNow gets the name as typed"
+    );
+    assert!(
+        defused["url"].starts_with(&instance.url),
+        "{}",
+        defused["url"]
+    );
     assert_eq!(row_of(&quoted.name)["type"], "change_request");
 
     // The list's filter applies.
-    let incidents = export(&server, &reader, "type=incident").await.text().await.expect("CSV");
+    let incidents = export(&server, &reader, "type=incident")
+        .await
+        .text()
+        .await
+        .expect("CSV");
     assert_eq!(incidents.lines().count(), 2, "{incidents}");
     assert!(incidents.contains("'=SUM(1)"));
     // Strangers get no tickets.

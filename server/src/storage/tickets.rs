@@ -358,8 +358,21 @@ impl Storage {
         .await;
         match updated {
             Ok(done) => Ok(done.rows_affected() == 1),
-            // Reopened while the action has another open ticket: keep it closed here.
-            Err(error) if is_unique_violation(&error) => Ok(true),
+            // Reopened while the action has another open ticket: take the
+            // state, but only one ticket per action and type counts as open.
+            Err(error) if is_unique_violation(&error) => {
+                sqlx::query(
+                    "UPDATE tickets SET state = ?, sys_updated_on = ? \
+                     WHERE ticket_table = ? AND sys_id = ?",
+                )
+                .bind(state)
+                .bind(sys_updated_on)
+                .bind(table)
+                .bind(sys_id)
+                .execute(pool)
+                .await?;
+                Ok(true)
+            }
             Err(error) => Err(error.into()),
         }
     }
@@ -575,6 +588,15 @@ mod tests {
             storage.queue_ticket(&ticket("k3", Some("A")), 100).await.unwrap(),
             Queued::New(_)
         ));
+        // The first ticket reopened in ServiceNow: its state is taken, it stays closed here.
+        assert!(
+            storage
+                .sync_ticket_state("change_request", "s1", "-1", true, "2026-11-26 00:00:00")
+                .await
+                .unwrap()
+        );
+        let first = storage.ticket(first).await.unwrap().unwrap();
+        assert_eq!((first.state.as_deref(), first.open), (Some("-1"), false));
         // User recommendations have no action: never "already open".
         for key in ["u1", "u2"] {
             assert!(matches!(

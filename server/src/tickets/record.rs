@@ -53,21 +53,29 @@ pub struct Footer<'a> {
     pub request_key: &'a str,
 }
 
+/// Longest `description` ServiceNow keeps by default.
+const DESCRIPTION_LIMIT: usize = 4_000;
+
 /// The description as sent: the user's text, then ScoreNow's footer (in
-/// English, the one language every ServiceNow team reads alike).
+/// English, the one language every ServiceNow team reads alike). The text is
+/// cut so that the whole stays within ServiceNow's limit: the footer's
+/// request key is what finds the ticket again after a lost answer.
 pub fn description(text: &str, footer: &Footer<'_>) -> String {
     let source = match footer.source {
         Source::Microsoft => "Microsoft recommendation",
         Source::User => "User recommendation",
     };
-    format!(
-        "{text}\n\n--\nShared from ScoreNow by {user}\nRecommendation source: {source}\n\
-         Recommendation category: {category}\nLink: {link}\nScoreNow request: {key}",
+    let footer = format!(
+        "\n\n--\nScoreNow request: {key}\nShared from ScoreNow by {user}\n\
+         Recommendation source: {source}\nRecommendation category: {category}\nLink: {link}",
+        key = footer.request_key,
         user = footer.user,
         category = footer.category.as_str(),
         link = footer.link,
-        key = footer.request_key,
-    )
+    );
+    let room = DESCRIPTION_LIMIT.saturating_sub(footer.chars().count());
+    let text: String = text.chars().take(room).collect();
+    format!("{text}{footer}")
 }
 
 /// ServiceNow's `due_date` for the day `date` (`yyyy-mm-dd`): its end, UTC.
@@ -208,7 +216,7 @@ mod tests {
                 request_key: "0b6f0c1e-8d4b-4a7e",
             },
         );
-        assert!(text.starts_with("Turn on MFA.\n\n--\n"));
+        assert!(text.starts_with("Turn on MFA.\n\n--\nScoreNow request: "));
         for part in [
             "Ana Analyst <analyst@scorenow.demo>",
             "Recommendation source: Microsoft recommendation",
@@ -218,6 +226,24 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part}");
         }
+    }
+
+    #[test]
+    fn a_long_text_is_cut_so_that_the_footer_fits() {
+        let user = format!("{} <{}@example.com>", "N".repeat(100), "e".repeat(235));
+        let text = description(
+            &"x".repeat(3_500),
+            &Footer {
+                user: &user,
+                source: Source::User,
+                category: &Category::Data,
+                link: "https://scorenow.example/tickets",
+                request_key: "0b6f0c1e-8d4b-4a7e",
+            },
+        );
+        assert_eq!(text.chars().count(), DESCRIPTION_LIMIT);
+        assert!(text.contains("ScoreNow request: 0b6f0c1e-8d4b-4a7e"));
+        assert!(text.ends_with("Link: https://scorenow.example/tickets"));
     }
 
     #[test]

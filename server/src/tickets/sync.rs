@@ -46,6 +46,16 @@ pub struct SyncReport {
     pub notes: usize,
 }
 
+/// The second after `watermark` (`yyyy-MM-dd HH:mm:ss`), or `watermark` itself
+/// when it is not a ServiceNow date.
+fn next_second(watermark: &str) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::PrimitiveDateTime::parse(watermark, format)
+        .ok()
+        .and_then(|at| (at + time::Duration::seconds(1)).format(format).ok())
+        .unwrap_or_else(|| watermark.to_owned())
+}
+
 /// The text of the work note added when Secure Score shows the action completed.
 fn completion_note(action_title: &str, action_id: &str) -> String {
     format!(
@@ -91,27 +101,71 @@ impl TicketService {
                 None => return Ok(()),
             },
         };
-        let query = format!(
-            "correlation_display={CORRELATION_DISPLAY}^sys_updated_on>={watermark}^ORDERBYsys_updated_on"
-        );
+        let changed = format!("correlation_display={CORRELATION_DISPLAY}^sys_updated_on>={watermark}");
         let records = self
+            .changed_records(table, &format!("{changed}^ORDERBYsys_updated_on^ORDERBYsys_id"))
+            .await?;
+        let full_page = records.len() == SYNC_PAGE;
+        let mut last_id = records.last().map(|record| record.sys_id.clone());
+        let mut newest = self.apply_states(table, records, &watermark, report).await?;
+        if full_page && newest == watermark {
+            // More than a page changed within one second: walk that second by
+            // sys_id, then move past it (a `>=` watermark would read the same
+            // page for ever).
+            while let Some(after) = last_id.take() {
+                let query = format!(
+                    "correlation_display={CORRELATION_DISPLAY}^sys_updated_on={watermark}\
+                     ^sys_id>{after}^ORDERBYsys_id"
+                );
+                let records = self.changed_records(table, &query).await?;
+                if records.len() == SYNC_PAGE {
+                    last_id = records.last().map(|record| record.sys_id.clone());
+                }
+                self.apply_states(table, records, &watermark, report).await?;
+            }
+            newest = next_second(&watermark);
+        }
+        self.storage
+            .set_ticket_watermark(table.as_str(), &newest)
+            .await?;
+        Ok(())
+    }
+
+    /// One page of ScoreNow's records of `table` that `query` selects.
+    async fn changed_records(
+        &self,
+        table: TicketTable,
+        query: &str,
+    ) -> Result<Vec<RecordFields>, SyncError> {
+        let query = query.to_owned();
+        Ok(self
             .servicenow
             .with_api(|api| async move {
                 api.list::<RecordFields>(table.as_str(), &query, RECORD_FIELDS, SYNC_PAGE)
                     .await
             })
-            .await?;
-        let mut newest = watermark;
+            .await?)
+    }
+
+    /// Stores the states of `records`; returns the newest `sys_updated_on`
+    /// among them and `watermark`.
+    async fn apply_states(
+        &self,
+        table: TicketTable,
+        records: Vec<RecordFields>,
+        watermark: &str,
+        report: &mut SyncReport,
+    ) -> Result<String, SyncError> {
+        let mut newest = watermark.to_owned();
         for record in records {
             report.read += 1;
-            let open = record.active != "false";
             let known = self
                 .storage
                 .sync_ticket_state(
                     table.as_str(),
                     &record.sys_id,
                     &record.state,
-                    open,
+                    record.active != "false",
                     &record.sys_updated_on,
                 )
                 .await?;
@@ -122,10 +176,7 @@ impl TicketService {
                 newest = record.sys_updated_on;
             }
         }
-        self.storage
-            .set_ticket_watermark(table.as_str(), &newest)
-            .await?;
-        Ok(())
+        Ok(newest)
     }
 
     /// Adds the completion work note to each open ticket whose action
@@ -215,6 +266,12 @@ impl TicketService {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_watermark_moves_one_second_past_a_burst() {
+        assert_eq!(next_second("2026-11-24 23:59:59"), "2026-11-25 00:00:00");
+        assert_eq!(next_second("not a date"), "not a date");
+    }
 
     #[test]
     fn the_completion_note_names_the_action() {

@@ -9,8 +9,10 @@ request = function()
   local body = "draft%5Bticket_type%5D=incident&draft%5Bname%5D=Bench+share+" .. n ..
     "&draft%5Bdescription%5D=Measured+by+bench%2Fshare_latency.sh&draft%5Bpriority%5D=3" ..
     "&draft%5Bdue_date%5D=" .. due .. "&draft%5Bcategory%5D=Identity&draft%5Brequest_key%5D=" .. key
-  return wrk.format("POST", nil, {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Accept"] = "application/json",
-  }, body)
+  -- wrk.format replaces wrk.headers (the -H options) with the table it is given.
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["Accept"] = "application/json"
+  return wrk.format("POST", nil, headers, body)
 end

@@ -534,16 +534,12 @@ impl Config {
                     .collect(),
                 source: allowed_hosts.source,
             },
-            ticket_sync_every: parse(
-                ticket_sync,
-                "expected whole seconds from 1 to 86400",
-                |s| {
-                    s.parse::<u64>()
-                        .ok()
-                        .filter(|secs| (1..=86_400).contains(secs))
-                        .map(std::time::Duration::from_secs)
-                },
-            )?,
+            ticket_sync_every: parse(ticket_sync, "expected whole seconds from 1 to 86400", |s| {
+                s.parse::<u64>()
+                    .ok()
+                    .filter(|secs| (1..=86_400).contains(secs))
+                    .map(std::time::Duration::from_secs)
+            })?,
             secret_key,
             graph_endpoints,
             graph_credentials,

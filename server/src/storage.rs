@@ -10,8 +10,8 @@ pub mod audit;
 pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
-pub mod tickets;
 mod sqlite;
+pub mod tickets;
 
 use std::path::Path;
 

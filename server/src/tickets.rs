@@ -65,6 +65,8 @@ pub struct TicketService {
     /// One sync at a time.
     sync_lock: tokio::sync::Mutex<()>,
     card_counts: Mutex<Option<(Instant, Arc<CardCounts>)>>,
+    /// One reading of the counts at a time; the others wait for it and share it.
+    card_reading: tokio::sync::Mutex<()>,
     /// This service, for sends that outlive the request starting them.
     me: Weak<TicketService>,
 }
@@ -115,6 +117,7 @@ impl TicketService {
             wake: tokio::sync::Notify::new(),
             sync_lock: tokio::sync::Mutex::new(()),
             card_counts: Mutex::new(None),
+            card_reading: tokio::sync::Mutex::new(()),
             me: me.clone(),
         })
     }
@@ -182,16 +185,25 @@ impl TicketService {
         Ok(self.view().await?.ticket(stored))
     }
 
-    /// Counts per state of both tables, from the Aggregate API (reused for a while).
-    async fn card_counts(&self) -> Arc<CardCounts> {
-        let cached = self
-            .card_counts
+    /// The counts read less than [`CARD_COUNTS_TTL`] ago, if any.
+    fn fresh_card_counts(&self) -> Option<Arc<CardCounts>> {
+        self.card_counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        if let Some((at, counts)) = cached
-            && at.elapsed() < CARD_COUNTS_TTL
-        {
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < CARD_COUNTS_TTL)
+            .map(|(_, counts)| counts.clone())
+    }
+
+    /// Counts per state of both tables, from the Aggregate API: read by one
+    /// request at a time and reused for a while, so a busy home page costs
+    /// ServiceNow two calls per [`CARD_COUNTS_TTL`].
+    async fn card_counts(&self) -> Arc<CardCounts> {
+        if let Some(counts) = self.fresh_card_counts() {
+            return counts;
+        }
+        let _reading = self.card_reading.lock().await;
+        if let Some(counts) = self.fresh_card_counts() {
             return counts;
         }
         let mut counts = CardCounts::new();
@@ -212,7 +224,8 @@ impl TicketService {
         *self
             .card_counts
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((Instant::now(), counts.clone()));
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Instant::now(), counts.clone()));
         counts
     }
 
@@ -285,7 +298,10 @@ impl TicketDesk for TicketService {
                     .await
                     .map_err(|_| TicketError::Unavailable)?
                     .ok_or(TicketError::UnknownAction)?;
-                let link = format!("{}/securescore/actions/{}", service.public_url, action.summary.id);
+                let link = format!(
+                    "{}/securescore/actions/{}",
+                    service.public_url, action.summary.id
+                );
                 let remediation = record::plain_text(&action.remediation_html);
                 let room = DESCRIPTION_MAX.saturating_sub(link.chars().count() + 2);
                 draft.name = truncated(&action.summary.title, NAME_MAX);
@@ -355,7 +371,10 @@ impl TicketDesk for TicketService {
             }
             None => (
                 Source::User,
-                valid.category.clone().unwrap_or(Category::Other(String::new())),
+                valid
+                    .category
+                    .clone()
+                    .unwrap_or(Category::Other(String::new())),
                 format!("{}/tickets", service.public_url),
             ),
         };
@@ -389,7 +408,12 @@ impl TicketDesk for TicketService {
             created_by: user.email.clone(),
             created_at: now,
         };
-        let (id, existing) = match service.storage.queue_ticket(&ticket, now).await.map_err(unavailable)? {
+        let (id, existing) = match service
+            .storage
+            .queue_ticket(&ticket, now)
+            .await
+            .map_err(unavailable)?
+        {
             Queued::New(id) => (id, false),
             Queued::SameRequest(id) | Queued::OpenTicketExists(id) => (id, true),
         };
@@ -428,7 +452,11 @@ impl TicketDesk for TicketService {
         let page = i64::from(filter.page.max(1));
         let (stored, total) = service
             .storage
-            .ticket_page(&TicketQuery::from(filter), (page - 1) * page_size, page_size)
+            .ticket_page(
+                &TicketQuery::from(filter),
+                (page - 1) * page_size,
+                page_size,
+            )
             .await
             .map_err(unavailable)?;
         let view = service.view().await?;
@@ -453,16 +481,15 @@ impl TicketDesk for TicketService {
             tickets: stored.into_iter().map(|t| view.ticket(t)).collect(),
             total,
             page: filter.page.max(1),
-            pages: u32::try_from(total.div_ceil(page_size as u64)).unwrap_or(u32::MAX).max(1),
+            pages: u32::try_from(total.div_ceil(page_size as u64))
+                .unwrap_or(u32::MAX)
+                .max(1),
             states,
             can_refresh: false,
         })
     }
 
-    async fn export(
-        &self,
-        filter: TicketFilter,
-    ) -> Result<TextStream<TicketError>, TicketError> {
+    async fn export(&self, filter: TicketFilter) -> Result<TextStream<TicketError>, TicketError> {
         let service = self;
         let view = service.view().await?;
         let header = futures_util::stream::once(async { Ok(view::csv_lines([view::CSV_HEADER])) });
@@ -581,7 +608,10 @@ fn state_counts(
     };
     let known = table.states().iter().map(|(value, _)| StateCount {
         value: (*value).to_owned(),
-        name: names.get(*value).cloned().unwrap_or_else(|| (*value).to_owned()),
+        name: names
+            .get(*value)
+            .cloned()
+            .unwrap_or_else(|| (*value).to_owned()),
         count: count_of(value),
     });
     let others = counts
@@ -594,4 +624,3 @@ fn state_counts(
         });
     known.chain(others).collect()
 }
-

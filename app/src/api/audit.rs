@@ -86,12 +86,14 @@ pub async fn load_audit_log(
     #[server(default)] filter: AuditFilter,
 ) -> Result<Vec<AuditEntry>, AuditError> {
     use crate::api::auth::ssr::{Refusal, require_role};
-    require_role(Role::Admin).await.map_err(|refusal| match refusal {
-        Refusal::NotSignedIn => AuditError::NotSignedIn,
-        Refusal::Forbidden => AuditError::Forbidden,
-        Refusal::Unavailable => AuditError::Unavailable,
-    })?;
-    let reader = use_context::<std::sync::Arc<dyn ssr::AuditReader>>()
-        .ok_or(AuditError::Unavailable)?;
+    require_role(Role::Admin)
+        .await
+        .map_err(|refusal| match refusal {
+            Refusal::NotSignedIn => AuditError::NotSignedIn,
+            Refusal::Forbidden => AuditError::Forbidden,
+            Refusal::Unavailable => AuditError::Unavailable,
+        })?;
+    let reader =
+        use_context::<std::sync::Arc<dyn ssr::AuditReader>>().ok_or(AuditError::Unavailable)?;
     reader.entries(&filter).await
 }

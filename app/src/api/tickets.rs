@@ -317,8 +317,10 @@ pub mod ssr {
         async fn ticket(&self, id: i64) -> Result<Option<Ticket>, TicketError>;
         async fn list(&self, filter: &TicketFilter) -> Result<TicketPage, TicketError>;
         /// Every ticket matching `filter`, as CSV lines (header first).
-        async fn export(&self, filter: TicketFilter)
-            -> Result<TextStream<TicketError>, TicketError>;
+        async fn export(
+            &self,
+            filter: TicketFilter,
+        ) -> Result<TextStream<TicketError>, TicketError>;
         async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError>;
         /// Syncs states from ServiceNow now.
         async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError>;

@@ -22,11 +22,14 @@ pub fn ShareDialog(form: Result<ShareForm, TicketError>, page_path: String) -> i
     let dialog = NodeRef::<html::Div>::new();
     let navigate = use_navigate();
     let close = Callback::new(move |()| {
-        navigate(&page_path, leptos_router::NavigateOptions {
-            replace: true,
-            scroll: false,
-            ..Default::default()
-        });
+        navigate(
+            &page_path,
+            leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     });
     // Esc closes wherever focus is (after sending, the form it was in is gone).
     let escape = window_event_listener(leptos::ev::keydown, move |event| {

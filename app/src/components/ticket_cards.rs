@@ -2,10 +2,7 @@
 //! tickets* cards: counts per state under the admin's names, the newest
 //! tickets, and the ways on.
 
-use super::{
-    servicenow::problem_text,
-    tickets::TicketBadge,
-};
+use super::{servicenow::problem_text, tickets::TicketBadge};
 use crate::{
     api::{
         servicenow::TicketTable,

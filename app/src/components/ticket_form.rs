@@ -4,15 +4,18 @@
 
 use super::{
     securescore::category_label,
-    tickets::{TicketBadge, field_problem_text, priority_label, source_label, ticket_error_text, type_label},
+    tickets::{
+        TicketBadge, field_problem_text, priority_label, source_label, ticket_error_text,
+        type_label,
+    },
 };
 use crate::{
     api::{
         securescore::Category,
         servicenow::{ConnectionState, TicketTable},
         tickets::{
-            DESCRIPTION_MAX, Delivery, DraftProblems, FieldProblem, NAME_MAX, Priority,
-            ShareForm, ShareTicket, Ticket, TicketDraft, TicketError, date_text, load_ticket,
+            DESCRIPTION_MAX, Delivery, DraftProblems, FieldProblem, NAME_MAX, Priority, ShareForm,
+            ShareTicket, Ticket, TicketDraft, TicketError, date_text, load_ticket,
         },
     },
     i18n::*,
@@ -66,7 +69,10 @@ impl Fields {
 
 /// The ticket form for `form`; `on_cancel` closes it (the dialog) when given.
 #[component]
-pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Callback<()>>) -> impl IntoView {
+pub fn TicketForm(
+    form: ShareForm,
+    #[prop(optional, into)] on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let fields = Fields::new(&form.draft);
     let problems = RwSignal::new(DraftProblems::default());
@@ -111,7 +117,11 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
         }
     };
     let problem_of = move |pick: fn(&DraftProblems) -> Option<FieldProblem>| {
-        move || problems.with(|p| pick(p)).map(|problem| field_problem_text(i18n, problem))
+        move || {
+            problems
+                .with(pick)
+                .map(|problem| field_problem_text(i18n, problem))
+        }
     };
     let invalid = move |pick: fn(&DraftProblems) -> Option<FieldProblem>| {
         move || problems.with(|p| pick(p).is_some()).to_string()
@@ -269,10 +279,11 @@ pub fn TicketForm(form: ShareForm, #[prop(optional, into)] on_cancel: Option<Cal
 /// Moves focus to the first field marked invalid.
 fn focus_first_invalid() {
     request_animation_frame(|| {
-        if let Ok(Some(field)) = document().query_selector("[aria-invalid=\"true\"]") {
-            if let Some(field) = leptos::wasm_bindgen::JsCast::dyn_ref::<leptos::web_sys::HtmlElement>(&field) {
-                let _ = field.focus();
-            }
+        if let Ok(Some(field)) = document().query_selector("[aria-invalid=\"true\"]")
+            && let Some(field) =
+                leptos::wasm_bindgen::JsCast::dyn_ref::<leptos::web_sys::HtmlElement>(&field)
+        {
+            let _ = field.focus();
         }
     });
 }

@@ -26,7 +26,6 @@ fn table_label(i18n: I18nContext<Locale>, table: TicketTable) -> String {
     .to_string()
 }
 
-
 /// The settings page.
 #[component]
 pub fn ServiceNowSettingsPage() -> impl IntoView {

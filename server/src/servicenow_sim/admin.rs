@@ -117,5 +117,7 @@ async fn insert_records(
     }
     let total = instance.records(table).count();
     drop(instance);
-    Ok(Json(serde_json::json!({ "inserted": bulk.count, "total": total })))
+    Ok(Json(
+        serde_json::json!({ "inserted": bulk.count, "total": total }),
+    ))
 }

@@ -564,20 +564,32 @@ mod tests {
     async fn a_request_key_and_an_open_action_ticket_each_queue_once() {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-        let Queued::New(first) = storage.queue_ticket(&ticket("k1", Some("A")), 100).await.unwrap()
+        let Queued::New(first) = storage
+            .queue_ticket(&ticket("k1", Some("A")), 100)
+            .await
+            .unwrap()
         else {
             panic!("first is new");
         };
         assert_eq!(
-            storage.queue_ticket(&ticket("k1", Some("A")), 100).await.unwrap(),
+            storage
+                .queue_ticket(&ticket("k1", Some("A")), 100)
+                .await
+                .unwrap(),
             Queued::SameRequest(first)
         );
         assert_eq!(
-            storage.queue_ticket(&ticket("k2", Some("A")), 100).await.unwrap(),
+            storage
+                .queue_ticket(&ticket("k2", Some("A")), 100)
+                .await
+                .unwrap(),
             Queued::OpenTicketExists(first)
         );
         // Closed in ServiceNow: the action may be shared again.
-        storage.ticket_created(first, &record("s1", true)).await.unwrap();
+        storage
+            .ticket_created(first, &record("s1", true))
+            .await
+            .unwrap();
         assert!(
             storage
                 .sync_ticket_state("change_request", "s1", "3", false, "2026-11-25 00:00:00")
@@ -585,7 +597,10 @@ mod tests {
                 .unwrap()
         );
         assert!(matches!(
-            storage.queue_ticket(&ticket("k3", Some("A")), 100).await.unwrap(),
+            storage
+                .queue_ticket(&ticket("k3", Some("A")), 100)
+                .await
+                .unwrap(),
             Queued::New(_)
         ));
         // The first ticket reopened in ServiceNow: its state is taken, it stays closed here.
@@ -618,10 +633,16 @@ mod tests {
         assert!(!storage.claim_ticket(id, 120, 150).await.unwrap(), "held");
         assert!(storage.due_tickets(120, 10).await.unwrap().is_empty());
         assert!(storage.claim_ticket(id, 131, 160).await.unwrap(), "lapsed");
-        storage.ticket_deferred(id, 200, "ServerError").await.unwrap();
+        storage
+            .ticket_deferred(id, 200, "ServerError")
+            .await
+            .unwrap();
         assert!(storage.due_tickets(199, 10).await.unwrap().is_empty());
         assert_eq!(storage.next_ticket_due().await.unwrap(), Some(200));
-        storage.ticket_created(id, &record("s", true)).await.unwrap();
+        storage
+            .ticket_created(id, &record("s", true))
+            .await
+            .unwrap();
         assert!(!storage.claim_ticket(id, 300, 330).await.unwrap(), "sent");
         assert_eq!(storage.next_ticket_due().await.unwrap(), None);
     }

@@ -112,13 +112,17 @@ impl TicketService {
             return Ok(Attempt::Skipped);
         };
         let Some(table) = TicketTable::parse(&ticket.ticket_table) else {
-            return Err(StorageError::Corrupt(format!("table {}", ticket.ticket_table)));
+            return Err(StorageError::Corrupt(format!(
+                "table {}",
+                ticket.ticket_table
+            )));
         };
         if ticket.maybe_sent {
             match self.look_up(&ticket, table).await {
                 Ok(Some(found)) => {
                     self.storage.ticket_created(id, &found).await?;
-                    self.audit_created(&ticket, &found, "ticket.recovered").await;
+                    self.audit_created(&ticket, &found, "ticket.recovered")
+                        .await;
                     return Ok(Attempt::Created);
                 }
                 Ok(None) => {}
@@ -214,7 +218,10 @@ impl TicketService {
             }
             CallError::Failed(failure) => {
                 let wait = backoff(ticket.attempts).max(failure.retry_after.unwrap_or_default());
-                (kind_name(failure.kind), i64::try_from(wait.as_secs()).unwrap_or(300).max(1))
+                (
+                    kind_name(failure.kind),
+                    i64::try_from(wait.as_secs()).unwrap_or(300).max(1),
+                )
             }
             CallError::Connection(ServiceNowError::NotConfigured) => {
                 ("NotConnected".to_owned(), NO_CONNECTION_WAIT)
@@ -291,8 +298,9 @@ impl TicketService {
         let next = self.storage.next_ticket_due().await?;
         Ok(match next {
             Some(at) if at <= unix_now() => Duration::from_millis(200),
-            Some(at) => Duration::from_secs(u64::try_from(at - unix_now()).unwrap_or(1))
-                .min(IDLE_WAIT),
+            Some(at) => {
+                Duration::from_secs(u64::try_from(at - unix_now()).unwrap_or(1)).min(IDLE_WAIT)
+            }
             None => IDLE_WAIT,
         })
     }
@@ -305,7 +313,10 @@ mod tests {
     #[test]
     fn backoff_grows_and_stays_within_five_minutes() {
         let first = backoff(0);
-        assert!(first >= Duration::from_secs(1) && first <= Duration::from_secs(2), "{first:?}");
+        assert!(
+            first >= Duration::from_secs(1) && first <= Duration::from_secs(2),
+            "{first:?}"
+        );
         assert!(backoff(4) >= Duration::from_secs(16), "{:?}", backoff(4));
         assert!(backoff(40) <= Duration::from_secs(600), "{:?}", backoff(40));
     }

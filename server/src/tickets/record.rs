@@ -189,7 +189,10 @@ mod tests {
         assert_eq!(change["type"], "normal");
         assert_eq!(change["correlation_display"], CORRELATION_DISPLAY);
         assert_eq!(change["assignment_group"], "Security");
-        assert!(change.get("category").is_none(), "empty defaults are left out");
+        assert!(
+            change.get("category").is_none(),
+            "empty defaults are left out"
+        );
         let incident = new_record(
             TicketTable::Incident,
             "name",
@@ -201,7 +204,10 @@ mod tests {
         );
         assert!(incident.get("priority").is_none());
         assert!(incident.get("type").is_none());
-        assert_eq!((&incident["impact"], &incident["urgency"]), (&json!("3"), &json!("3")));
+        assert_eq!(
+            (&incident["impact"], &incident["urgency"]),
+            (&json!("3"), &json!("3"))
+        );
     }
 
     #[test]
@@ -249,14 +255,20 @@ mod tests {
     #[test]
     fn record_links_open_the_record_in_servicenow() {
         assert_eq!(
-            record_url("https://acme.service-now.com/", TicketTable::Incident, "abc123"),
+            record_url(
+                "https://acme.service-now.com/",
+                TicketTable::Incident,
+                "abc123"
+            ),
             "https://acme.service-now.com/nav_to.do?uri=incident.do%3Fsys_id%3Dabc123"
         );
     }
 
     #[test]
     fn remediation_html_becomes_plain_text() {
-        let text = plain_text("<p>Turn on <b>MFA</b> &amp; check:</p><ul><li>admins</li><li>users</li></ul>");
+        let text = plain_text(
+            "<p>Turn on <b>MFA</b> &amp; check:</p><ul><li>admins</li><li>users</li></ul>",
+        );
         assert!(!text.contains('<'), "{text}");
         assert!(text.contains("Turn on MFA & check"), "{text}");
         assert!(text.contains("admins") && text.contains("users"), "{text}");

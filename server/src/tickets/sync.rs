@@ -101,13 +101,19 @@ impl TicketService {
                 None => return Ok(()),
             },
         };
-        let changed = format!("correlation_display={CORRELATION_DISPLAY}^sys_updated_on>={watermark}");
+        let changed =
+            format!("correlation_display={CORRELATION_DISPLAY}^sys_updated_on>={watermark}");
         let records = self
-            .changed_records(table, &format!("{changed}^ORDERBYsys_updated_on^ORDERBYsys_id"))
+            .changed_records(
+                table,
+                &format!("{changed}^ORDERBYsys_updated_on^ORDERBYsys_id"),
+            )
             .await?;
         let full_page = records.len() == SYNC_PAGE;
         let mut last_id = records.last().map(|record| record.sys_id.clone());
-        let mut newest = self.apply_states(table, records, &watermark, report).await?;
+        let mut newest = self
+            .apply_states(table, records, &watermark, report)
+            .await?;
         if full_page && newest == watermark {
             // More than a page changed within one second: walk that second by
             // sys_id, then move past it (a `>=` watermark would read the same
@@ -121,7 +127,8 @@ impl TicketService {
                 if records.len() == SYNC_PAGE {
                     last_id = records.last().map(|record| record.sys_id.clone());
                 }
-                self.apply_states(table, records, &watermark, report).await?;
+                self.apply_states(table, records, &watermark, report)
+                    .await?;
             }
             newest = next_second(&watermark);
         }
@@ -235,7 +242,11 @@ impl TicketService {
                     .await;
                 }
                 Err(error) => {
-                    tracing::warn!(?error, ticket = ticket.id, "cannot add a completion note; next cycle tries again");
+                    tracing::warn!(
+                        ?error,
+                        ticket = ticket.id,
+                        "cannot add a completion note; next cycle tries again"
+                    );
                 }
             }
         }
@@ -252,7 +263,12 @@ impl TicketService {
                 ticks.tick().await;
                 match service.sync().await {
                     Ok(report) if report.read > 0 || report.notes > 0 => {
-                        tracing::info!(read = report.read, unknown = report.unknown, notes = report.notes, "tickets synced");
+                        tracing::info!(
+                            read = report.read,
+                            unknown = report.unknown,
+                            notes = report.notes,
+                            "tickets synced"
+                        );
                     }
                     Ok(_) => {}
                     // Not connected yet, or ServiceNow failing: its status panel says so.

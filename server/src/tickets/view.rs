@@ -30,7 +30,10 @@ fn state_name(names: Option<&BTreeMap<String, String>>, value: &str) -> String {
 
 impl TicketView {
     /// The shown names of `table`'s states: the admin's where set, else ServiceNow's.
-    pub fn names_of(table: TicketTable, custom: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    pub fn names_of(
+        table: TicketTable,
+        custom: &BTreeMap<String, String>,
+    ) -> BTreeMap<String, String> {
         table
             .states()
             .iter()
@@ -46,7 +49,9 @@ impl TicketView {
         let ticket_type = TicketTable::parse(&stored.ticket_table).unwrap_or(TicketTable::Incident);
         let delivery = Delivery::parse(&stored.delivery).unwrap_or(Delivery::Queued);
         let url = match (&self.instance, &stored.sys_id) {
-            (Some(instance), Some(sys_id)) => Some(record::record_url(instance, ticket_type, sys_id)),
+            (Some(instance), Some(sys_id)) => {
+                Some(record::record_url(instance, ticket_type, sys_id))
+            }
             _ => None,
         };
         let state_name = stored
@@ -72,7 +77,8 @@ impl TicketView {
             state_name,
             open: stored.open,
             name: stored.short_description,
-            priority: Priority::from_value(&stored.priority.to_string()).unwrap_or(Priority::Moderate),
+            priority: Priority::from_value(&stored.priority.to_string())
+                .unwrap_or(Priority::Moderate),
             due_date: stored.due_date,
             category: Category::parse(&stored.category),
             source: Source::parse(&stored.source).unwrap_or(Source::User),

@@ -117,7 +117,9 @@ pub struct TicketDraft {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FieldProblem {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     /// Control characters (a line break is fine in a description only).
     ControlCharacters,
     /// HTML tags: tickets are plain text.

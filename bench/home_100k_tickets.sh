@@ -27,7 +27,8 @@ sim_admin() {
 }
 seed() {
   sim_admin "$sim/sim/admin/records/$1" --data "{\"count\": 50000, \"states\": $2,
-    \"record\": {\"short_description\": \"Bench ticket\", \"correlation_display\": \"$display\"}}"
+    \"record\": {\"short_description\": \"Bench ticket\", \"correlation_display\": \"$display\",
+      \"correlation_id\": \"scorenow:demo:bench\"}}"
   echo
 }
 seed change_request '["-5","-4","-3","-2","-1","0","3","4"]'
@@ -37,7 +38,7 @@ reader=$(sign_in_reader "$base")
 token=$(sim_token "$sim")
 echo "One Aggregate API call over 50,000 change requests, straight to the simulator:"
 curl -fsS -o /dev/null -w '  %{time_total} s\n' -H "Authorization: Bearer $token" \
-  "$sim/api/now/stats/change_request?sysparm_count=true&sysparm_group_by=state&sysparm_query=correlation_display%3D$(python3 -c 'import urllib.parse; print(urllib.parse.quote("Microsoft 365 Security and Configuration Change Request"))')"
+  "$sim/api/now/stats/change_request?sysparm_count=true&sysparm_group_by=state&sysparm_query=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("correlation_display=Microsoft 365 Security and Configuration Change Request^correlation_idSTARTSWITHscorenow:demo:"))')"
 
 curl -fsS -o /dev/null -H "Cookie: $reader" "$base/" # warm up
 sim_admin -X POST "$sim/sim/admin/stats/reset"

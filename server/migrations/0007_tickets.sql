@@ -19,12 +19,15 @@ CREATE TABLE tickets (
     created_by        TEXT NOT NULL,
     created_at        INTEGER NOT NULL,
     delivery          TEXT NOT NULL CHECK (delivery IN ('queued', 'created', 'refused')),
+    -- Failed attempts so far (the backoff grows with them).
     attempts          INTEGER NOT NULL DEFAULT 0,
     -- An attempt may have reached ServiceNow: look the ticket up before sending again.
     maybe_sent        INTEGER NOT NULL DEFAULT 0 CHECK (maybe_sent IN (0, 1)),
     next_attempt_at   INTEGER,
-    -- A sender holds the ticket until then (a lease, so a dead sender's claim lapses).
+    -- A sender holds the ticket until then (a lease, so a dead sender's claim
+    -- lapses), and writes its outcome only while its claim token is still there.
     claimed_until     INTEGER,
+    claim_token       TEXT,
     -- The last failure's kind (`RateLimited`), while queued or refused.
     last_problem      TEXT,
     sys_id            TEXT UNIQUE,

@@ -45,15 +45,17 @@ use view::TicketView;
 const INLINE_BUDGET: Duration = Duration::from_secs(8);
 /// How long home-card counts are reused before ServiceNow is asked again.
 const CARD_COUNTS_TTL: Duration = Duration::from_secs(15);
+/// Longest the home page waits for a count before showing the cards without it.
+const CARD_COUNTS_WAIT: Duration = Duration::from_secs(5);
 /// Tickets on a home card.
 const CARD_LATEST: i64 = 5;
 /// Default due date of a new ticket, in days from today.
 const DUE_IN_DAYS: i64 = 30;
 
-/// Counts per state value of each table, or why ServiceNow gave none.
-type CardCounts = BTreeMap<TicketTable, Result<Vec<(String, u64)>, ProblemKind>>;
+/// Counts per state value of each table, or why ServiceNow gave none (when it said).
+type CardCounts = BTreeMap<TicketTable, Result<Vec<(String, u64)>, Option<ProblemKind>>>;
 
-/// The ticket service.
+/// The ticket self.
 pub struct TicketService {
     storage: Storage,
     servicenow: Arc<ServiceNowService>,
@@ -207,17 +209,20 @@ impl TicketService {
             return counts;
         }
         let mut counts = CardCounts::new();
-        let query = format!("correlation_display={}", record::CORRELATION_DISPLAY);
+        let query = record::tenant_query(&self.securescore.tenant());
         for table in TicketTable::ALL {
             let query = query.clone();
-            let outcome = self
+            let read = self
                 .servicenow
-                .with_api(|api| async move { api.count_by(table.as_str(), &query, "state").await })
-                .await
-                .map_err(|error| match call_error(error) {
-                    TicketError::ServiceNow(kind) => kind,
-                    _ => ProblemKind::ReauthorizationNeeded,
-                });
+                .with_api(|api| async move { api.count_by(table.as_str(), &query, "state").await });
+            let outcome = match tokio::time::timeout(CARD_COUNTS_WAIT, read).await {
+                Ok(Ok(counts)) => Ok(counts),
+                Ok(Err(error)) => Err(match call_error(error) {
+                    TicketError::ServiceNow(kind) => Some(kind),
+                    _ => None,
+                }),
+                Err(_) => Err(Some(ProblemKind::Timeout)),
+            };
             counts.insert(table, outcome);
         }
         let counts = Arc::new(counts);
@@ -271,13 +276,12 @@ impl TicketDesk for TicketService {
         user: &CurrentUser,
         action_id: Option<&str>,
     ) -> Result<ShareForm, TicketError> {
-        let service = self;
-        let (connection, _) = service
+        let (connection, _) = self
             .servicenow
             .connection()
             .await
             .map_err(|_| TicketError::Unavailable)?;
-        let ticket_type = service
+        let ticket_type = self
             .storage
             .servicenow_ticket_defaults()
             .await
@@ -292,7 +296,7 @@ impl TicketDesk for TicketService {
         };
         let (source, category, action_title, open_tickets) = match action_id {
             Some(id) => {
-                let action = service
+                let action = self
                     .securescore
                     .action(id)
                     .await
@@ -300,15 +304,15 @@ impl TicketDesk for TicketService {
                     .ok_or(TicketError::UnknownAction)?;
                 let link = format!(
                     "{}/securescore/actions/{}",
-                    service.public_url, action.summary.id
+                    self.public_url, action.summary.id
                 );
                 let remediation = record::plain_text(&action.remediation_html);
                 let room = DESCRIPTION_MAX.saturating_sub(link.chars().count() + 2);
                 draft.name = truncated(&action.summary.title, NAME_MAX);
                 draft.description = format!("{}\n\n{link}", truncated(&remediation, room));
                 draft.action_id = Some(action.summary.id.clone());
-                let view = service.view().await?;
-                let open = service
+                let view = self.view().await?;
+                let open = self
                     .storage
                     .open_tickets_of_action(id)
                     .await
@@ -342,12 +346,11 @@ impl TicketDesk for TicketService {
         user: &CurrentUser,
         draft: TicketDraft,
     ) -> Result<ShareOutcome, TicketError> {
-        let service = self;
         if !record::valid_request_key(&draft.request_key) {
             return Err(TicketError::BadRequestKey);
         }
         let valid = draft.validate(today()).map_err(TicketError::Invalid)?;
-        let (connection, _) = service
+        let (connection, _) = self
             .servicenow
             .connection()
             .await
@@ -360,13 +363,13 @@ impl TicketDesk for TicketService {
         }
         let (source, category, link) = match &valid.action_id {
             Some(id) => {
-                let action = service
+                let action = self
                     .securescore
                     .action(id)
                     .await
                     .map_err(|_| TicketError::Unavailable)?
                     .ok_or(TicketError::UnknownAction)?;
-                let link = format!("{}/securescore/actions/{id}", service.public_url);
+                let link = format!("{}/securescore/actions/{id}", self.public_url);
                 (Source::Microsoft, action.summary.category, link)
             }
             None => (
@@ -375,7 +378,7 @@ impl TicketDesk for TicketService {
                     .category
                     .clone()
                     .unwrap_or(Category::Other(String::new())),
-                format!("{}/tickets", service.public_url),
+                format!("{}/tickets", self.public_url),
             ),
         };
         let signed = format!("{} <{}>", user.display_name, user.email);
@@ -401,56 +404,55 @@ impl TicketDesk for TicketService {
             priority: i64::from(valid.priority.value()),
             due_date: date_text(valid.due_date),
             correlation_id: record::correlation_id(
-                &service.securescore.tenant(),
+                &self.securescore.tenant(),
                 valid.action_id.as_deref(),
                 &draft.request_key,
             ),
             created_by: user.email.clone(),
             created_at: now,
         };
-        let (id, existing) = match service
+        let (id, existing) = match self
             .storage
             .queue_ticket(&ticket, now)
             .await
             .map_err(unavailable)?
         {
-            Queued::New(id) => (id, false),
-            Queued::SameRequest(id) | Queued::OpenTicketExists(id) => (id, true),
+            Queued::New(id) => (id, None),
+            // The same dialog sent again: the one ticket it made, as it stands.
+            Queued::SameRequest(id) => (id, Some(false)),
+            Queued::OpenTicketExists(id) => (id, Some(true)),
         };
-        if !existing {
+        if existing.is_none() {
             let action = match source {
                 Source::Microsoft => "ticket.shared",
                 Source::User => "ticket.requested",
             };
-            service
-                .audit(
-                    &user.email,
-                    action,
-                    valid.action_id.clone().or(Some(valid.name.clone())),
-                    json!({ "ticket": id, "table": ticket.ticket_table, "priority": ticket.priority }),
-                )
-                .await;
-            service.send_now(id).await;
+            self.audit(
+                &user.email,
+                action,
+                valid.action_id.clone().or(Some(valid.name.clone())),
+                json!({ "ticket": id, "table": ticket.ticket_table, "priority": ticket.priority }),
+            )
+            .await;
+            self.send_now(id).await;
         }
         Ok(ShareOutcome {
-            ticket: service.shown(id).await?,
-            existing,
+            ticket: self.shown(id).await?,
+            existing: existing.unwrap_or(false),
         })
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<Ticket>, TicketError> {
-        let service = self;
-        let Some(stored) = service.storage.ticket(id).await.map_err(unavailable)? else {
+        let Some(stored) = self.storage.ticket(id).await.map_err(unavailable)? else {
             return Ok(None);
         };
-        Ok(Some(service.view().await?.ticket(stored)))
+        Ok(Some(self.view().await?.ticket(stored)))
     }
 
     async fn list(&self, filter: &TicketFilter) -> Result<TicketPage, TicketError> {
-        let service = self;
         let page_size = i64::from(app::api::tickets::PAGE_SIZE);
         let page = i64::from(filter.page.max(1));
-        let (stored, total) = service
+        let (stored, total) = self
             .storage
             .ticket_page(
                 &TicketQuery::from(filter),
@@ -459,7 +461,7 @@ impl TicketDesk for TicketService {
             )
             .await
             .map_err(unavailable)?;
-        let view = service.view().await?;
+        let view = self.view().await?;
         let states = TicketTable::ALL
             .into_iter()
             .map(|table| {
@@ -490,10 +492,9 @@ impl TicketDesk for TicketService {
     }
 
     async fn export(&self, filter: TicketFilter) -> Result<TextStream<TicketError>, TicketError> {
-        let service = self;
-        let view = service.view().await?;
+        let view = self.view().await?;
         let header = futures_util::stream::once(async { Ok(view::csv_lines([view::CSV_HEADER])) });
-        let rows = service
+        let rows = self
             .storage
             .ticket_stream(TicketQuery::from(&filter))
             .map(move |batch| {
@@ -511,8 +512,7 @@ impl TicketDesk for TicketService {
     }
 
     async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError> {
-        let service = self;
-        let (connection, _) = service
+        let (connection, _) = self
             .servicenow
             .connection()
             .await
@@ -522,16 +522,16 @@ impl TicketDesk for TicketService {
             connection,
             ConnectionState::Connected | ConnectionState::NeedsReauthorization
         ) {
-            let counts = service.card_counts().await;
-            let view = service.view().await?;
+            let counts = self.card_counts().await;
+            let view = self.view().await?;
             for table in TicketTable::ALL {
                 let names = view.state_names.get(&table).cloned().unwrap_or_default();
                 let (counts, problem) = match counts.get(&table) {
                     Some(Ok(counts)) => (Some(state_counts(table, &names, counts)), None),
-                    Some(Err(kind)) => (None, Some(*kind)),
+                    Some(Err(kind)) => (None, *kind),
                     None => (None, None),
                 };
-                let latest = service
+                let latest = self
                     .storage
                     .latest_tickets(table.as_str(), CARD_LATEST)
                     .await
@@ -539,7 +539,7 @@ impl TicketDesk for TicketService {
                     .into_iter()
                     .map(|stored| view.ticket(stored))
                     .collect();
-                let queued = service
+                let queued = self
                     .storage
                     .queued_ticket_count(table.as_str())
                     .await
@@ -562,9 +562,8 @@ impl TicketDesk for TicketService {
     }
 
     async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError> {
-        let service = self;
-        service.invalidate_cards();
-        let report = service.sync().await.map_err(|error| match error {
+        self.invalidate_cards();
+        let report = self.sync().await.map_err(|error| match error {
             SyncError::ServiceNow(error) => call_error(error),
             SyncError::Storage(error) => unavailable(error),
         })?;
@@ -573,8 +572,7 @@ impl TicketDesk for TicketService {
     }
 
     async fn by_action(&self) -> Result<BTreeMap<String, Ticket>, TicketError> {
-        let service = self;
-        let stored = service
+        let stored = self
             .storage
             .latest_ticket_per_action()
             .await
@@ -582,7 +580,7 @@ impl TicketDesk for TicketService {
         if stored.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let view = service.view().await?;
+        let view = self.view().await?;
         Ok(stored
             .into_iter()
             .filter_map(|stored| {

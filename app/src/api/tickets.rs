@@ -203,9 +203,18 @@ impl TicketFilter {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
+        // State values overlap between tables (`3` is Closed or On Hold), so
+        // the filter's states are `table:value`; the state's table wins.
+        let (state_table, state) = match text("state") {
+            Some(state) => match state.split_once(':') {
+                Some((table, value)) => (TicketTable::parse(table), Some(value.to_owned())),
+                None => (None, Some(state)),
+            },
+            None => (None, None),
+        };
         Self {
-            ticket_type: text("type").and_then(|v| TicketTable::parse(&v)),
-            state: text("state"),
+            ticket_type: state_table.or_else(|| text("type").and_then(|v| TicketTable::parse(&v))),
+            state,
             priority: text("priority").and_then(|v| Priority::from_value(&v)),
             category: text("category"),
             source: text("source").and_then(|v| Source::parse(&v)),
@@ -416,4 +425,40 @@ pub async fn load_ticket_cards() -> Result<TicketCards, TicketError> {
 pub async fn refresh_tickets() -> Result<(), TicketError> {
     let user = ssr::require(Role::Analyst).await?;
     ssr::desk()?.refresh(&user).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(query: &str) -> TicketFilter {
+        TicketFilter::from_query(|name| {
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.into_owned())
+        })
+    }
+
+    #[test]
+    fn a_state_names_its_table_and_unknown_values_mean_any() {
+        let parsed = filter("type=change_request&state=incident:3&priority=9&source=user&page=0");
+        assert_eq!(
+            parsed.ticket_type,
+            Some(TicketTable::Incident),
+            "the state's table wins"
+        );
+        assert_eq!(parsed.state.as_deref(), Some("3"));
+        assert_eq!((parsed.priority, parsed.source), (None, Some(Source::User)));
+        assert_eq!(parsed.page, 1);
+    }
+
+    #[test]
+    fn the_query_round_trips_without_the_page() {
+        let parsed = filter("type=incident&state=2&priority=1&category=Data&sort=due&page=3");
+        assert_eq!(
+            parsed.query(),
+            "type=incident&state=2&priority=1&category=Data&sort=due"
+        );
+        assert_eq!(filter(&parsed.query()), TicketFilter { page: 1, ..parsed });
+    }
 }

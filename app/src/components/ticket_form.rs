@@ -134,7 +134,7 @@ pub fn TicketForm(
             .filter(|error| !matches!(error, TicketError::Invalid(_)))
             .map(|error| ticket_error_text(i18n, &error))
     };
-    let min_date = date_text(today() - time::Duration::days(1));
+    let min_date = date_text(today());
     let category_fact = form.category.clone();
     let source = form.source;
     let initiator = form.initiator.clone();

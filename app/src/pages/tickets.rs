@@ -89,7 +89,11 @@ fn encoded(text: &str) -> String {
 #[component]
 fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
     let i18n = use_i18n();
-    let state = filter.state.clone().unwrap_or_default();
+    let state = match (filter.ticket_type, filter.state.as_deref()) {
+        (_, Some("queued")) => "queued".to_owned(),
+        (Some(table), Some(value)) => format!("{}:{value}", table.as_str()),
+        _ => String::new(),
+    };
     let category = filter.category.clone().unwrap_or_default();
     view! {
         <section class="card" aria-label=move || t_string!(i18n, tickets.filters).to_string()>
@@ -111,8 +115,9 @@ fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
                         {page.states.into_iter().map(|(table, states)| view! {
                             <optgroup label=move || type_label(i18n, table)>
                                 {states.into_iter().map(|known| {
-                                    let selected = known.value == state;
-                                    view! { <option value=known.value selected=selected>{known.name}</option> }
+                                    let value = format!("{}:{}", table.as_str(), known.value);
+                                    let selected = value == state;
+                                    view! { <option value=value selected=selected>{known.name}</option> }
                                 }).collect_view()}
                             </optgroup>
                         }).collect_view()}

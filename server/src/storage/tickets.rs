@@ -50,6 +50,13 @@ pub struct StoredTicket {
     pub completion_noted: bool,
 }
 
+/// A sender's hold on a queued ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Claim {
+    pub id: i64,
+    token: String,
+}
+
 /// What queuing a ticket did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Queued {
@@ -225,19 +232,30 @@ impl Storage {
     }
 
     /// Takes the queued ticket `id` for sending until `until`, unless another
-    /// sender holds it or it is no longer queued.
-    pub async fn claim_ticket(&self, id: i64, now: i64, until: i64) -> Result<bool, StorageError> {
+    /// sender holds it or it is no longer queued; returns the claim, which
+    /// every later write of this attempt must present.
+    pub async fn claim_ticket(
+        &self,
+        id: i64,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<Claim>, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
+        let token: String = rand::random::<[u8; 16]>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let claimed = sqlx::query(
-            "UPDATE tickets SET claimed_until = ? WHERE id = ? AND delivery = 'queued' \
-             AND (claimed_until IS NULL OR claimed_until < ?)",
+            "UPDATE tickets SET claimed_until = ?, claim_token = ? WHERE id = ? \
+             AND delivery = 'queued' AND (claimed_until IS NULL OR claimed_until < ?)",
         )
         .bind(until)
+        .bind(&token)
         .bind(id)
         .bind(now)
         .execute(pool)
         .await?;
-        Ok(claimed.rows_affected() == 1)
+        Ok((claimed.rows_affected() == 1).then_some(Claim { id, token }))
     }
 
     /// Queued tickets due by `now` that no sender holds, the longest waiting first.
@@ -265,73 +283,83 @@ impl Storage {
         .await?)
     }
 
-    /// Records that an attempt to create ticket `id` is about to go out:
-    /// from now on it may exist in ServiceNow.
-    pub async fn ticket_attempt_started(&self, id: i64) -> Result<(), StorageError> {
+    /// Records that the create request of `claim` is about to go out: from
+    /// now on the ticket may exist in ServiceNow. False when the claim was lost.
+    pub async fn ticket_attempt_started(&self, claim: &Claim) -> Result<bool, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("UPDATE tickets SET attempts = attempts + 1, maybe_sent = 1 WHERE id = ?")
-            .bind(id)
-            .execute(pool)
-            .await?;
-        Ok(())
+        let updated = sqlx::query(
+            "UPDATE tickets SET maybe_sent = 1 \
+             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
+        )
+        .bind(claim.id)
+        .bind(&claim.token)
+        .execute(pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
     }
 
-    /// Records the record ServiceNow created for ticket `id`.
+    /// Records the record ServiceNow created for the ticket of `claim`.
     pub async fn ticket_created(
         &self,
-        id: i64,
+        claim: &Claim,
         record: &CreatedRecord,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
+        let updated = sqlx::query(
             "UPDATE tickets SET delivery = 'created', sys_id = ?, number = ?, state = ?, open = ?, \
-             sys_updated_on = ?, claimed_until = NULL, next_attempt_at = NULL, last_problem = NULL \
-             WHERE id = ?",
+             sys_updated_on = ?, claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL, \
+             last_problem = NULL WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
         )
         .bind(&record.sys_id)
         .bind(&record.number)
         .bind(&record.state)
         .bind(record.open)
         .bind(&record.sys_updated_on)
-        .bind(id)
+        .bind(claim.id)
+        .bind(&claim.token)
         .execute(pool)
         .await?;
-        Ok(())
+        Ok(updated.rows_affected() == 1)
     }
 
-    /// Puts ticket `id` back in the queue until `next_attempt_at`, after `problem`.
+    /// Puts the ticket of `claim` back in the queue until `next_attempt_at`,
+    /// after a failed attempt with `problem`.
     pub async fn ticket_deferred(
         &self,
-        id: i64,
+        claim: &Claim,
         next_attempt_at: i64,
         problem: &str,
-    ) -> Result<(), StorageError> {
+    ) -> Result<bool, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
-            "UPDATE tickets SET next_attempt_at = ?, last_problem = ?, claimed_until = NULL \
-             WHERE id = ?",
+        let updated = sqlx::query(
+            "UPDATE tickets SET next_attempt_at = ?, last_problem = ?, attempts = attempts + 1, \
+             claimed_until = NULL, claim_token = NULL \
+             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
         )
         .bind(next_attempt_at)
         .bind(problem)
-        .bind(id)
+        .bind(claim.id)
+        .bind(&claim.token)
         .execute(pool)
         .await?;
-        Ok(())
+        Ok(updated.rows_affected() == 1)
     }
 
-    /// Records that ServiceNow refused ticket `id` for good; it no longer
-    /// counts as the action's open ticket.
-    pub async fn ticket_refused(&self, id: i64, problem: &str) -> Result<(), StorageError> {
+    /// Records that ServiceNow refused the ticket of `claim` for good; it no
+    /// longer counts as the action's open ticket.
+    pub async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError> {
         let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
+        let updated = sqlx::query(
             "UPDATE tickets SET delivery = 'refused', open = 0, last_problem = ?, \
-             claimed_until = NULL, next_attempt_at = NULL WHERE id = ?",
+             claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL \
+             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
         )
         .bind(problem)
-        .bind(id)
+        .bind(claim.id)
+        .bind(&claim.token)
         .execute(pool)
         .await?;
-        Ok(())
+        Ok(updated.rows_affected() == 1)
     }
 
     /// Applies a state read from ServiceNow to the ticket `sys_id` of
@@ -586,10 +614,17 @@ mod tests {
             Queued::OpenTicketExists(first)
         );
         // Closed in ServiceNow: the action may be shared again.
-        storage
-            .ticket_created(first, &record("s1", true))
+        let claim = storage
+            .claim_ticket(first, 100, 160)
             .await
+            .unwrap()
             .unwrap();
+        assert!(
+            storage
+                .ticket_created(&claim, &record("s1", true))
+                .await
+                .unwrap()
+        );
         assert!(
             storage
                 .sync_ticket_state("change_request", "s1", "3", false, "2026-11-25 00:00:00")
@@ -629,21 +664,45 @@ mod tests {
             panic!("new");
         };
         assert_eq!(storage.due_tickets(100, 10).await.unwrap(), vec![id]);
-        assert!(storage.claim_ticket(id, 100, 130).await.unwrap());
-        assert!(!storage.claim_ticket(id, 120, 150).await.unwrap(), "held");
-        assert!(storage.due_tickets(120, 10).await.unwrap().is_empty());
-        assert!(storage.claim_ticket(id, 131, 160).await.unwrap(), "lapsed");
-        storage
-            .ticket_deferred(id, 200, "ServerError")
+        let stale = storage
+            .claim_ticket(id, 100, 130)
             .await
-            .unwrap();
+            .unwrap()
+            .expect("claimed");
+        assert!(
+            storage.claim_ticket(id, 120, 150).await.unwrap().is_none(),
+            "held"
+        );
+        assert!(storage.due_tickets(120, 10).await.unwrap().is_empty());
+        let claim = storage
+            .claim_ticket(id, 131, 160)
+            .await
+            .unwrap()
+            .expect("lapsed");
+        // The sender whose claim lapsed can no longer write.
+        assert!(!storage.ticket_attempt_started(&stale).await.unwrap());
+        assert!(!storage.ticket_refused(&stale, "Forbidden").await.unwrap());
+        assert!(
+            storage
+                .ticket_deferred(&claim, 200, "ServerError")
+                .await
+                .unwrap()
+        );
         assert!(storage.due_tickets(199, 10).await.unwrap().is_empty());
         assert_eq!(storage.next_ticket_due().await.unwrap(), Some(200));
-        storage
-            .ticket_created(id, &record("s", true))
-            .await
-            .unwrap();
-        assert!(!storage.claim_ticket(id, 300, 330).await.unwrap(), "sent");
+        let ticket = storage.ticket(id).await.unwrap().unwrap();
+        assert_eq!((ticket.attempts, ticket.delivery.as_str()), (1, "queued"));
+        let claim = storage.claim_ticket(id, 200, 260).await.unwrap().unwrap();
+        assert!(
+            storage
+                .ticket_created(&claim, &record("s", true))
+                .await
+                .unwrap()
+        );
+        assert!(
+            storage.claim_ticket(id, 300, 330).await.unwrap().is_none(),
+            "sent"
+        );
         assert_eq!(storage.next_ticket_due().await.unwrap(), None);
     }
 

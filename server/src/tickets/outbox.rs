@@ -3,13 +3,16 @@
 //! (a lost answer must not make a second ticket), and put back in the queue
 //! with backoff that honours `Retry-After` when ServiceNow cannot take it.
 
-use super::{TicketService, record};
+use super::{
+    TicketService,
+    record::{self, RECORD_FIELDS, RecordFields},
+};
 use crate::{
     clock::unix_now,
     servicenow::{CallError, failure::Failure},
     storage::{
         StorageError,
-        tickets::{CreatedRecord, StoredTicket},
+        tickets::{Claim, CreatedRecord, StoredTicket},
     },
 };
 use app::api::{
@@ -18,12 +21,20 @@ use app::api::{
 };
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::StreamExt;
-use serde::Deserialize;
 use serde_json::json;
 use std::{sync::Arc, time::Duration};
 
-/// How long a sender holds a ticket: longer than one call may take.
+/// How long a sender holds a ticket.
 const LEASE_SECS: i64 = 60;
+/// How long one attempt (look-up, token refresh, create) may take: well
+/// within the lease, so no other sender can start while it runs.
+const ATTEMPT_BUDGET: Duration = Duration::from_secs(45);
+/// Wait before looking up a ticket whose create request timed out: the
+/// instance may still be working on it.
+const AFTER_TIMEOUT_SECS: i64 = 120;
+/// Wait before retrying a ticket that may exist but could not be looked up
+/// for a reason that does not clear quickly (permissions, redirects).
+const SLOW_RETRY_SECS: i64 = 300;
 /// Tickets sent at once by the background sender.
 const PARALLEL_SENDS: usize = 8;
 /// Longest wait between two looks at the queue.
@@ -31,33 +42,13 @@ const IDLE_WAIT: Duration = Duration::from_secs(30);
 /// Wait before retrying while there is no usable connection.
 const NO_CONNECTION_WAIT: i64 = 60;
 
-/// The fields ScoreNow reads back from a created record.
-pub const RECORD_FIELDS: &[&str] = &["sys_id", "number", "state", "active", "sys_updated_on"];
-
-/// A record as the Table API returns [`RECORD_FIELDS`].
-#[derive(Debug, Deserialize)]
-pub struct RecordFields {
-    pub sys_id: String,
-    #[serde(default)]
-    pub number: String,
-    #[serde(default)]
-    pub state: String,
-    #[serde(default)]
-    pub active: String,
-    #[serde(default)]
-    pub sys_updated_on: String,
-}
-
-impl From<RecordFields> for CreatedRecord {
-    fn from(fields: RecordFields) -> Self {
-        CreatedRecord {
-            open: fields.active != "false",
-            sys_id: fields.sys_id,
-            number: fields.number,
-            state: fields.state,
-            sys_updated_on: fields.sys_updated_on,
-        }
-    }
+/// What an attempt found out, before it is stored.
+enum Outcome {
+    /// The record, and how it came about (the audit action).
+    Created(CreatedRecord, &'static str),
+    Failed(CallError),
+    /// Another sender took the ticket over.
+    ClaimLost,
 }
 
 /// What one attempt at a ticket came to.
@@ -105,9 +96,9 @@ impl TicketService {
     /// Sends the queued ticket `id` once, if no other sender holds it.
     pub(super) async fn deliver(&self, id: i64) -> Result<Attempt, StorageError> {
         let now = unix_now();
-        if !self.storage.claim_ticket(id, now, now + LEASE_SECS).await? {
+        let Some(claim) = self.storage.claim_ticket(id, now, now + LEASE_SECS).await? else {
             return Ok(Attempt::Skipped);
-        }
+        };
         let Some(ticket) = self.storage.ticket(id).await? else {
             return Ok(Attempt::Skipped);
         };
@@ -117,20 +108,43 @@ impl TicketService {
                 ticket.ticket_table
             )));
         };
-        if ticket.maybe_sent {
-            match self.look_up(&ticket, table).await {
-                Ok(Some(found)) => {
-                    self.storage.ticket_created(id, &found).await?;
-                    self.audit_created(&ticket, &found, "ticket.recovered")
-                        .await;
-                    return Ok(Attempt::Created);
+        let outcome = tokio::time::timeout(ATTEMPT_BUDGET, self.attempt(&claim, &ticket, table))
+            .await
+            .unwrap_or_else(|_| {
+                let failure = Failure::new(ProblemKind::Timeout, "the attempt took too long");
+                Ok(Outcome::Failed(CallError::Failed(failure)))
+            })?;
+        match outcome {
+            Outcome::Created(record, how) => {
+                if self.storage.ticket_created(&claim, &record).await? {
+                    self.audit_created(&ticket, &record, how).await;
                 }
+                Ok(Attempt::Created)
+            }
+            Outcome::Failed(error) => self.after_failure(&claim, &ticket, error).await,
+            Outcome::ClaimLost => Ok(Attempt::Skipped),
+        }
+    }
+
+    /// One attempt: look the ticket up when an earlier attempt may have
+    /// created it, else create it.
+    async fn attempt(
+        &self,
+        claim: &Claim,
+        ticket: &StoredTicket,
+        table: TicketTable,
+    ) -> Result<Outcome, StorageError> {
+        if ticket.maybe_sent {
+            match self.look_up(ticket, table).await {
+                Ok(Some(found)) => return Ok(Outcome::Created(found, "ticket.recovered")),
                 Ok(None) => {}
-                Err(error) => return self.after_failure(&ticket, error).await,
+                Err(error) => return Ok(Outcome::Failed(error)),
             }
         }
-        self.storage.ticket_attempt_started(id).await?;
-        let body = self.record_body(&ticket, table).await;
+        if !self.storage.ticket_attempt_started(claim).await? {
+            return Ok(Outcome::ClaimLost);
+        }
+        let body = self.record_body(ticket, table).await?;
         let created = self
             .servicenow
             .with_api(|api| async move {
@@ -138,20 +152,17 @@ impl TicketService {
                     .await
             })
             .await;
-        match created {
+        Ok(match created {
             Ok(fields) => {
-                let record = CreatedRecord::from(fields);
-                self.storage.ticket_created(id, &record).await?;
-                let action = if ticket.attempts == 0 {
+                let how = if ticket.attempts == 0 {
                     "ticket.created"
                 } else {
                     "ticket.retried"
                 };
-                self.audit_created(&ticket, &record, action).await;
-                Ok(Attempt::Created)
+                Outcome::Created(CreatedRecord::from(fields), how)
             }
-            Err(error) => self.after_failure(&ticket, error).await,
-        }
+            Err(error) => Outcome::Failed(error),
+        })
     }
 
     /// The ticket in ServiceNow, if an earlier attempt created it.
@@ -171,18 +182,20 @@ impl TicketService {
         Ok(found.into_iter().next().map(CreatedRecord::from))
     }
 
-    async fn record_body(&self, ticket: &StoredTicket, table: TicketTable) -> serde_json::Value {
+    async fn record_body(
+        &self,
+        ticket: &StoredTicket,
+        table: TicketTable,
+    ) -> Result<serde_json::Value, StorageError> {
         let defaults = self
             .storage
             .servicenow_ticket_defaults()
-            .await
-            .ok()
-            .flatten()
+            .await?
             .map(|(_, group, category)| (group, category))
             .unwrap_or_default();
         let priority =
             Priority::from_value(&ticket.priority.to_string()).unwrap_or(Priority::Moderate);
-        record::new_record(
+        Ok(record::new_record(
             table,
             &ticket.short_description,
             &ticket.description,
@@ -193,48 +206,61 @@ impl TicketService {
                 assignment_group: &defaults.0,
                 category: &defaults.1,
             },
-        )
+        ))
     }
 
-    /// Queues the ticket again, or marks it refused, after `error`.
+    /// Queues the ticket again, or marks it refused, after `error`. A ticket
+    /// that may already exist in ServiceNow is never marked refused: it is
+    /// looked up again later.
     async fn after_failure(
         &self,
+        claim: &Claim,
         ticket: &StoredTicket,
         error: CallError,
     ) -> Result<Attempt, StorageError> {
-        let now = unix_now();
+        let timed_out = matches!(&error, CallError::Failed(f) if f.kind == ProblemKind::Timeout);
+        let may_exist = ticket.maybe_sent || timed_out;
         let (problem, wait) = match &error {
-            CallError::Failed(failure) if !worth_retrying(failure) => {
+            CallError::Failed(failure) if !worth_retrying(failure) && !may_exist => {
                 let problem = kind_name(failure.kind);
-                self.storage.ticket_refused(ticket.id, &problem).await?;
-                self.audit(
-                    "system",
-                    "ticket.refused",
-                    Some(ticket.short_description.clone()),
-                    json!({ "ticket": ticket.id, "problem": problem, "status": failure.status }),
-                )
-                .await;
+                if self.storage.ticket_refused(claim, &problem).await? {
+                    self.audit(
+                        "system",
+                        "ticket.refused",
+                        Some(ticket.short_description.clone()),
+                        json!({ "ticket": ticket.id, "problem": problem, "status": failure.status }),
+                    )
+                    .await;
+                }
                 return Ok(Attempt::Refused);
+            }
+            CallError::Failed(failure) if !worth_retrying(failure) => {
+                (kind_name(failure.kind), SLOW_RETRY_SECS)
             }
             CallError::Failed(failure) => {
                 let wait = backoff(ticket.attempts).max(failure.retry_after.unwrap_or_default());
-                (
-                    kind_name(failure.kind),
-                    i64::try_from(wait.as_secs()).unwrap_or(300).max(1),
-                )
-            }
-            CallError::Connection(ServiceNowError::NotConfigured) => {
-                ("NotConnected".to_owned(), NO_CONNECTION_WAIT)
+                let wait = i64::try_from(wait.as_secs()).unwrap_or(300).max(1);
+                let wait = if timed_out {
+                    wait.max(AFTER_TIMEOUT_SECS)
+                } else {
+                    wait
+                };
+                (kind_name(failure.kind), wait)
             }
             CallError::Connection(ServiceNowError::ServiceNow(kind)) => {
                 (kind_name(*kind), NO_CONNECTION_WAIT)
             }
-            CallError::Connection(_) => ("Unavailable".to_owned(), NO_CONNECTION_WAIT),
+            // Not connected (any more), or storage failing: the ticket waits.
+            CallError::Connection(_) => (
+                kind_name(ProblemKind::ReauthorizationNeeded),
+                NO_CONNECTION_WAIT,
+            ),
         };
-        self.storage
-            .ticket_deferred(ticket.id, now + wait, &problem)
+        let deferred = self
+            .storage
+            .ticket_deferred(claim, unix_now() + wait, &problem)
             .await?;
-        if ticket.last_problem.is_none() {
+        if deferred && ticket.last_problem.is_none() {
             self.audit(
                 "system",
                 "ticket.queued",
@@ -257,7 +283,7 @@ impl TicketService {
                 "table": ticket.ticket_table,
                 "action_id": ticket.action_id,
                 "requested_by": ticket.created_by,
-                "attempts": ticket.attempts + 1,
+                "failed_attempts": ticket.attempts,
             }),
         )
         .await;

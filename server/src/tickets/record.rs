@@ -1,11 +1,13 @@
 //! What ScoreNow writes to ServiceNow for a ticket: the record's fields, the
 //! description's footer, and the correlation that finds the ticket again.
 
+use crate::storage::tickets::CreatedRecord;
 use app::api::{
     securescore::Category,
     servicenow::TicketTable,
     tickets::{Priority, Source},
 };
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
@@ -29,12 +31,27 @@ pub fn correlation_id(tenant: &str, action_id: Option<&str>, request_key: &str) 
     if id.len() <= CORRELATION_ID_MAX {
         id
     } else {
+        // Keep the tenant prefix the counts and the sync select by.
         let digest: String = Sha256::digest(id.as_bytes())
             .iter()
+            .take(20)
             .map(|b| format!("{b:02x}"))
             .collect();
-        format!("scorenow:{digest}")
+        format!("{}h:{digest}", tenant_prefix(tenant))
     }
+}
+
+/// The start of every `correlation_id` ScoreNow writes for `tenant`.
+fn tenant_prefix(tenant: &str) -> String {
+    format!("scorenow:{tenant}:")
+}
+
+/// The encoded query selecting the tickets ScoreNow made for `tenant`.
+pub fn tenant_query(tenant: &str) -> String {
+    format!(
+        "correlation_display={CORRELATION_DISPLAY}^correlation_idSTARTSWITH{}",
+        tenant_prefix(tenant)
+    )
 }
 
 /// The encoded query that finds the ticket of `request_key` (whose key is in
@@ -124,6 +141,35 @@ pub fn new_record(
     Value::Object(record)
 }
 
+/// The fields ScoreNow reads back from a ticket's record.
+pub const RECORD_FIELDS: &[&str] = &["sys_id", "number", "state", "active", "sys_updated_on"];
+
+/// A record as the Table API returns [`RECORD_FIELDS`].
+#[derive(Debug, Deserialize)]
+pub struct RecordFields {
+    pub sys_id: String,
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub active: String,
+    #[serde(default)]
+    pub sys_updated_on: String,
+}
+
+impl From<RecordFields> for CreatedRecord {
+    fn from(fields: RecordFields) -> Self {
+        CreatedRecord {
+            open: fields.active != "false",
+            sys_id: fields.sys_id,
+            number: fields.number,
+            state: fields.state,
+            sys_updated_on: fields.sys_updated_on,
+        }
+    }
+}
+
 /// The link to a record in ServiceNow's UI.
 pub fn record_url(instance: &str, table: TicketTable, sys_id: &str) -> String {
     let target = format!("{}.do?sys_id={sys_id}", table.as_str());
@@ -156,8 +202,10 @@ mod tests {
             "the same action, the same id"
         );
         assert!(correlation_id("t", None, "key-1").ends_with(":user:key-1"));
-        let long = correlation_id(&"t".repeat(80), Some(&"a".repeat(40)), "k");
+        let tenant = "0b6f0c1e-8d4b-4a7e-9a53-2f1d8c3b9e10";
+        let long = correlation_id(tenant, Some(&"a".repeat(80)), "k");
         assert!(long.len() <= CORRELATION_ID_MAX, "{long}");
+        assert!(long.starts_with(&tenant_prefix(tenant)), "{long}");
     }
 
     #[test]

@@ -4,8 +4,7 @@
 
 use super::{
     TicketService,
-    outbox::{RECORD_FIELDS, RecordFields},
-    record::CORRELATION_DISPLAY,
+    record::{RECORD_FIELDS, RecordFields, tenant_query},
 };
 use crate::{clock::utc_text, servicenow::CallError, storage::StorageError};
 use app::api::{
@@ -101,8 +100,8 @@ impl TicketService {
                 None => return Ok(()),
             },
         };
-        let changed =
-            format!("correlation_display={CORRELATION_DISPLAY}^sys_updated_on>={watermark}");
+        let ours = tenant_query(&self.securescore.tenant());
+        let changed = format!("{ours}^sys_updated_on>={watermark}");
         let records = self
             .changed_records(
                 table,
@@ -119,10 +118,8 @@ impl TicketService {
             // sys_id, then move past it (a `>=` watermark would read the same
             // page for ever).
             while let Some(after) = last_id.take() {
-                let query = format!(
-                    "correlation_display={CORRELATION_DISPLAY}^sys_updated_on={watermark}\
-                     ^sys_id>{after}^ORDERBYsys_id"
-                );
+                let query =
+                    format!("{ours}^sys_updated_on={watermark}^sys_id>{after}^ORDERBYsys_id");
                 let records = self.changed_records(table, &query).await?;
                 if records.len() == SYNC_PAGE {
                     last_id = records.last().map(|record| record.sys_id.clone());

@@ -124,7 +124,7 @@ pub fn csv_record(ticket: &Ticket) -> [String; 13] {
         ticket.number.clone().unwrap_or_default(),
         ticket.ticket_type.as_str().to_owned(),
         ticket.state_name.clone().unwrap_or_default(),
-        format!("{} - {:?}", ticket.priority.value(), ticket.priority),
+        format!("{} - {}", ticket.priority.value(), ticket.priority.name()),
         ticket.due_date.clone(),
         ticket.category.as_str().to_owned(),
         ticket.source.as_str().to_owned(),

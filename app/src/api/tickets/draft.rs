@@ -47,6 +47,17 @@ impl Priority {
         }
     }
 
+    /// ServiceNow's English name of the priority.
+    pub fn name(self) -> &'static str {
+        match self {
+            Priority::Critical => "Critical",
+            Priority::High => "High",
+            Priority::Moderate => "Moderate",
+            Priority::Low => "Low",
+            Priority::Planning => "Planning",
+        }
+    }
+
     /// The priority of ServiceNow's value.
     pub fn from_value(value: &str) -> Option<Self> {
         Self::ALL
@@ -122,7 +133,7 @@ pub enum FieldProblem {
     },
     /// Control characters (a line break is fine in a description only).
     ControlCharacters,
-    /// HTML tags: tickets are plain text.
+    /// HTML tags in a name (a title never needs one).
     Markup,
     /// Not one of the offered values.
     Unknown,
@@ -176,7 +187,10 @@ impl TicketDraft {
             .find(|known| known.as_str() == self.category.trim());
         let problems = DraftProblems {
             ticket_type: ticket_type.is_none().then_some(FieldProblem::Unknown),
-            name: text_problem(&self.name, NAME_MAX, false),
+            name: text_problem(&self.name, NAME_MAX, false)
+                .or_else(|| has_tag(&self.name).then_some(FieldProblem::Markup)),
+            // Plain text, shown escaped everywhere: remediation steps may
+            // rightly say `Set-User -Identity <UPN>`.
             description: text_problem(&self.description, DESCRIPTION_MAX, true),
             priority: match (self.priority.trim().is_empty(), priority) {
                 (true, _) => Some(FieldProblem::Required),
@@ -222,8 +236,6 @@ fn text_problem(value: &str, max: usize, multiline: bool) -> Option<FieldProblem
         Some(FieldProblem::TooLong { max })
     } else if value.chars().any(|c| c.is_control() && !allowed_control(c)) {
         Some(FieldProblem::ControlCharacters)
-    } else if has_tag(value) {
-        Some(FieldProblem::Markup)
     } else {
         None
     }
@@ -240,13 +252,13 @@ fn has_tag(text: &str) -> bool {
     })
 }
 
+/// The due date's problem: the ticket is due at the end of the day in UTC,
+/// so the earliest due date is today in UTC.
 fn due_date_problem(text: &str, date: Option<Date>, today: Date) -> Option<FieldProblem> {
-    // Today somewhere on Earth is at most a day before today in UTC.
-    let earliest = today - Duration::days(1);
     match date {
         _ if text.is_empty() => Some(FieldProblem::Required),
         None => Some(FieldProblem::InvalidDate),
-        Some(date) if date < earliest => Some(FieldProblem::PastDate),
+        Some(date) if date < today => Some(FieldProblem::PastDate),
         Some(date) if date > today + Duration::days(DUE_DAYS_MAX) => {
             Some(FieldProblem::TooFarAhead)
         }
@@ -327,9 +339,15 @@ mod tests {
         let problems = with("tab\tin a name", "bell \u{7} here");
         assert_eq!(problems.name, Some(FieldProblem::ControlCharacters));
         assert_eq!(problems.description, Some(FieldProblem::ControlCharacters));
-        let problems = with(&"n".repeat(NAME_MAX + 1), "<img src=x onerror=alert(1)>");
+        let problems = with(&"n".repeat(NAME_MAX + 1), "ok");
         assert_eq!(problems.name, Some(FieldProblem::TooLong { max: NAME_MAX }));
-        assert_eq!(problems.description, Some(FieldProblem::Markup));
+    }
+
+    #[test]
+    fn a_description_is_plain_text_and_may_hold_angle_brackets() {
+        let mut draft = good();
+        draft.description = "Run Set-User -Identity <UPN> for each admin.".into();
+        assert!(draft.validate(TODAY).is_ok());
     }
 
     #[test]
@@ -350,9 +368,8 @@ mod tests {
         assert_eq!(at(""), Some(FieldProblem::Required));
         assert_eq!(at("24/12/2026"), Some(FieldProblem::InvalidDate));
         assert_eq!(at("2026-02-30"), Some(FieldProblem::InvalidDate));
-        assert_eq!(at("2026-11-22"), Some(FieldProblem::PastDate));
-        assert_eq!(at("2026-11-23"), None, "today west of UTC");
-        assert_eq!(at("2026-11-24"), None);
+        assert_eq!(at("2026-11-23"), Some(FieldProblem::PastDate));
+        assert_eq!(at("2026-11-24"), None, "today");
         assert_eq!(at("2040-01-01"), Some(FieldProblem::TooFarAhead));
     }
 

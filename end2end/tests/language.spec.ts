@@ -27,7 +27,7 @@ test("language picker works without JavaScript", async ({ browser }) => {
   const page = await context.newPage();
   await signIn(page, "reader@scorenow.demo", "/tickets?type=incident");
   await page.getByLabel("Language").selectOption("nl");
-  await page.getByRole("button", { name: "Apply" }).click();
+  await page.getByRole("banner").getByRole("button", { name: "Apply" }).click();
 
   await expect(page).toHaveURL("/tickets?type=incident");
   await expect(page.locator("html")).toHaveAttribute("lang", "nl");

@@ -65,11 +65,16 @@ fn completion_note(action_title: &str, action_id: &str) -> String {
 
 impl TicketService {
     /// Reads changed states of both tables, then adds due completion notes.
+    /// A table that fails does not hold up the other or the notes; the
+    /// first failure is returned after them.
     pub async fn sync(&self) -> Result<SyncReport, SyncError> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let mut report = SyncReport::default();
+        let mut failure = None;
         for table in TicketTable::ALL {
-            self.sync_table(table, &mut report).await?;
+            if let Err(error) = self.sync_table(table, &mut report).await {
+                failure.get_or_insert(error);
+            }
         }
         if report.unknown > 0 {
             self.audit(
@@ -84,7 +89,7 @@ impl TicketService {
         if report.read > 0 {
             self.invalidate_cards();
         }
-        Ok(report)
+        failure.map_or(Ok(report), Err)
     }
 
     async fn sync_table(

@@ -45,18 +45,6 @@ impl LocalAuth {
             throttle: SignInThrottle::default(),
         }
     }
-
-    async fn audit(&self, actor: &str, action: &str, target: Option<&str>) {
-        let event = AuditEvent {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target: target.map(str::to_owned),
-            details: json!({}),
-        };
-        if let Err(error) = self.storage.record_audit(&event).await {
-            tracing::error!(%error, action, "cannot write the audit record");
-        }
-    }
 }
 
 /// Only this hash of a session token is stored.
@@ -133,12 +121,14 @@ impl AuthService for LocalAuth {
         .map_err(|_| AuthError::Unavailable)?;
         let Some(account) = account.filter(|_| matches) else {
             self.throttle.record_failure(&keys, Instant::now());
-            self.audit(
-                "anonymous",
-                "user.sign_in_failed",
-                Some(&submitted.to_lowercase()),
-            )
-            .await;
+            self.storage
+                .audit(
+                    "anonymous",
+                    "user.sign_in_failed",
+                    Some(submitted.to_lowercase()),
+                    json!({}),
+                )
+                .await;
             return Err(invalid());
         };
         self.throttle.record_success(&keys);
@@ -147,7 +137,9 @@ impl AuthService for LocalAuth {
             .create_session(&token_hash(&token), account.id, unix_now())
             .await
             .map_err(unavailable)?;
-        self.audit(&account.email, "user.signed_in", None).await;
+        self.storage
+            .audit(&account.email, "user.signed_in", None, json!({}))
+            .await;
         Ok(token)
     }
 
@@ -159,7 +151,9 @@ impl AuthService for LocalAuth {
             .await
             .map_err(unavailable)?
         {
-            self.audit(&account.email, "user.signed_out", None).await;
+            self.storage
+                .audit(&account.email, "user.signed_out", None, json!({}))
+                .await;
         }
         self.storage
             .delete_session(&hash)

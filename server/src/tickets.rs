@@ -13,7 +13,6 @@ use crate::{
     servicenow::{CallError, ServiceNowService},
     storage::{
         Storage,
-        audit::AuditEvent,
         tickets::{NewTicket, Queued, TicketOrder, TicketQuery},
     },
 };
@@ -31,7 +30,7 @@ use app::{
 };
 use futures_util::StreamExt;
 use leptos::server_fn::codec::TextStream;
-use serde_json::{Value, json};
+use serde_json::json;
 use std::{
     collections::{BTreeMap, HashSet},
     sync::{Arc, Mutex, Weak},
@@ -122,18 +121,6 @@ impl TicketService {
             card_reading: tokio::sync::Mutex::new(()),
             me: me.clone(),
         })
-    }
-
-    async fn audit(&self, actor: &str, action: &str, target: Option<String>, details: Value) {
-        let event = AuditEvent {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target,
-            details,
-        };
-        if let Err(error) = self.storage.record_audit(&event).await {
-            tracing::error!(%error, action, "cannot record an audit event");
-        }
     }
 
     /// Makes the next home page ask ServiceNow for fresh counts.
@@ -427,7 +414,7 @@ impl TicketDesk for TicketService {
                 Source::Microsoft => "ticket.shared",
                 Source::User => "ticket.requested",
             };
-            self.audit(
+            self.storage.audit(
                 &user.email,
                 action,
                 valid.action_id.clone().or(Some(valid.name.clone())),

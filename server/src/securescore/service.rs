@@ -11,7 +11,6 @@ use crate::{
     secret_box::SecretBox,
     storage::{
         Storage, StorageError,
-        audit::AuditEvent,
         securescore::{StoredGraphConnection, StoredScoreData},
     },
 };
@@ -280,19 +279,6 @@ impl SecureScoreService {
         read(&self.source).tenant().to_owned()
     }
 
-    /// Records what `actor` did to the Graph connection.
-    async fn audit(&self, actor: &CurrentUser, action: &str, details: serde_json::Value) {
-        let event = AuditEvent {
-            actor: actor.email.clone(),
-            action: action.to_owned(),
-            target: None,
-            details,
-        };
-        if let Err(error) = self.storage.record_audit(&event).await {
-            tracing::error!(%error, action, "cannot record an audit event");
-        }
-    }
-
     /// The data, or why there is none: never read, or the reading failed.
     fn dataset(&self) -> Result<Arc<Dataset>, SecureScoreError> {
         self.current().ok_or_else(|| {
@@ -486,12 +472,14 @@ impl SecureScoreReader for SecureScoreService {
             .save_graph_connection(&connection)
             .await
             .map_err(unavailable)?;
-        self.audit(
-            actor,
-            "securescore.graph_configured",
-            json!({ "tenant_id": tenant_id, "client_id": client_id }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "securescore.graph_configured",
+                None,
+                json!({ "tenant_id": tenant_id, "client_id": client_id }),
+            )
+            .await;
         let credentials = GraphCredentials {
             tenant_id: connection.tenant_id,
             client_id: connection.client_id,
@@ -509,7 +497,8 @@ impl SecureScoreReader for SecureScoreService {
             .delete_graph_connection()
             .await
             .map_err(unavailable)?;
-        self.audit(actor, "securescore.graph_removed", json!({}))
+        self.storage
+            .audit(&actor.email, "securescore.graph_removed", None, json!({}))
             .await;
         self.switch_to(fallback_source(&self.setup));
         SecureScoreReader::refresh(self).await

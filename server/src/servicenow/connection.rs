@@ -15,7 +15,6 @@ use crate::{
     secret_box::SecretBox,
     storage::{
         Storage, StorageError,
-        audit::AuditEvent,
         servicenow::{PendingAuthorization, SealedTokens, StoredConnection, StoredState},
     },
 };
@@ -130,18 +129,6 @@ impl ServiceNowService {
             .servicenow_connection()
             .await
             .map_err(unavailable)
-    }
-
-    async fn audit(&self, actor: &str, action: &str, target: Option<String>, details: Value) {
-        let event = AuditEvent {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target,
-            details,
-        };
-        if let Err(error) = self.storage.record_audit(&event).await {
-            tracing::error!(%error, action, "cannot record an audit event");
-        }
     }
 
     fn credentials(&self, stored: &StoredConnection) -> Result<Credentials, ServiceNowError> {
@@ -351,13 +338,14 @@ impl ServiceNowService {
             tracing::error!(%error, "cannot store the integration user");
         }
         let instance = self.stored().await.ok().flatten().map(|s| s.instance_url);
-        self.audit(
-            &actor,
-            "servicenow.authorized",
-            instance,
-            json!({ "integration_user": user }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor,
+                "servicenow.authorized",
+                instance,
+                json!({ "integration_user": user }),
+            )
+            .await;
         Ok(())
     }
 
@@ -398,13 +386,14 @@ impl ServiceNowService {
         tracing::warn!(%failure, "ServiceNow authorisation failed");
         self.record_problem(&failure.to_problem(utc_text(unix_now())))
             .await;
-        self.audit(
-            actor,
-            "servicenow.authorization_failed",
-            None,
-            json!({ "problem": failure.kind, "message": failure.message }),
-        )
-        .await;
+        self.storage
+            .audit(
+                actor,
+                "servicenow.authorization_failed",
+                None,
+                json!({ "problem": failure.kind, "message": failure.message }),
+            )
+            .await;
         failure.kind
     }
 
@@ -433,13 +422,14 @@ impl ServiceNowService {
             .await
             .map_err(unavailable)?;
         self.drop_api().await;
-        self.audit(
-            &actor.email,
-            "servicenow.configured",
-            Some(instance.to_string()),
-            json!({ "client_id": client_id, "secret_replaced": sealed.is_some() }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "servicenow.configured",
+                Some(instance.to_string()),
+                json!({ "client_id": client_id, "secret_replaced": sealed.is_some() }),
+            )
+            .await;
         Ok(())
     }
 
@@ -587,13 +577,14 @@ impl ServiceNowAdmin for ServiceNowService {
             .insert_servicenow_authorization(&state_hash(&start.state), &pending, now)
             .await
             .map_err(unavailable)?;
-        self.audit(
-            &actor.email,
-            "servicenow.authorization_started",
-            Some(instance.to_string()),
-            json!({}),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "servicenow.authorization_started",
+                Some(instance.to_string()),
+                json!({}),
+            )
+            .await;
         Ok(start.url.to_string())
     }
 
@@ -620,13 +611,14 @@ impl ServiceNowAdmin for ServiceNowService {
             Ok::<_, ServiceNowError>(())
         }
         .await;
-        self.audit(
-            &actor.email,
-            "servicenow.tested",
-            None,
-            json!({ "ok": outcome.is_ok() }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "servicenow.tested",
+                None,
+                json!({ "ok": outcome.is_ok() }),
+            )
+            .await;
         match outcome {
             Ok(()) | Err(ServiceNowError::ServiceNow(_)) => self.status().await,
             Err(error) => Err(error),
@@ -697,13 +689,14 @@ impl ServiceNowAdmin for ServiceNowService {
             .replace_servicenow_state_names(table.as_str(), &custom)
             .await
             .map_err(unavailable)?;
-        self.audit(
-            &actor.email,
-            "servicenow.state_names_changed",
-            Some(table.as_str().to_owned()),
-            json!({ "names": custom }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "servicenow.state_names_changed",
+                Some(table.as_str().to_owned()),
+                json!({ "names": custom }),
+            )
+            .await;
         Ok(())
     }
 
@@ -722,7 +715,7 @@ impl ServiceNowAdmin for ServiceNowService {
             .save_servicenow_ticket_defaults(defaults.ticket_type.as_str(), group, category)
             .await
             .map_err(unavailable)?;
-        self.audit(
+        self.storage.audit(
             &actor.email,
             "servicenow.defaults_changed",
             None,
@@ -760,13 +753,14 @@ impl ServiceNowAdmin for ServiceNowService {
             .await
             .map_err(unavailable)?;
         self.drop_api().await;
-        self.audit(
-            &actor.email,
-            "servicenow.removed",
-            Some(stored.instance_url),
-            json!({ "revoked": revoked }),
-        )
-        .await;
+        self.storage
+            .audit(
+                &actor.email,
+                "servicenow.removed",
+                Some(stored.instance_url),
+                json!({ "revoked": revoked }),
+            )
+            .await;
         Ok(())
     }
 

@@ -38,6 +38,20 @@ impl Storage {
         Ok(())
     }
 
+    /// Appends an audit record of what already happened: a failure to write
+    /// it is logged, not returned, so the action it records stands.
+    pub async fn audit(&self, actor: &str, action: &str, target: Option<String>, details: Value) {
+        let event = AuditEvent {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target,
+            details,
+        };
+        if let Err(error) = self.record_audit(&event).await {
+            tracing::error!(%error, action, "cannot record an audit event");
+        }
+    }
+
     /// The newest `limit` audit records, newest first.
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
         self.filtered_audit("", "", limit).await

@@ -224,7 +224,7 @@ impl TicketService {
             CallError::Failed(failure) if !worth_retrying(failure) && !may_exist => {
                 let problem = kind_name(failure.kind);
                 if self.storage.ticket_refused(claim, &problem).await? {
-                    self.audit(
+                    self.storage.audit(
                         "system",
                         "ticket.refused",
                         Some(ticket.short_description.clone()),
@@ -261,32 +261,34 @@ impl TicketService {
             .ticket_deferred(claim, unix_now() + wait, &problem)
             .await?;
         if deferred && ticket.last_problem.is_none() {
-            self.audit(
-                "system",
-                "ticket.queued",
-                Some(ticket.short_description.clone()),
-                json!({ "ticket": ticket.id, "problem": problem, "retry_in_secs": wait }),
-            )
-            .await;
+            self.storage
+                .audit(
+                    "system",
+                    "ticket.queued",
+                    Some(ticket.short_description.clone()),
+                    json!({ "ticket": ticket.id, "problem": problem, "retry_in_secs": wait }),
+                )
+                .await;
         }
         Ok(Attempt::Deferred)
     }
 
     async fn audit_created(&self, ticket: &StoredTicket, record: &CreatedRecord, action: &str) {
         self.invalidate_cards();
-        self.audit(
-            "system",
-            action,
-            Some(record.number.clone()),
-            json!({
-                "ticket": ticket.id,
-                "table": ticket.ticket_table,
-                "action_id": ticket.action_id,
-                "requested_by": ticket.created_by,
-                "failed_attempts": ticket.attempts,
-            }),
-        )
-        .await;
+        self.storage
+            .audit(
+                "system",
+                action,
+                Some(record.number.clone()),
+                json!({
+                    "ticket": ticket.id,
+                    "table": ticket.ticket_table,
+                    "action_id": ticket.action_id,
+                    "requested_by": ticket.created_by,
+                    "failed_attempts": ticket.attempts,
+                }),
+            )
+            .await;
     }
 
     /// Sends due tickets until the process ends; [`TicketService::wake_sender`]

@@ -77,13 +77,14 @@ impl TicketService {
             }
         }
         if report.unknown > 0 {
-            self.audit(
-                "system",
-                "ticket.sync_unknown_records",
-                None,
-                json!({ "count": report.unknown }),
-            )
-            .await;
+            self.storage
+                .audit(
+                    "system",
+                    "ticket.sync_unknown_records",
+                    None,
+                    json!({ "count": report.unknown }),
+                )
+                .await;
         }
         report.notes = self.note_completed_actions().await;
         if report.read > 0 {
@@ -235,13 +236,14 @@ impl TicketService {
                         continue;
                     }
                     noted += 1;
-                    self.audit(
-                        "system",
-                        "ticket.completion_noted",
-                        ticket.number.clone(),
-                        json!({ "ticket": ticket.id, "action_id": action_id }),
-                    )
-                    .await;
+                    self.storage
+                        .audit(
+                            "system",
+                            "ticket.completion_noted",
+                            ticket.number.clone(),
+                            json!({ "ticket": ticket.id, "action_id": action_id }),
+                        )
+                        .await;
                 }
                 Err(error) => {
                     tracing::warn!(

@@ -18,7 +18,7 @@ use crate::{
 };
 use app::{
     api::{
-        securescore::{ActionFilter, ActionStatus, Category, ssr::SecureScoreReader},
+        securescore::{ActionDetail, ActionFilter, ActionStatus, Category, ssr::SecureScoreReader},
         servicenow::{ConnectionState, ProblemKind, ServiceNowError, TicketTable},
         tickets::{
             DESCRIPTION_MAX, NAME_MAX, Priority, ShareForm, ShareOutcome, Source, StateCount,
@@ -131,9 +131,10 @@ impl TicketService {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
-    /// What converting stored tickets needs: links, state names, completed actions.
+    /// What converting stored tickets needs (links, state names, completed
+    /// actions) and the connection's state, read once per request.
     async fn view(&self) -> Result<TicketView, TicketError> {
-        let (_, instance) = self
+        let (connection, instance) = self
             .servicenow
             .connection()
             .await
@@ -158,20 +159,25 @@ impl TicketService {
             .map(|list| list.actions.into_iter().map(|action| action.id).collect())
             .unwrap_or_else(|_| HashSet::new());
         Ok(TicketView {
+            connection,
             instance,
             state_names,
             completed_actions,
         })
     }
 
-    async fn shown(&self, id: i64) -> Result<Ticket, TicketError> {
-        let stored = self
-            .storage
-            .ticket(id)
+    /// The improvement action `id`, or why it cannot be shared.
+    async fn action(&self, id: &str) -> Result<ActionDetail, TicketError> {
+        self.securescore
+            .action(id)
             .await
-            .map_err(unavailable)?
-            .ok_or(TicketError::Unavailable)?;
-        Ok(self.view().await?.ticket(stored))
+            .map_err(|_| TicketError::Unavailable)?
+            .ok_or(TicketError::UnknownAction)
+    }
+
+    /// The deep link back to the action `id`.
+    fn action_link(&self, id: &str) -> String {
+        format!("{}/securescore/actions/{id}", self.public_url)
     }
 
     /// The counts read less than [`CARD_COUNTS_TTL`] ago, if any.
@@ -263,11 +269,7 @@ impl TicketDesk for TicketService {
         user: &CurrentUser,
         action_id: Option<&str>,
     ) -> Result<ShareForm, TicketError> {
-        let (connection, _) = self
-            .servicenow
-            .connection()
-            .await
-            .map_err(|_| TicketError::Unavailable)?;
+        let view = self.view().await?;
         let ticket_type = self
             .storage
             .servicenow_ticket_defaults()
@@ -283,22 +285,13 @@ impl TicketDesk for TicketService {
         };
         let (source, category, action_title, open_tickets) = match action_id {
             Some(id) => {
-                let action = self
-                    .securescore
-                    .action(id)
-                    .await
-                    .map_err(|_| TicketError::Unavailable)?
-                    .ok_or(TicketError::UnknownAction)?;
-                let link = format!(
-                    "{}/securescore/actions/{}",
-                    self.public_url, action.summary.id
-                );
+                let action = self.action(id).await?;
+                let link = self.action_link(&action.summary.id);
                 let remediation = record::plain_text(&action.remediation_html);
                 let room = DESCRIPTION_MAX.saturating_sub(link.chars().count() + 2);
                 draft.name = truncated(&action.summary.title, NAME_MAX);
                 draft.description = format!("{}\n\n{link}", truncated(&remediation, room));
                 draft.action_id = Some(action.summary.id.clone());
-                let view = self.view().await?;
                 let open = self
                     .storage
                     .open_tickets_of_action(id)
@@ -323,7 +316,7 @@ impl TicketDesk for TicketService {
             action_title,
             initiator: user.display_name.clone(),
             open_tickets,
-            connection,
+            connection: view.connection,
             can_send: user.role.includes(Role::Analyst),
         })
     }
@@ -337,27 +330,21 @@ impl TicketDesk for TicketService {
             return Err(TicketError::BadRequestKey);
         }
         let valid = draft.validate(today()).map_err(TicketError::Invalid)?;
-        let (connection, _) = self
-            .servicenow
-            .connection()
-            .await
-            .map_err(|_| TicketError::Unavailable)?;
+        let view = self.view().await?;
         if matches!(
-            connection,
+            view.connection,
             ConnectionState::NotConfigured | ConnectionState::AwaitingAuthorization
         ) {
             return Err(TicketError::NotConnected);
         }
         let (source, category, link) = match &valid.action_id {
             Some(id) => {
-                let action = self
-                    .securescore
-                    .action(id)
-                    .await
-                    .map_err(|_| TicketError::Unavailable)?
-                    .ok_or(TicketError::UnknownAction)?;
-                let link = format!("{}/securescore/actions/{id}", self.public_url);
-                (Source::Microsoft, action.summary.category, link)
+                let action = self.action(id).await?;
+                (
+                    Source::Microsoft,
+                    action.summary.category,
+                    self.action_link(id),
+                )
             }
             None => (
                 Source::User,
@@ -423,8 +410,14 @@ impl TicketDesk for TicketService {
             .await;
             self.send_now(id).await;
         }
+        let stored = self
+            .storage
+            .ticket(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(TicketError::Unavailable)?;
         Ok(ShareOutcome {
-            ticket: self.shown(id).await?,
+            ticket: view.ticket(stored),
             existing: existing.unwrap_or(false),
         })
     }
@@ -499,18 +492,13 @@ impl TicketDesk for TicketService {
     }
 
     async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError> {
-        let (connection, _) = self
-            .servicenow
-            .connection()
-            .await
-            .map_err(|_| TicketError::Unavailable)?;
+        let view = self.view().await?;
         let mut cards = Vec::new();
         if matches!(
-            connection,
+            view.connection,
             ConnectionState::Connected | ConnectionState::NeedsReauthorization
         ) {
             let counts = self.card_counts().await;
-            let view = self.view().await?;
             for table in TicketTable::ALL {
                 let names = view.state_names.get(&table).cloned().unwrap_or_default();
                 let (counts, problem) = match counts.get(&table) {
@@ -541,7 +529,7 @@ impl TicketDesk for TicketService {
             }
         }
         Ok(TicketCards {
-            connection,
+            connection: view.connection,
             cards,
             can_create: user.role.includes(Role::Analyst),
             can_manage: user.role.includes(Role::Admin),

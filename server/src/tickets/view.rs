@@ -5,13 +5,14 @@ use super::record;
 use crate::{clock::utc_text, storage::tickets::StoredTicket};
 use app::api::{
     securescore::Category,
-    servicenow::{ProblemKind, TicketTable},
+    servicenow::{ConnectionState, ProblemKind, TicketTable},
     tickets::{Delivery, Priority, Source, Ticket},
 };
 use std::collections::{BTreeMap, HashSet};
 
 /// What turning stored tickets into pages' tickets needs, read once per request.
 pub struct TicketView {
+    pub connection: ConnectionState,
     /// The instance's URL, for links to records.
     pub instance: Option<String>,
     /// Per table: state value → shown name (the admin's, else ServiceNow's).

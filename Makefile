@@ -57,11 +57,14 @@ test-e2e:
 # (cargo-leptos would otherwise spend seconds re-running wasm-bindgen and wasm-opt).
 RELEASE_INPUTS := Cargo.toml Cargo.lock .cargo/config.toml $(shell find app server frontend style public -type f)
 RELEASE_STAMP := target/release/.scorenow-site-built
+BINARYEN_MAJOR := 132
+BINARYEN_DIR := $(CURDIR)/target/tools/binaryen
+BINARYEN_BIN := $(BINARYEN_DIR)/node_modules/.bin
 
 build-release: $(RELEASE_STAMP)
 
-$(RELEASE_STAMP): $(RELEASE_INPUTS)
-	cargo leptos build --release
+$(RELEASE_STAMP): $(RELEASE_INPUTS) | tool-wasm-opt
+	PATH="$(BINARYEN_BIN):$$PATH" cargo leptos build --release
 	touch $@
 
 ## size: release WASM and JS glue sizes
@@ -89,8 +92,12 @@ tool-wasm-bindgen:
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] || \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 
+# wasm-opt from npm's binaryen: Debian's (version 108) predates the reference
+# types rustc now emits for wasm32, and its output fails to instantiate
+# ("WebAssembly.Table.set(): Argument 1 is invalid for table").
 tool-wasm-opt:
-	@command -v wasm-opt >/dev/null || { apt-get update && apt-get install -y binaryen; }
+	@$(BINARYEN_BIN)/wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_MAJOR) " || \
+	  npm install --prefix $(BINARYEN_DIR) --no-audit --no-fund --no-save binaryen@$(BINARYEN_MAJOR)
 
 tool-wrk:
 	@command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }

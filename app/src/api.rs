@@ -1,14 +1,24 @@
 //! The server-function boundary, grouped by capability: the only door from
-//! the browser to the server's powers.
+//! the browser to the server's powers. Each `#[server]` body checks the
+//! role, then makes one call into a service of [`services::Services`];
+//! every one fails with an [`ApiError`]. Modules here import `error`,
+//! `request` and `services`, never each other.
 
 pub mod audit;
 pub mod auth;
+mod error;
+#[cfg(feature = "ssr")]
+pub mod request;
 pub mod securescore;
 pub mod servicenow;
+#[cfg(feature = "ssr")]
+pub mod services;
 pub mod tickets;
 pub mod users;
 
-use crate::auth::Role;
+pub use error::{ApiError, FormError, NoRefusal};
+
+use crate::domain::auth::Role;
 
 /// Every server function's endpoint (under `/api/`) and the role it needs
 /// (`None`: anyone, signed in or not). Each function checks its role itself;
@@ -67,6 +77,35 @@ mod tests {
                 SERVER_FUNCTIONS.iter().any(|(known, _)| *known == endpoint),
                 "server function {path} is missing from SERVER_FUNCTIONS"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    /// The capability modules of the boundary, each in `src/api/<name>.rs`.
+    const CAPABILITIES: [&str; 6] = [
+        "audit",
+        "auth",
+        "securescore",
+        "servicenow",
+        "tickets",
+        "users",
+    ];
+
+    #[test]
+    fn capability_modules_never_import_each_other() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+        for module in CAPABILITIES {
+            let source = std::fs::read_to_string(dir.join(format!("{module}.rs"))).unwrap();
+            for other in CAPABILITIES.iter().filter(|other| **other != module) {
+                for path in [format!("super::{other}"), format!("crate::api::{other}")] {
+                    assert!(
+                        !source.contains(&path),
+                        "api/{module}.rs uses {path}: capabilities meet in services, not in each other"
+                    );
+                }
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod graph_connection;
 pub mod icons;
 pub mod language_picker;
 pub mod layout;
+pub mod outcome;
 pub mod page;
 pub mod protected;
 pub mod score_summary;

@@ -8,10 +8,10 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod api;
-pub mod auth;
 mod components;
 #[cfg(feature = "ssr")]
 pub mod csp;
+pub mod domain;
 #[cfg(feature = "ssr")]
 mod form_errors;
 mod pages;

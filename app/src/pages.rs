@@ -1,13 +1,11 @@
-//! One module per route of the product.
+//! One module per route of the product; a feature with several pages has a
+//! folder of them.
 
-pub mod action_detail;
 pub mod admin_users;
 pub mod audit;
 pub mod home;
 pub mod login;
 pub mod not_found;
 pub mod securescore;
-pub mod servicenow_settings;
-pub mod servicenow_setup;
-pub mod ticket_new;
+pub mod servicenow;
 pub mod tickets;

@@ -1,14 +1,18 @@
 //! The application root: i18n, metadata, layout and every route of the product.
 
 use crate::LOCALE_COOKIE;
-use crate::auth::Role;
 use crate::components::{error_panel::ErrorPanel, layout::Layout, protected::Protected};
+use crate::domain::auth::Role;
 use crate::i18n::{I18nContextProvider, Locale};
 use crate::pages::{
-    action_detail::ActionDetailPage, admin_users::AdminUsersPage, audit::AuditPage, home::HomePage,
-    login::LoginPage, not_found::NotFoundPage, securescore::SecureScorePage,
-    servicenow_settings::ServiceNowSettingsPage, servicenow_setup::ServiceNowSetupPage,
-    ticket_new::TicketNewPage, tickets::TicketsPage,
+    admin_users::AdminUsersPage,
+    audit::AuditPage,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFoundPage,
+    securescore::{action::ActionDetailPage, actions::SecureScorePage},
+    servicenow::{settings::ServiceNowSettingsPage, setup::ServiceNowSetupPage},
+    tickets::{list::TicketsPage, new::TicketNewPage},
 };
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;

@@ -1,8 +1,8 @@
 //! The signed-in user and the actions that change it, shared through context.
 
 use crate::{
-    api::auth::{AuthError, SignIn, SignOut, SignOutEverywhere, signed_in_user},
-    auth::CurrentUser,
+    api::auth::{SignIn, SignOut, SignOutEverywhere, signed_in_user},
+    domain::auth::{AuthError, CurrentUser},
 };
 use leptos::prelude::*;
 

@@ -1,12 +1,20 @@
 //! Local accounts: argon2id password hashes, account creation with its audit
-//! record, the first admin of a new installation, and the demo users.
+//! record, the first admin of a new installation, and the demo users; signing
+//! in with them (`auth_service`) and their administration (`user_admin`).
+
+mod auth_service;
+mod throttle;
+mod user_admin;
+
+pub use auth_service::LocalAuth;
+pub use user_admin::LocalUserAdmin;
 
 use crate::storage::{
     Storage, StorageError,
     accounts::{Account, NewAccount},
     audit::AuditEvent,
 };
-use app::auth::{AccountFieldError, Role, check_password, normalize_email, normalize_name};
+use app::domain::auth::{AccountFieldError, Role, check_password, normalize_email, normalize_name};
 use argon2::{
     Argon2, PasswordHash, PasswordHasher, PasswordVerifier,
     password_hash::{SaltString, rand_core::OsRng},

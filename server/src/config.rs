@@ -353,7 +353,7 @@ pub struct CreateAccount {
     pub config: Config,
     pub email: String,
     pub name: String,
-    pub role: app::auth::Role,
+    pub role: app::domain::auth::Role,
 }
 
 /// The standalone simulator's configuration.
@@ -419,7 +419,7 @@ impl Launch {
         {
             let text = |id: &str| create.get_one::<String>(id).cloned().unwrap_or_default();
             let role = text("role");
-            let role = app::auth::Role::parse(&role).ok_or(ConfigError::Invalid {
+            let role = app::domain::auth::Role::parse(&role).ok_or(ConfigError::Invalid {
                 value: role,
                 setting: Source::Flag("--role"),
                 expected: "expected admin, analyst or reader",

@@ -2,7 +2,7 @@
 //! around the Leptos application of the `app` crate.
 
 pub mod accounts;
-mod audit_log;
+mod audit_reader;
 mod clock;
 pub mod config;
 mod secret_box;
@@ -10,23 +10,15 @@ pub mod securescore;
 pub mod servicenow;
 #[cfg(feature = "servicenow-sim")]
 pub mod servicenow_sim;
-mod sessions;
+mod services;
 mod shutdown;
 pub mod storage;
 pub mod telemetry;
-mod throttle;
 mod tickets;
-mod user_admin;
 mod web;
 
 use config::Config;
 use secret_box::SecretBox;
-use securescore::{SecureScoreService, SourceSetup};
-use servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup};
-use std::sync::Arc;
-
-/// How often Secure Score data is read again.
-const SECURESCORE_REFRESH: std::time::Duration = std::time::Duration::from_secs(3600);
 use storage::Storage;
 use tokio::net::TcpListener;
 
@@ -90,42 +82,29 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let listener = bind(config.addr.value, &config.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
     let public_url = public_url(&config, local_addr);
-    let redirect_uri = format!("{public_url}/servicenow/callback");
     #[cfg(feature = "servicenow-sim")]
     let (simulator, demo_origin, demo) =
-        match start_embedded_simulator(&config, redirect_uri.clone()).await? {
+        match start_embedded_simulator(&config, format!("{public_url}/servicenow/callback")).await?
+        {
             Some((task, origin)) => (Some(task), Some(origin.clone()), Some(demo_hints(&origin))),
             None => (None, None, None),
         };
     #[cfg(not(feature = "servicenow-sim"))]
     let (demo_origin, demo) = (None, None);
-    let servicenow = Arc::new(ServiceNowService::new(ServiceNowSetup {
+    let setup = services::Setup {
         storage: storage.clone(),
-        secrets: secrets.clone(),
-        policy: HostPolicy::new(&config.allowed_instance_hosts.value, demo_origin),
-        redirect_uri,
+        secrets,
+        public_url,
+        demo_origin,
         demo,
-    }));
-    let score_setup = SourceSetup {
-        secrets: secrets.clone(),
-        endpoints: config.graph_endpoints.clone(),
-        env_credentials: config.graph_credentials.clone(),
-        demo_mode: config.servicenow_sim_addr.value.is_some(),
     };
-    let securescore = SecureScoreService::start(storage.clone(), score_setup).await?;
-    let refresher = securescore.refresh_every(SECURESCORE_REFRESH);
-    let tickets = tickets::TicketService::new(
+    let started = services::start(&config, setup).await?;
+    let router = web::router(
+        &config,
         storage.clone(),
-        servicenow.clone(),
-        securescore.clone(),
-        public_url.clone(),
+        started.services,
+        started.servicenow,
     );
-    let background = [
-        refresher,
-        tickets.send_queued(),
-        tickets.sync_every(config.ticket_sync_every.value),
-    ];
-    let router = web::router(&config, storage.clone(), servicenow, securescore, tickets);
 
     let stop = shutdown::signal();
     tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
@@ -140,7 +119,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     if let Some(simulator) = simulator {
         simulator.abort();
     }
-    for task in background {
+    for task in started.background {
         task.abort();
     }
     storage.close().await;
@@ -234,8 +213,8 @@ async fn start_embedded_simulator(
 
 /// What the setup page tells a demo user to enter.
 #[cfg(feature = "servicenow-sim")]
-fn demo_hints(origin: &url::Url) -> app::api::servicenow::DemoHints {
-    app::api::servicenow::DemoHints {
+fn demo_hints(origin: &url::Url) -> app::domain::servicenow::DemoHints {
+    app::domain::servicenow::DemoHints {
         instance: origin.as_str().trim_end_matches('/').to_owned(),
         client_id: servicenow_sim::DEMO_CLIENT_ID.to_owned(),
         client_secret: servicenow_sim::DEMO_CLIENT_SECRET.to_owned(),

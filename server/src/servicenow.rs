@@ -2,13 +2,17 @@
 //! tokens, the Table and Aggregate APIs, and the connection service that
 //! puts them together.
 
-pub mod connection;
+mod admin;
+mod authorization;
+mod connection;
 pub(crate) mod failure;
 mod http;
 pub mod instance;
 mod oauth;
+mod stored_tokens;
 pub(crate) mod table_api;
 mod tokens;
 
-pub use connection::{CallError, CallbackParams, ServiceNowService, ServiceNowSetup};
+pub use authorization::CallbackParams;
+pub use connection::{CallError, ServiceNowService, ServiceNowSetup};
 pub use instance::HostPolicy;

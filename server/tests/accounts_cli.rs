@@ -3,7 +3,7 @@
 
 mod support;
 
-use app::auth::Role;
+use app::domain::auth::Role;
 use server::{accounts::verify_password, storage::Storage};
 use std::{io::Write, process::Stdio};
 use support::{TestServer, scorenow};

@@ -4,7 +4,7 @@
 
 mod support;
 
-use app::{api::SERVER_FUNCTIONS, auth::Role};
+use app::{api::SERVER_FUNCTIONS, domain::auth::Role};
 use reqwest::header::{ACCEPT, COOKIE};
 use support::{TestServer, client, signed_in_cookie};
 

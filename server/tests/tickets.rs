@@ -5,7 +5,7 @@
 
 mod support;
 
-use app::api::tickets::date_text;
+use app::domain::tickets::date_text;
 use futures_util::{StreamExt, stream};
 use reqwest::{Method, header};
 use serde_json::{Value, json};

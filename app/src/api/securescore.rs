@@ -1,514 +1,32 @@
-//! Microsoft Secure Score as pages see it: improvement actions (list and
-//! detail) and the score summary with its trend. The server reads Graph (or
-//! the built-in demo catalog) in the background; these calls read its copy.
+//! Microsoft Secure Score: improvement actions (list and detail), the score
+//! summary with its trend, and the Graph connection (admins). The server
+//! reads Graph (or the built-in demo catalog) in the background; these calls
+//! read its copy.
 
 #[cfg(feature = "ssr")]
-use crate::auth::Role;
-use leptos::prelude::*;
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
+use super::{request::require, services::services};
+use crate::domain::securescore::{
+    ActionDetail, ActionFilter, ActionList, GraphConnection, SaveGraphError, ScoreSummary,
+    SecureScoreError,
 };
-use serde::{Deserialize, Serialize};
-
-/// An action's category; values Graph may add later are kept as they came.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Category {
-    Identity,
-    Data,
-    Device,
-    Apps,
-    Infrastructure,
-    Other(String),
-}
-
-impl Category {
-    /// The five categories of the product, in display order.
-    pub const KNOWN: [Category; 5] = [
-        Category::Identity,
-        Category::Data,
-        Category::Device,
-        Category::Apps,
-        Category::Infrastructure,
-    ];
-
-    /// Graph's value, in any casing (`Devices` too).
-    pub fn parse(value: &str) -> Self {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "identity" => Category::Identity,
-            "data" => Category::Data,
-            "device" | "devices" => Category::Device,
-            "apps" | "app" => Category::Apps,
-            "infrastructure" => Category::Infrastructure,
-            _ => Category::Other(value.trim().to_owned()),
-        }
-    }
-
-    /// The value used in URLs and Graph's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Category::Identity => "Identity",
-            Category::Data => "Data",
-            Category::Device => "Device",
-            Category::Apps => "Apps",
-            Category::Infrastructure => "Infrastructure",
-            Category::Other(value) => value,
-        }
-    }
-}
-
-/// Implementation cost or user impact; unknown values are kept.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Level {
-    Low,
-    Moderate,
-    High,
-    Other(String),
-}
-
-impl Level {
-    /// Graph's value, in any casing.
-    pub fn parse(value: &str) -> Self {
-        match value.trim().to_ascii_lowercase().as_str() {
-            "low" => Level::Low,
-            "moderate" | "medium" => Level::Moderate,
-            "high" => Level::High,
-            _ => Level::Other(value.trim().to_owned()),
-        }
-    }
-}
-
-/// Where an action stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ActionStatus {
-    /// Points still to gain.
-    ToAddress,
-    /// All points reached.
-    Completed,
-    /// Marked *Ignored* in Secure Score: the risk is accepted.
-    RiskAccepted,
-    /// Marked as resolved through a third party.
-    ThirdParty,
-    /// Marked as reviewed.
-    Reviewed,
-}
-
-impl ActionStatus {
-    /// Every status, in display order.
-    pub const ALL: [ActionStatus; 5] = [
-        ActionStatus::ToAddress,
-        ActionStatus::Completed,
-        ActionStatus::RiskAccepted,
-        ActionStatus::ThirdParty,
-        ActionStatus::Reviewed,
-    ];
-
-    /// The value used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::ToAddress => "to_address",
-            ActionStatus::Completed => "completed",
-            ActionStatus::RiskAccepted => "risk_accepted",
-            ActionStatus::ThirdParty => "third_party",
-            ActionStatus::Reviewed => "reviewed",
-        }
-    }
-
-    /// The status spelled `value` in a URL.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == value)
-    }
-}
-
-/// One row of the actions table.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActionSummary {
-    pub id: String,
-    pub title: String,
-    pub category: Category,
-    pub service: String,
-    pub score: f64,
-    pub max_score: f64,
-    /// `max_score - score`, never negative.
-    pub points_achievable: f64,
-    pub status: ActionStatus,
-    /// Microsoft's priority (1 first); absent ranks sort last.
-    pub rank: Option<u32>,
-}
-
-/// A recorded change of an action's state in Secure Score.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StateUpdate {
-    pub state: String,
-    pub comment: String,
-    pub updated_by: String,
-    pub updated_at: String,
-}
-
-/// Everything the detail page shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActionDetail {
-    pub summary: ActionSummary,
-    pub action_type: String,
-    pub action_url: Option<String>,
-    /// Remediation as sanitised HTML (safe to insert).
-    pub remediation_html: String,
-    pub remediation_impact: String,
-    pub implementation_cost: Level,
-    pub user_impact: Level,
-    /// Threats as display text (`Account breach`).
-    pub threats: Vec<String>,
-    pub tier: Option<String>,
-    pub deprecated: bool,
-    pub state_updates: Vec<StateUpdate>,
-}
-
-/// How the actions table is sorted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ActionSort {
-    /// Microsoft's rank, first first.
-    #[default]
-    Rank,
-    /// Most points achievable first.
-    Points,
-}
-
-impl ActionSort {
-    /// The value used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionSort::Rank => "rank",
-            ActionSort::Points => "points",
-        }
-    }
-
-    /// The sort spelled `value` in a URL (unknown: by rank).
-    pub fn parse(value: &str) -> Self {
-        if value == "points" {
-            ActionSort::Points
-        } else {
-            ActionSort::Rank
-        }
-    }
-}
-
-/// The actions table's view, as kept in the URL.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct ActionFilter {
-    pub category: Option<String>,
-    pub status: Option<ActionStatus>,
-    pub service: Option<String>,
-    /// `Some(true)`: only actions with a ticket; `Some(false)`: only without.
-    pub has_ticket: Option<bool>,
-    /// Words to find in the title, id or service.
-    pub search: String,
-    pub sort: ActionSort,
-}
-
-impl ActionFilter {
-    /// The filter a URL's query names; unknown or empty values mean "any".
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let text = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        Self {
-            category: text("category"),
-            status: text("status").and_then(|v| ActionStatus::parse(&v)),
-            service: text("service"),
-            has_ticket: match text("ticket").as_deref() {
-                Some("yes") => Some(true),
-                Some("no") => Some(false),
-                _ => None,
-            },
-            search: text("q").unwrap_or_default(),
-            sort: text("sort").map_or_else(ActionSort::default, |v| ActionSort::parse(&v)),
-        }
-    }
-
-    /// Whether `action` (with or without a ticket) passes.
-    pub fn admits(&self, action: &ActionSummary, has_ticket: bool) -> bool {
-        self.category
-            .as_deref()
-            .is_none_or(|c| action.category.as_str().eq_ignore_ascii_case(c))
-            && self.status.is_none_or(|s| action.status == s)
-            && self
-                .service
-                .as_deref()
-                .is_none_or(|s| action.service.eq_ignore_ascii_case(s))
-            && self.has_ticket.is_none_or(|wanted| wanted == has_ticket)
-            && self.finds(action)
-    }
-
-    /// Whether every word of the search is in the title, id or service.
-    fn finds(&self, action: &ActionSummary) -> bool {
-        if self.search.is_empty() {
-            return true;
-        }
-        let haystack = format!("{} {} {}", action.title, action.id, action.service).to_lowercase();
-        self.search
-            .to_lowercase()
-            .split_whitespace()
-            .all(|word| haystack.contains(word))
-    }
-
-    /// Sorts `actions` as asked; ties keep Microsoft's rank, then the id.
-    pub fn sort(&self, actions: &mut [ActionSummary]) {
-        let rank = |a: &ActionSummary| a.rank.unwrap_or(u32::MAX);
-        actions.sort_by(|a, b| {
-            let primary = match self.sort {
-                ActionSort::Rank => std::cmp::Ordering::Equal,
-                ActionSort::Points => b.points_achievable.total_cmp(&a.points_achievable),
-            };
-            primary
-                .then(rank(a).cmp(&rank(b)))
-                .then_with(|| a.id.cmp(&b.id))
-        });
-    }
-}
-
-/// The actions table's content.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActionList {
-    pub actions: Vec<ActionSummary>,
-    /// Actions before filtering.
-    pub total: usize,
-    /// Every service, for the filter.
-    pub services: Vec<String>,
-    pub freshness: Freshness,
-    /// The user may refresh the data now (admins).
-    pub can_refresh: bool,
-    /// Each listed action's newest ticket (open ones first), by action id.
-    pub tickets: std::collections::BTreeMap<String, crate::api::tickets::Ticket>,
-}
-
-/// Why the last read of Secure Score failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SourceProblem {
-    /// Credentials or permission refused.
-    Refused,
-    /// Graph throttled the requests.
-    Throttled,
-    /// Graph failed (5xx).
-    Server,
-    /// Graph could not be reached.
-    Network,
-    /// Graph's answer had an unexpected shape.
-    Malformed,
-}
-
-/// Where the data comes from and how fresh it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Freshness {
-    /// The built-in demo catalog, not a tenant.
-    pub demo: bool,
-    /// When the data was last read (UTC), if ever.
-    pub updated_at: Option<String>,
-    /// The last refresh failed (the data shown is older): why, and when (UTC).
-    pub problem: Option<(SourceProblem, String)>,
-}
-
-/// One category's part of the score.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CategoryScore {
-    pub category: Category,
-    pub score: f64,
-    pub max_score: f64,
-}
-
-/// One day of the trend.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrendPoint {
-    /// `YYYY-MM-DD`.
-    pub date: String,
-    pub score: f64,
-    pub max_score: f64,
-}
-
-/// The home page's Secure Score summary.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ScoreSummary {
-    pub score: f64,
-    pub max_score: f64,
-    pub categories: Vec<CategoryScore>,
-    /// Oldest first.
-    pub trend: Vec<TrendPoint>,
-    pub freshness: Freshness,
-}
-
-/// Who set the Microsoft Graph credentials.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GraphConfiguredBy {
-    /// Nobody: demo catalog (demo mode) or no data.
-    Nobody,
-    /// The environment (`SCORENOW_GRAPH_*`); the UI cannot change it.
-    Environment,
-    /// An admin, on this page.
-    Admin,
-}
-
-/// The Microsoft Graph connection as the admin sees it; the secret only as "stored".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GraphConnection {
-    pub configured_by: GraphConfiguredBy,
-    pub tenant_id: Option<String>,
-    pub client_id: Option<String>,
-    /// The cloud, as configured by the operator.
-    pub graph_url: String,
-}
-
-/// Longest tenant or client ID, in characters.
-pub const GRAPH_ID_MAX: usize = 100;
-
-/// Whether `tenant` can be a tenant ID or domain (it goes into a URL path).
-pub fn valid_tenant_id(tenant: &str) -> bool {
-    !tenant.is_empty()
-        && tenant.len() <= GRAPH_ID_MAX
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-}
-
-/// Why Secure Score data could not be read.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum SecureScoreError {
-    #[error("not signed in")]
-    NotSignedIn,
-    #[error("forbidden")]
-    Forbidden,
-    /// No data has been read yet.
-    #[error("no data yet")]
-    NoData,
-    /// Reading the source failed.
-    #[error("source: {0:?}")]
-    Source(SourceProblem),
-    /// Not a tenant ID (a GUID) or domain.
-    #[error("bad tenant ID")]
-    TenantId,
-    /// No client ID, or too long.
-    #[error("bad client ID")]
-    ClientId,
-    /// No client secret (and none stored).
-    #[error("client secret missing")]
-    ClientSecret,
-    /// The environment sets the connection; the UI cannot change it.
-    #[error("set by the environment")]
-    ManagedByEnvironment,
-    #[error("unavailable")]
-    Unavailable,
-    #[error("{0}")]
-    ServerFn(ServerFnErrorErr),
-}
-
-impl FromServerFnError for SecureScoreError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        SecureScoreError::ServerFn(value)
-    }
-}
-
-/// A refused Graph connection form, with the non-secret fields as sent.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{reason}")]
-pub struct SaveGraphError {
-    pub reason: SecureScoreError,
-    pub tenant_id: String,
-    pub client_id: String,
-}
-
-impl FromServerFnError for SaveGraphError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self {
-            reason: SecureScoreError::ServerFn(value),
-            tenant_id: String::new(),
-            client_id: String::new(),
-        }
-    }
-}
-
-/// Server-side half: the service the server provides.
 #[cfg(feature = "ssr")]
-pub mod ssr {
-    use super::*;
-    use std::sync::Arc;
+use crate::domain::{auth::Role, securescore::GraphInput};
+use leptos::prelude::*;
 
-    /// Secure Score as stored by the server, provided through context.
-    #[async_trait::async_trait]
-    pub trait SecureScoreReader: Send + Sync + 'static {
-        /// The actions passing `filter`; `ticketed` holds the ids of actions with a ticket.
-        async fn actions(
-            &self,
-            filter: &ActionFilter,
-            ticketed: &std::collections::BTreeSet<String>,
-        ) -> Result<ActionList, SecureScoreError>;
-        async fn action(&self, id: &str) -> Result<Option<ActionDetail>, SecureScoreError>;
-        async fn summary(&self) -> Result<ScoreSummary, SecureScoreError>;
-        /// Reads the source now.
-        async fn refresh(&self) -> Result<(), SecureScoreError>;
-        async fn graph_connection(&self) -> Result<GraphConnection, SecureScoreError>;
-        /// Saves the credentials (an empty secret keeps the stored one) and reads the tenant.
-        async fn save_graph(
-            &self,
-            actor: &crate::auth::CurrentUser,
-            tenant_id: &str,
-            client_id: &str,
-            client_secret: &str,
-        ) -> Result<(), SecureScoreError>;
-        async fn remove_graph(
-            &self,
-            actor: &crate::auth::CurrentUser,
-        ) -> Result<(), SecureScoreError>;
-    }
-
-    /// The signed-in user, or why the request is refused.
-    pub async fn require(role: Role) -> Result<crate::auth::CurrentUser, SecureScoreError> {
-        use crate::api::auth::ssr::{Refusal, require_role};
-        require_role(role).await.map_err(|refusal| match refusal {
-            Refusal::NotSignedIn => SecureScoreError::NotSignedIn,
-            Refusal::Forbidden => SecureScoreError::Forbidden,
-            Refusal::Unavailable => SecureScoreError::Unavailable,
-        })
-    }
-
-    /// The service from context.
-    pub fn reader() -> Result<Arc<dyn SecureScoreReader>, SecureScoreError> {
-        use_context::<Arc<dyn SecureScoreReader>>().ok_or(SecureScoreError::Unavailable)
-    }
-}
-
-/// The improvement actions that pass `filter`, sorted as it asks.
+/// The improvement actions that pass `filter`, sorted as it asks, with their tickets.
 #[server(endpoint = "list_actions")]
 pub async fn list_actions(
     #[server(default)] filter: ActionFilter,
 ) -> Result<ActionList, SecureScoreError> {
-    let user = ssr::require(Role::Reader).await?;
-    // Without tickets (ServiceNow never used, or the list failing) the actions still show.
-    let tickets = match crate::api::tickets::ssr::desk() {
-        Ok(desk) => desk.by_action().await.unwrap_or_default(),
-        Err(_) => Default::default(),
-    };
-    let ticketed = tickets.keys().cloned().collect();
-    let mut list = ssr::reader()?.actions(&filter, &ticketed).await?;
-    list.can_refresh = user.role.includes(Role::Admin);
-    list.tickets = tickets
-        .into_iter()
-        .filter(|(id, _)| list.actions.iter().any(|action| &action.id == id))
-        .collect();
-    Ok(list)
+    let user = require(Role::Reader).await?;
+    services()?.securescore.actions(&user, &filter).await
 }
 
 /// The Microsoft Graph connection (admins).
 #[server(endpoint = "graph_connection")]
 pub async fn load_graph_connection() -> Result<GraphConnection, SecureScoreError> {
-    ssr::require(Role::Admin).await?;
-    ssr::reader()?.graph_connection().await
+    require(Role::Admin).await?;
+    services()?.securescore.graph_connection().await
 }
 
 /// Saves the tenant and app registration to read Secure Score from, then reads it.
@@ -519,135 +37,45 @@ pub async fn save_graph_connection(
     client_secret: String,
 ) -> Result<(), SaveGraphError> {
     let outcome: Result<(), SecureScoreError> = async {
-        let actor = ssr::require(Role::Admin).await?;
-        ssr::reader()?
+        let actor = require(Role::Admin).await?;
+        services()?
+            .securescore
             .save_graph(&actor, &tenant_id, &client_id, &client_secret)
             .await
     }
     .await;
-    outcome.map_err(|reason| SaveGraphError {
-        reason,
-        tenant_id,
-        client_id,
+    outcome.map_err(|reason| {
+        reason.with_input(GraphInput {
+            tenant_id,
+            client_id,
+        })
     })
 }
 
 /// Forgets the tenant set in the UI (and its secret).
 #[server(endpoint = "remove_graph_connection")]
 pub async fn remove_graph_connection() -> Result<(), SecureScoreError> {
-    let actor = ssr::require(Role::Admin).await?;
-    ssr::reader()?.remove_graph(&actor).await
+    let actor = require(Role::Admin).await?;
+    services()?.securescore.remove_graph(&actor).await
 }
 
 /// Reads Secure Score from its source now (admins).
 #[server(endpoint = "refresh_secure_score")]
 pub async fn refresh_secure_score() -> Result<(), SecureScoreError> {
-    ssr::require(Role::Admin).await?;
-    ssr::reader()?.refresh().await
+    require(Role::Admin).await?;
+    services()?.securescore.refresh().await
 }
 
 /// One improvement action; `None` when there is no such id.
 #[server(endpoint = "action_detail")]
 pub async fn load_action(id: String) -> Result<Option<ActionDetail>, SecureScoreError> {
-    ssr::require(Role::Reader).await?;
-    ssr::reader()?.action(&id).await
+    require(Role::Reader).await?;
+    services()?.securescore.action(&id).await
 }
 
 /// The score, its categories and its 90-day trend.
 #[server(endpoint = "score_summary")]
 pub async fn load_score_summary() -> Result<ScoreSummary, SecureScoreError> {
-    ssr::require(Role::Reader).await?;
-    ssr::reader()?.summary().await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn action(id: &str, category: Category, points: f64, rank: Option<u32>) -> ActionSummary {
-        ActionSummary {
-            id: id.into(),
-            title: format!("Title of {id}"),
-            category,
-            service: "AzureAD".into(),
-            score: 0.0,
-            max_score: points,
-            points_achievable: points,
-            status: ActionStatus::ToAddress,
-            rank,
-        }
-    }
-
-    #[test]
-    fn categories_and_levels_parse_in_any_casing_and_keep_unknown_values() {
-        assert_eq!(Category::parse("IDENTITY"), Category::Identity);
-        assert_eq!(Category::parse("Devices"), Category::Device);
-        assert_eq!(
-            Category::parse("Account"),
-            Category::Other("Account".into())
-        );
-        assert_eq!(Level::parse("moderate"), Level::Moderate);
-        assert_eq!(Level::parse("HIGH"), Level::High);
-        assert_eq!(Level::parse("Unknown"), Level::Other("Unknown".into()));
-    }
-
-    #[test]
-    fn the_filter_reads_the_url_and_ignores_what_it_does_not_know() {
-        let query = |name: &str| match name {
-            "category" => Some("Data".to_owned()),
-            "status" => Some("bogus".to_owned()),
-            "ticket" => Some("no".to_owned()),
-            "q" => Some("  mfa  ".to_owned()),
-            "sort" => Some("points".to_owned()),
-            _ => None,
-        };
-        let filter = ActionFilter::from_query(query);
-        assert_eq!(filter.category.as_deref(), Some("Data"));
-        assert_eq!(filter.status, None);
-        assert_eq!(filter.has_ticket, Some(false));
-        assert_eq!(filter.search, "mfa");
-        assert_eq!(filter.sort, ActionSort::Points);
-    }
-
-    #[test]
-    fn filters_combine_and_search_matches_every_word() {
-        let mfa = action("AdminMFAV2", Category::Identity, 10.0, Some(1));
-        let filter = ActionFilter {
-            category: Some("identity".into()),
-            search: "title adminmfa".into(),
-            ..ActionFilter::default()
-        };
-        assert!(filter.admits(&mfa, false));
-        let wrong_category = ActionFilter {
-            category: Some("Data".into()),
-            ..ActionFilter::default()
-        };
-        assert!(!wrong_category.admits(&mfa, false));
-        let with_ticket = ActionFilter {
-            has_ticket: Some(true),
-            ..ActionFilter::default()
-        };
-        assert!(!with_ticket.admits(&mfa, false));
-        assert!(with_ticket.admits(&mfa, true));
-    }
-
-    #[test]
-    fn sorting_by_points_breaks_ties_by_rank() {
-        let mut actions = vec![
-            action("c", Category::Data, 5.0, Some(3)),
-            action("a", Category::Data, 9.0, Some(2)),
-            action("b", Category::Data, 5.0, Some(1)),
-            action("d", Category::Data, 5.0, None),
-        ];
-        let by_points = ActionFilter {
-            sort: ActionSort::Points,
-            ..ActionFilter::default()
-        };
-        by_points.sort(&mut actions);
-        let ids: Vec<&str> = actions.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, ["a", "b", "c", "d"]);
-        ActionFilter::default().sort(&mut actions);
-        let ids: Vec<&str> = actions.iter().map(|a| a.id.as_str()).collect();
-        assert_eq!(ids, ["b", "a", "c", "d"]);
-    }
+    require(Role::Reader).await?;
+    services()?.securescore.summary().await
 }

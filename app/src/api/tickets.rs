@@ -1,363 +1,25 @@
-//! Tickets in ServiceNow created through ScoreNow: the share dialog (draft,
-//! validation, sending), the home cards, the tickets list and its export,
-//! and the on-demand sync. The server keeps every ticket it sends, queues
-//! what ServiceNow cannot take yet, and syncs states in the background.
+//! Tickets in ServiceNow created through ScoreNow: the share dialog, the
+//! home cards, the tickets list and its CSV export, and the on-demand sync.
 
-mod draft;
-
-pub use draft::{
-    DESCRIPTION_MAX, DUE_DAYS_MAX, DraftProblems, FieldProblem, NAME_MAX, Priority, Source,
-    TicketDraft, ValidDraft, date_text,
-};
-
-use crate::api::{
-    securescore::Category,
-    servicenow::{ConnectionState, ProblemKind, TicketTable},
-};
 #[cfg(feature = "ssr")]
-use crate::auth::Role;
+use super::{request::require, services::services};
+#[cfg(feature = "ssr")]
+use crate::domain::auth::Role;
+use crate::domain::tickets::{
+    ShareForm, ShareOutcome, Ticket, TicketCards, TicketDraft, TicketError, TicketFilter,
+    TicketPage,
+};
 use leptos::prelude::*;
-use leptos::server_fn::{
-    codec::{GetUrl, JsonEncoding, StreamingText, TextStream},
-    error::{FromServerFnError, ServerFnErrorErr},
-};
-use serde::{Deserialize, Serialize};
-
-/// Where a ticket ScoreNow sends stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Delivery {
-    /// Kept by ScoreNow, to be sent when ServiceNow takes it.
-    Queued,
-    /// Created in ServiceNow.
-    Created,
-    /// ServiceNow refused it for good (permissions, data policy).
-    Refused,
-}
-
-impl Delivery {
-    /// The value used in storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Queued => "queued",
-            Delivery::Created => "created",
-            Delivery::Refused => "refused",
-        }
-    }
-
-    /// The delivery spelled `value`.
-    pub fn parse(value: &str) -> Option<Self> {
-        [Delivery::Queued, Delivery::Created, Delivery::Refused]
-            .into_iter()
-            .find(|delivery| delivery.as_str() == value)
-    }
-}
-
-/// A ticket as pages show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Ticket {
-    /// ScoreNow's own id.
-    pub id: i64,
-    pub ticket_type: TicketTable,
-    pub delivery: Delivery,
-    /// `CHG0030001`, once created.
-    pub number: Option<String>,
-    /// The record in ServiceNow, once created.
-    pub url: Option<String>,
-    /// ServiceNow's state value.
-    pub state: Option<String>,
-    /// The state under the admin's custom name.
-    pub state_name: Option<String>,
-    /// Not closed or canceled (queued tickets are open).
-    pub open: bool,
-    pub name: String,
-    pub priority: Priority,
-    /// `yyyy-mm-dd`, UTC.
-    pub due_date: String,
-    pub category: Category,
-    pub source: Source,
-    pub action_id: Option<String>,
-    pub created_by: String,
-    /// UTC, `yyyy-mm-dd hh:mm:ss`.
-    pub created_at: String,
-    /// Why the last attempt failed (queued or refused tickets).
-    pub problem: Option<ProblemKind>,
-    /// Secure Score shows the action completed while the ticket is open.
-    pub action_completed: bool,
-}
-
-/// What sending the dialog did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShareOutcome {
-    pub ticket: Ticket,
-    /// The ticket existed already (an open ticket of the action and type, or
-    /// this very dialog sent before): nothing new was created.
-    pub existing: bool,
-}
-
-/// Everything the share dialog starts from.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShareForm {
-    /// The prefilled fields and the dialog's request key.
-    pub draft: TicketDraft,
-    pub source: Source,
-    /// The action's category (`None` on `/tickets/new`, where the user picks).
-    pub category: Option<Category>,
-    /// The shared action's title.
-    pub action_title: Option<String>,
-    /// Who is sending: the signed-in user's name.
-    pub initiator: String,
-    /// Open tickets of the action, one per type at most.
-    pub open_tickets: Vec<Ticket>,
-    pub connection: ConnectionState,
-    /// The user may send (analysts and admins).
-    pub can_send: bool,
-}
-
-/// Tickets of one state on a home card.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StateCount {
-    pub value: String,
-    pub name: String,
-    pub count: u64,
-}
-
-/// A home-page card: one table's tickets.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TicketCard {
-    pub ticket_type: TicketTable,
-    /// Counts per state from the Aggregate API; `None` when ServiceNow failed.
-    pub counts: Option<Vec<StateCount>>,
-    /// Why the counts are missing.
-    pub problem: Option<ProblemKind>,
-    /// Tickets waiting in ScoreNow's queue.
-    pub queued: u64,
-    /// The five newest tickets.
-    pub latest: Vec<Ticket>,
-}
-
-/// The home page's ticket cards.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TicketCards {
-    pub connection: ConnectionState,
-    pub cards: Vec<TicketCard>,
-    /// The user may create tickets.
-    pub can_create: bool,
-    /// The user may manage the configuration.
-    pub can_manage: bool,
-}
-
-/// How the tickets list is sorted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TicketSort {
-    #[default]
-    Newest,
-    Oldest,
-    DueDate,
-    Priority,
-}
-
-impl TicketSort {
-    /// Every sort, default first.
-    pub const ALL: [TicketSort; 4] = [
-        TicketSort::Newest,
-        TicketSort::Oldest,
-        TicketSort::DueDate,
-        TicketSort::Priority,
-    ];
-
-    /// The value used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketSort::Newest => "newest",
-            TicketSort::Oldest => "oldest",
-            TicketSort::DueDate => "due",
-            TicketSort::Priority => "priority",
-        }
-    }
-}
-
-/// Tickets per page of the list.
-pub const PAGE_SIZE: u32 = 25;
-
-/// The tickets list's view, as kept in the URL.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TicketFilter {
-    pub ticket_type: Option<TicketTable>,
-    /// A ServiceNow state value (`-5`), or `queued`.
-    pub state: Option<String>,
-    pub priority: Option<Priority>,
-    pub category: Option<String>,
-    pub source: Option<Source>,
-    pub action_id: Option<String>,
-    pub sort: TicketSort,
-    /// 1-based.
-    pub page: u32,
-}
-
-impl TicketFilter {
-    /// The filter a URL's query names; unknown or empty values mean "any".
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
-        let text = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        // State values overlap between tables (`3` is Closed or On Hold), so
-        // the filter's states are `table:value`; the state's table wins.
-        let (state_table, state) = match text("state") {
-            Some(state) => match state.split_once(':') {
-                Some((table, value)) => (TicketTable::parse(table), Some(value.to_owned())),
-                None => (None, Some(state)),
-            },
-            None => (None, None),
-        };
-        Self {
-            ticket_type: state_table.or_else(|| text("type").and_then(|v| TicketTable::parse(&v))),
-            state,
-            priority: text("priority").and_then(|v| Priority::from_value(&v)),
-            category: text("category"),
-            source: text("source").and_then(|v| Source::parse(&v)),
-            action_id: text("action"),
-            sort: text("sort")
-                .and_then(|v| TicketSort::ALL.into_iter().find(|s| s.as_str() == v))
-                .unwrap_or_default(),
-            page: text("page")
-                .and_then(|v| v.parse().ok())
-                .filter(|page| *page > 0)
-                .unwrap_or(1),
-        }
-    }
-
-    /// The filter as a URL query (without the page), the inverse of [`Self::from_query`].
-    pub fn query(&self) -> String {
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        let pairs = [
-            ("type", self.ticket_type.map(|t| t.as_str().to_owned())),
-            ("state", self.state.clone()),
-            ("priority", self.priority.map(|p| p.value().to_string())),
-            ("category", self.category.clone()),
-            ("source", self.source.map(|s| s.as_str().to_owned())),
-            ("action", self.action_id.clone()),
-            (
-                "sort",
-                (self.sort != TicketSort::default()).then(|| self.sort.as_str().to_owned()),
-            ),
-        ];
-        for (name, value) in pairs {
-            if let Some(value) = value {
-                query.append_pair(name, &value);
-            }
-        }
-        query.finish()
-    }
-}
-
-/// One page of the tickets list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TicketPage {
-    pub tickets: Vec<Ticket>,
-    /// Tickets matching the filter, on every page.
-    pub total: u64,
-    pub page: u32,
-    pub pages: u32,
-    /// Every state name per table, for the filter.
-    pub states: Vec<(TicketTable, Vec<StateCount>)>,
-    /// The user may sync now.
-    pub can_refresh: bool,
-}
-
-/// Why a ticket request failed; each has a localised message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum TicketError {
-    #[error("not signed in")]
-    NotSignedIn,
-    #[error("forbidden")]
-    Forbidden,
-    /// ServiceNow is not connected: nothing can be shared.
-    #[error("ServiceNow is not connected")]
-    NotConnected,
-    /// Fields to correct, each with its problem.
-    #[error("invalid fields")]
-    Invalid(DraftProblems),
-    /// The dialog's request key is missing or malformed.
-    #[error("bad request key")]
-    BadRequestKey,
-    /// No improvement action has this id.
-    #[error("unknown action")]
-    UnknownAction,
-    /// ServiceNow failed (the sync could not run).
-    #[error("ServiceNow: {0:?}")]
-    ServiceNow(ProblemKind),
-    #[error("unavailable")]
-    Unavailable,
-    #[error("{0}")]
-    ServerFn(ServerFnErrorErr),
-}
-
-impl FromServerFnError for TicketError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        TicketError::ServerFn(value)
-    }
-}
-
-/// Server-side half: the service the server provides.
-#[cfg(feature = "ssr")]
-pub mod ssr {
-    use super::*;
-    use crate::auth::CurrentUser;
-    use std::{collections::BTreeMap, sync::Arc};
-
-    /// Ticket creation and tracking, implemented by the server and provided through context.
-    #[async_trait::async_trait]
-    pub trait TicketDesk: Send + Sync + 'static {
-        async fn share_form(
-            &self,
-            user: &CurrentUser,
-            action_id: Option<&str>,
-        ) -> Result<ShareForm, TicketError>;
-        async fn share(
-            &self,
-            user: &CurrentUser,
-            draft: TicketDraft,
-        ) -> Result<ShareOutcome, TicketError>;
-        async fn ticket(&self, id: i64) -> Result<Option<Ticket>, TicketError>;
-        async fn list(&self, filter: &TicketFilter) -> Result<TicketPage, TicketError>;
-        /// Every ticket matching `filter`, as CSV lines (header first).
-        async fn export(
-            &self,
-            filter: TicketFilter,
-        ) -> Result<TextStream<TicketError>, TicketError>;
-        async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError>;
-        /// Syncs states from ServiceNow now.
-        async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError>;
-        /// Each action's newest ticket, open ones first.
-        async fn by_action(&self) -> Result<BTreeMap<String, Ticket>, TicketError>;
-    }
-
-    /// The signed-in user with at least `role`, or why the request is refused.
-    pub async fn require(role: Role) -> Result<CurrentUser, TicketError> {
-        use crate::api::auth::ssr::{Refusal, require_role};
-        require_role(role).await.map_err(|refusal| match refusal {
-            Refusal::NotSignedIn => TicketError::NotSignedIn,
-            Refusal::Forbidden => TicketError::Forbidden,
-            Refusal::Unavailable => TicketError::Unavailable,
-        })
-    }
-
-    /// The service from context.
-    pub fn desk() -> Result<Arc<dyn TicketDesk>, TicketError> {
-        use_context::<Arc<dyn TicketDesk>>().ok_or(TicketError::Unavailable)
-    }
-}
+use leptos::server_fn::codec::{GetUrl, StreamingText, TextStream};
 
 /// The share dialog's starting point: prefilled fields and a fresh request key.
 #[server(endpoint = "share_form")]
 pub async fn load_share_form(action_id: Option<String>) -> Result<ShareForm, TicketError> {
-    let user = ssr::require(Role::Reader).await?;
-    ssr::desk()?.share_form(&user, action_id.as_deref()).await
+    let user = require(Role::Reader).await?;
+    services()?
+        .tickets
+        .share_form(&user, action_id.as_deref())
+        .await
 }
 
 /// Sends the dialog: creates the ticket, or queues it when ServiceNow cannot take it now.
@@ -365,15 +27,15 @@ pub async fn load_share_form(action_id: Option<String>) -> Result<ShareForm, Tic
 pub async fn share_ticket(
     #[server(default)] draft: TicketDraft,
 ) -> Result<ShareOutcome, TicketError> {
-    let user = ssr::require(Role::Analyst).await?;
-    ssr::desk()?.share(&user, draft).await
+    let user = require(Role::Analyst).await?;
+    services()?.tickets.share(&user, draft).await
 }
 
 /// One ticket (the dialog follows a queued ticket with it).
 #[server(endpoint = "ticket")]
 pub async fn load_ticket(id: i64) -> Result<Option<Ticket>, TicketError> {
-    ssr::require(Role::Reader).await?;
-    ssr::desk()?.ticket(id).await
+    require(Role::Reader).await?;
+    services()?.tickets.ticket(id).await
 }
 
 /// One page of the tickets list.
@@ -381,10 +43,8 @@ pub async fn load_ticket(id: i64) -> Result<Option<Ticket>, TicketError> {
 pub async fn list_tickets(
     #[server(default)] filter: TicketFilter,
 ) -> Result<TicketPage, TicketError> {
-    let user = ssr::require(Role::Reader).await?;
-    let mut page = ssr::desk()?.list(&filter).await?;
-    page.can_refresh = user.role.includes(Role::Analyst);
-    Ok(page)
+    let user = require(Role::Reader).await?;
+    services()?.tickets.list(&user, &filter).await
 }
 
 /// Every ticket matching the list's URL query, as a CSV download.
@@ -393,13 +53,11 @@ pub async fn export_tickets(
     #[server(default)] query: String,
 ) -> Result<TextStream<TicketError>, TicketError> {
     use http::{HeaderValue, header};
-    ssr::require(Role::Reader).await?;
-    let filter = TicketFilter::from_query(|name| {
-        form_urlencoded::parse(query.as_bytes())
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.into_owned())
-    });
-    let lines = ssr::desk()?.export(filter).await?;
+    require(Role::Reader).await?;
+    let lines = services()?
+        .tickets
+        .export(TicketFilter::from_query_string(&query))
+        .await?;
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
             header::CONTENT_TYPE,
@@ -416,49 +74,13 @@ pub async fn export_tickets(
 /// The home page's ticket cards.
 #[server(endpoint = "ticket_cards")]
 pub async fn load_ticket_cards() -> Result<TicketCards, TicketError> {
-    let user = ssr::require(Role::Reader).await?;
-    ssr::desk()?.cards(&user).await
+    let user = require(Role::Reader).await?;
+    services()?.tickets.cards(&user).await
 }
 
 /// Syncs ticket states from ServiceNow now.
 #[server(endpoint = "refresh_tickets")]
 pub async fn refresh_tickets() -> Result<(), TicketError> {
-    let user = ssr::require(Role::Analyst).await?;
-    ssr::desk()?.refresh(&user).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn filter(query: &str) -> TicketFilter {
-        TicketFilter::from_query(|name| {
-            form_urlencoded::parse(query.as_bytes())
-                .find(|(key, _)| key == name)
-                .map(|(_, value)| value.into_owned())
-        })
-    }
-
-    #[test]
-    fn a_state_names_its_table_and_unknown_values_mean_any() {
-        let parsed = filter("type=change_request&state=incident:3&priority=9&source=user&page=0");
-        assert_eq!(
-            parsed.ticket_type,
-            Some(TicketTable::Incident),
-            "the state's table wins"
-        );
-        assert_eq!(parsed.state.as_deref(), Some("3"));
-        assert_eq!((parsed.priority, parsed.source), (None, Some(Source::User)));
-        assert_eq!(parsed.page, 1);
-    }
-
-    #[test]
-    fn the_query_round_trips_without_the_page() {
-        let parsed = filter("type=incident&state=2&priority=1&category=Data&sort=due&page=3");
-        assert_eq!(
-            parsed.query(),
-            "type=incident&state=2&priority=1&category=Data&sort=due"
-        );
-        assert_eq!(filter(&parsed.query()), TicketFilter { page: 1, ..parsed });
-    }
+    let user = require(Role::Analyst).await?;
+    services()?.tickets.refresh(&user).await
 }

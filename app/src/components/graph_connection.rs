@@ -2,11 +2,17 @@
 //! is read from, set here or by the environment.
 
 use crate::{
-    api::securescore::{
-        GraphConfiguredBy, GraphConnection, RemoveGraphConnection, SaveGraphConnection,
-        SecureScoreError, load_graph_connection,
+    api::{
+        ApiError,
+        securescore::{RemoveGraphConnection, SaveGraphConnection, load_graph_connection},
     },
-    components::securescore::source_problem_text,
+    components::{
+        outcome::{failure, success},
+        securescore::source_problem_text,
+    },
+    domain::securescore::{
+        GraphConfiguredBy, GraphConnection, SecureScoreError, SecureScoreRefusal,
+    },
     i18n::*,
 };
 use leptos::prelude::*;
@@ -23,9 +29,9 @@ enum Field {
 
 fn field_of(error: &SecureScoreError) -> Field {
     match error {
-        SecureScoreError::TenantId => Field::Tenant,
-        SecureScoreError::ClientId => Field::Client,
-        SecureScoreError::ClientSecret => Field::Secret,
+        ApiError::Refused(SecureScoreRefusal::TenantId) => Field::Tenant,
+        ApiError::Refused(SecureScoreRefusal::ClientId) => Field::Client,
+        ApiError::Refused(SecureScoreRefusal::ClientSecret) => Field::Secret,
         _ => Field::Form,
     }
 }
@@ -33,19 +39,21 @@ fn field_of(error: &SecureScoreError) -> Field {
 /// The localised message for a refused change.
 fn error_message(i18n: I18nContext<Locale>, error: &SecureScoreError) -> String {
     match error {
-        SecureScoreError::TenantId => {
+        ApiError::Refused(SecureScoreRefusal::TenantId) => {
             t_string!(i18n, securescore.graph.errors.tenant_id).to_string()
         }
-        SecureScoreError::ClientId => {
+        ApiError::Refused(SecureScoreRefusal::ClientId) => {
             t_string!(i18n, securescore.graph.errors.client_id).to_string()
         }
-        SecureScoreError::ClientSecret => {
+        ApiError::Refused(SecureScoreRefusal::ClientSecret) => {
             t_string!(i18n, securescore.graph.errors.client_secret).to_string()
         }
-        SecureScoreError::ManagedByEnvironment => {
+        ApiError::Refused(SecureScoreRefusal::ManagedByEnvironment) => {
             t_string!(i18n, securescore.graph.errors.managed).to_string()
         }
-        SecureScoreError::Source(problem) => source_problem_text(i18n, *problem),
+        ApiError::Refused(SecureScoreRefusal::Source(problem)) => {
+            source_problem_text(i18n, *problem)
+        }
         _ => t_string!(i18n, securescore.unavailable).to_string(),
     }
 }
@@ -92,19 +100,20 @@ fn GraphForm(
         .into_any();
     }
     let stored = connection.configured_by == GraphConfiguredBy::Admin;
-    let refused = move || save.value().get().and_then(Result::err);
+    let refused = move || failure(save);
     let error_at = move |field: Field| {
         refused()
             .map(|error| error.reason)
             .filter(|error| field_of(error) == field)
             .map(|error| error_message(i18n, &error))
     };
-    let saved = move || save.value().get().is_some_and(|result| result.is_ok());
+    let saved = move || success(save).is_some();
     let entered_tenant = {
         let tenant = tenant.clone();
-        move || refused().map_or_else(|| tenant.clone(), |error| error.tenant_id)
+        move || refused().map_or_else(|| tenant.clone(), |error| error.input.tenant_id)
     };
-    let entered_client = move || refused().map_or_else(|| client.clone(), |error| error.client_id);
+    let entered_client =
+        move || refused().map_or_else(|| client.clone(), |error| error.input.client_id);
     let remove_error = move || {
         remove
             .value()

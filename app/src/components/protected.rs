@@ -2,7 +2,7 @@
 //! includes the one it needs. The server checks the same before rendering,
 //! and every server function checks again on its own.
 
-use crate::{auth::Role, components::page::Page, i18n::*, session::Session};
+use crate::{components::page::Page, domain::auth::Role, i18n::*, session::Session};
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::{components::Redirect, hooks::use_location};
 

@@ -2,11 +2,12 @@
 //! per category and the 90-day trend as an SVG drawn on the server.
 
 use crate::{
-    api::securescore::{ScoreSummary, SecureScoreError, TrendPoint, load_score_summary},
+    api::{ApiError, securescore::load_score_summary},
     components::{
         page::EmptyState,
         securescore::{FreshnessNote, category_label, points},
     },
+    domain::securescore::{ScoreSummary, SecureScoreRefusal, TrendPoint},
     i18n::*,
 };
 use leptos::prelude::*;
@@ -25,7 +26,7 @@ pub fn ScoreSummaryCard() -> impl IntoView {
             {move || Suspend::new(async move {
                 match summary.await {
                     Ok(summary) => view! { <Summary summary /> }.into_any(),
-                    Err(SecureScoreError::NoData) => view! { <EmptyState>{t!(i18n, home.score_empty)}</EmptyState> }.into_any(),
+                    Err(ApiError::Refused(SecureScoreRefusal::NoData)) => view! { <EmptyState>{t!(i18n, home.score_empty)}</EmptyState> }.into_any(),
                     Err(_) => view! { <p class="field__error" role="alert">{t!(i18n, securescore.unavailable)}</p> }.into_any(),
                 }
             })}

@@ -2,7 +2,10 @@
 //! statuses and levels, point formatting and the demo-data badge.
 
 use crate::{
-    api::securescore::{ActionStatus, Category, Freshness, Level, SourceProblem},
+    domain::{
+        recommendation::Category,
+        securescore::{ActionStatus, Freshness, Level, SourceProblem},
+    },
     i18n::*,
 };
 use leptos::prelude::*;

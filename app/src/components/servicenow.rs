@@ -4,8 +4,9 @@
 
 use super::clipboard::copy_to_clipboard;
 use crate::{
-    api::servicenow::{
-        ConnectionState, InstanceProblem, Problem, ProblemKind, ServiceNowError, home_servicenow,
+    api::{ApiError, servicenow::home_servicenow},
+    domain::servicenow::{
+        ConnectionState, InstanceProblem, Problem, ProblemKind, ServiceNowError, ServiceNowRefusal,
     },
     i18n::*,
 };
@@ -80,43 +81,45 @@ pub fn advice_text(i18n: I18nContext<Locale>, kind: ProblemKind) -> String {
 /// The localised message for a refused request.
 pub fn error_message(i18n: I18nContext<Locale>, error: &ServiceNowError) -> String {
     match error {
-        ServiceNowError::NotSignedIn => {
-            t_string!(i18n, servicenow.errors.not_signed_in).to_string()
-        }
-        ServiceNowError::Forbidden => t_string!(i18n, servicenow.errors.forbidden).to_string(),
-        ServiceNowError::Instance(InstanceProblem::Empty) => {
+        ApiError::NotSignedIn => t_string!(i18n, servicenow.errors.not_signed_in).to_string(),
+        ApiError::Forbidden => t_string!(i18n, servicenow.errors.forbidden).to_string(),
+        ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::Empty)) => {
             t_string!(i18n, servicenow.errors.instance_empty).to_string()
         }
-        ServiceNowError::Instance(InstanceProblem::Invalid) => {
+        ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::Invalid)) => {
             t_string!(i18n, servicenow.errors.instance_invalid).to_string()
         }
-        ServiceNowError::Instance(InstanceProblem::NotHttps) => {
+        ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::NotHttps)) => {
             t_string!(i18n, servicenow.errors.instance_not_https).to_string()
         }
-        ServiceNowError::Instance(InstanceProblem::HostNotAllowed { host }) => {
+        ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::HostNotAllowed {
+            host,
+        })) => {
             let host = host.clone();
             t_string!(i18n, servicenow.errors.instance_not_allowed, host).to_string()
         }
-        ServiceNowError::MissingClientId => {
+        ApiError::Refused(ServiceNowRefusal::MissingClientId) => {
             t_string!(i18n, servicenow.errors.client_id_missing).to_string()
         }
-        ServiceNowError::MissingClientSecret => {
+        ApiError::Refused(ServiceNowRefusal::MissingClientSecret) => {
             t_string!(i18n, servicenow.errors.client_secret_missing).to_string()
         }
-        ServiceNowError::NotConfigured => {
+        ApiError::Refused(ServiceNowRefusal::NotConfigured) => {
             t_string!(i18n, servicenow.errors.not_configured).to_string()
         }
-        ServiceNowError::StateName { .. } => {
+        ApiError::Refused(ServiceNowRefusal::StateName { .. }) => {
             t_string!(i18n, servicenow.errors.state_name).to_string()
         }
-        ServiceNowError::DefaultTooLong => {
+        ApiError::Refused(ServiceNowRefusal::DefaultTooLong) => {
             t_string!(i18n, servicenow.errors.default_too_long).to_string()
         }
-        ServiceNowError::NotConfirmed => {
+        ApiError::Refused(ServiceNowRefusal::NotConfirmed) => {
             t_string!(i18n, servicenow.errors.not_confirmed).to_string()
         }
-        ServiceNowError::ServiceNow(_) => t_string!(i18n, servicenow.errors.servicenow).to_string(),
-        ServiceNowError::Unavailable | ServiceNowError::ServerFn(_) => {
+        ApiError::Refused(ServiceNowRefusal::ServiceNow(_)) => {
+            t_string!(i18n, servicenow.errors.servicenow).to_string()
+        }
+        ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, servicenow.errors.unavailable).to_string()
         }
     }

@@ -5,8 +5,8 @@
 
 use super::ticket_form::TicketForm;
 use crate::{
-    api::tickets::{ShareForm, TicketError},
     components::tickets::ticket_error_text,
+    domain::tickets::{ShareForm, TicketError},
     i18n::*,
 };
 use leptos::{html, prelude::*};

@@ -1,7 +1,7 @@
 //! The main navigation: Home, Secure Score, Tickets, ServiceNow.
 
 use super::icons::{ChecklistIcon, HomeIcon, PeopleIcon, PlugIcon, ScoreIcon, TicketIcon};
-use crate::{auth::Role, i18n::*, session::Session};
+use crate::{domain::auth::Role, i18n::*, session::Session};
 use leptos::prelude::*;
 use leptos_router::components::A;
 

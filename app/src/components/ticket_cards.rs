@@ -4,7 +4,7 @@
 
 use super::{servicenow::problem_text, tickets::TicketBadge};
 use crate::{
-    api::{
+    domain::{
         servicenow::TicketTable,
         tickets::{TicketCard, TicketCards},
     },

@@ -11,11 +11,16 @@ use super::{
 };
 use crate::{
     api::{
-        securescore::Category,
+        ApiError,
+        tickets::{ShareTicket, load_ticket},
+    },
+    components::outcome::{failure, success},
+    domain::{
+        recommendation::Category,
         servicenow::{ConnectionState, TicketTable},
         tickets::{
             DESCRIPTION_MAX, Delivery, DraftProblems, FieldProblem, NAME_MAX, Priority, ShareForm,
-            ShareTicket, Ticket, TicketDraft, TicketError, date_text, load_ticket,
+            Ticket, TicketDraft, TicketRefusal, date_text,
         },
     },
     i18n::*,
@@ -92,7 +97,7 @@ pub fn TicketForm(
 
     // Server-side refusals land next to their fields too.
     Effect::new(move || {
-        if let Some(Err(TicketError::Invalid(found))) = send.value().get() {
+        if let Some(ApiError::Refused(TicketRefusal::Invalid(found))) = failure(send) {
             problems.set(found);
         }
     });
@@ -126,12 +131,12 @@ pub fn TicketForm(
     let invalid = move |pick: fn(&DraftProblems) -> Option<FieldProblem>| {
         move || problems.with(|p| pick(p).is_some()).to_string()
     };
-    let sent = move || send.value().get().and_then(Result::ok);
+    let sent = move || success(send);
     let failure = move || {
         send.value()
             .get()
             .and_then(Result::err)
-            .filter(|error| !matches!(error, TicketError::Invalid(_)))
+            .filter(|error| !matches!(error, ApiError::Refused(TicketRefusal::Invalid(_))))
             .map(|error| ticket_error_text(i18n, &error))
     };
     let min_date = date_text(today());
@@ -291,7 +296,7 @@ fn focus_first_invalid() {
 /// What sending did: the ticket (its number at once, or *queued* until the
 /// background sender creates it).
 #[component]
-fn SendOutcome(outcome: crate::api::tickets::ShareOutcome) -> impl IntoView {
+fn SendOutcome(outcome: crate::domain::tickets::ShareOutcome) -> impl IntoView {
     let i18n = use_i18n();
     let ticket = RwSignal::new(outcome.ticket.clone());
     // Focus moves to the outcome, which replaces the form that had it.

@@ -3,9 +3,11 @@
 
 use super::servicenow::problem_text;
 use crate::{
-    api::{
+    api::ApiError,
+    domain::{
+        recommendation::Source,
         servicenow::TicketTable,
-        tickets::{Delivery, FieldProblem, Priority, Source, Ticket, TicketError},
+        tickets::{Delivery, FieldProblem, Priority, Ticket, TicketError, TicketRefusal},
     },
     i18n::*,
 };
@@ -61,14 +63,22 @@ pub fn field_problem_text(i18n: I18nContext<Locale>, problem: FieldProblem) -> S
 /// A ticket request's failure, in the user's language.
 pub fn ticket_error_text(i18n: I18nContext<Locale>, error: &TicketError) -> String {
     match error {
-        TicketError::NotSignedIn => t_string!(i18n, servicenow.errors.not_signed_in).to_string(),
-        TicketError::Forbidden => t_string!(i18n, ticket.error_forbidden).to_string(),
-        TicketError::NotConnected => t_string!(i18n, ticket.error_not_connected).to_string(),
-        TicketError::Invalid(_) => t_string!(i18n, ticket.error_invalid).to_string(),
-        TicketError::BadRequestKey => t_string!(i18n, ticket.error_request_key).to_string(),
-        TicketError::UnknownAction => t_string!(i18n, ticket.error_unknown_action).to_string(),
-        TicketError::ServiceNow(kind) => problem_text(i18n, *kind),
-        TicketError::Unavailable | TicketError::ServerFn(_) => {
+        ApiError::NotSignedIn => t_string!(i18n, servicenow.errors.not_signed_in).to_string(),
+        ApiError::Forbidden => t_string!(i18n, ticket.error_forbidden).to_string(),
+        ApiError::Refused(TicketRefusal::NotConnected) => {
+            t_string!(i18n, ticket.error_not_connected).to_string()
+        }
+        ApiError::Refused(TicketRefusal::Invalid(_)) => {
+            t_string!(i18n, ticket.error_invalid).to_string()
+        }
+        ApiError::Refused(TicketRefusal::BadRequestKey) => {
+            t_string!(i18n, ticket.error_request_key).to_string()
+        }
+        ApiError::Refused(TicketRefusal::UnknownAction) => {
+            t_string!(i18n, ticket.error_unknown_action).to_string()
+        }
+        ApiError::Refused(TicketRefusal::ServiceNow(kind)) => problem_text(i18n, *kind),
+        ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, ticket.error_unavailable).to_string()
         }
     }

@@ -1,7 +1,7 @@
 //! The signed-in user slot of the top bar: name, role and sign-out, or a
 //! sign-in link.
 
-use crate::{auth::Role, i18n::*, session::Session};
+use crate::{domain::auth::Role, i18n::*, session::Session};
 use leptos::{either::Either, prelude::*};
 use leptos_router::components::A;
 

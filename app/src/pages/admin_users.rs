@@ -2,11 +2,15 @@
 //! form underneath, so the page works without JavaScript.
 
 use crate::{
-    api::users::{
-        ChangeRole, CreateUser, ResetPassword, SetUserActive, UserSummary, UsersError, list_users,
+    api::{
+        ApiError,
+        users::{ChangeRole, CreateUser, ResetPassword, SetUserActive, list_users},
     },
-    auth::{AccountFieldError, Role},
-    components::{page::Page, user_slot::role_label},
+    components::{outcome::failure, page::Page, user_slot::role_label},
+    domain::{
+        auth::{AccountFieldError, Role},
+        users::{UserSummary, UsersError, UsersRefusal},
+    },
     i18n::*,
 };
 use leptos::prelude::*;
@@ -15,24 +19,30 @@ use leptos_i18n::I18nContext;
 /// The localised message for a failed request.
 fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
     match error {
-        UsersError::NotSignedIn => t_string!(i18n, admin_users.errors.not_signed_in).to_string(),
-        UsersError::Forbidden => t_string!(i18n, admin_users.errors.forbidden).to_string(),
-        UsersError::Field(AccountFieldError::InvalidEmail) => {
+        ApiError::NotSignedIn => t_string!(i18n, admin_users.errors.not_signed_in).to_string(),
+        ApiError::Forbidden => t_string!(i18n, admin_users.errors.forbidden).to_string(),
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidEmail)) => {
             t_string!(i18n, admin_users.errors.invalid_email).to_string()
         }
-        UsersError::Field(AccountFieldError::InvalidName) => {
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidName)) => {
             t_string!(i18n, admin_users.errors.invalid_name).to_string()
         }
-        UsersError::Field(AccountFieldError::PasswordTooShort) => {
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::PasswordTooShort)) => {
             t_string!(i18n, admin_users.errors.password_too_short).to_string()
         }
-        UsersError::Field(AccountFieldError::PasswordTooLong) => {
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::PasswordTooLong)) => {
             t_string!(i18n, admin_users.errors.password_too_long).to_string()
         }
-        UsersError::EmailTaken => t_string!(i18n, admin_users.errors.email_taken).to_string(),
-        UsersError::LastAdmin => t_string!(i18n, admin_users.errors.last_admin).to_string(),
-        UsersError::NotFound => t_string!(i18n, admin_users.errors.not_found).to_string(),
-        UsersError::Unavailable | UsersError::ServerFn(_) => {
+        ApiError::Refused(UsersRefusal::EmailTaken) => {
+            t_string!(i18n, admin_users.errors.email_taken).to_string()
+        }
+        ApiError::Refused(UsersRefusal::LastAdmin) => {
+            t_string!(i18n, admin_users.errors.last_admin).to_string()
+        }
+        ApiError::Refused(UsersRefusal::NotFound) => {
+            t_string!(i18n, admin_users.errors.not_found).to_string()
+        }
+        ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, admin_users.errors.unavailable).to_string()
         }
     }
@@ -49,11 +59,12 @@ enum Field {
 
 fn field_of(error: &UsersError) -> Field {
     match error {
-        UsersError::Field(AccountFieldError::InvalidEmail) | UsersError::EmailTaken => Field::Email,
-        UsersError::Field(AccountFieldError::InvalidName) => Field::Name,
-        UsersError::Field(
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidEmail))
+        | ApiError::Refused(UsersRefusal::EmailTaken) => Field::Email,
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidName)) => Field::Name,
+        ApiError::Refused(UsersRefusal::Field(
             AccountFieldError::PasswordTooShort | AccountFieldError::PasswordTooLong,
-        ) => Field::Password,
+        )) => Field::Password,
         _ => Field::Form,
     }
 }
@@ -76,34 +87,30 @@ pub fn AdminUsersPage() -> impl IntoView {
     };
     let users = Resource::new(versions, |_| list_users());
 
-    let refused = move || create.value().get().and_then(Result::err);
+    let refused = move || failure(create);
     let create_error = move |field: Field| {
         refused()
             .map(|error| error.reason)
             .filter(|error| field_of(error) == field)
             .map(|error| error_message(i18n, &error))
     };
-    let entered_email = move || refused().map(|error| error.email).unwrap_or_default();
+    let entered_email = move || refused().map(|error| error.input.email).unwrap_or_default();
     let entered_name = move || {
         refused()
-            .map(|error| error.display_name)
+            .map(|error| error.input.display_name)
             .unwrap_or_default()
     };
     let entered_role = move || {
         refused()
-            .and_then(|error| error.role)
+            .and_then(|error| error.input.role)
             .unwrap_or(Role::Reader)
     };
     let row_error = move || {
-        [
-            change_role.value().get(),
-            set_active.value().get(),
-            reset.value().get(),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(Result::err)
-        .map(|error| error_message(i18n, &error))
+        [failure(change_role), failure(set_active), failure(reset)]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|error| error_message(i18n, &error))
     };
 
     view! {

@@ -2,8 +2,9 @@
 //! Filters live in the URL (a GET form).
 
 use crate::{
-    api::audit::{AuditFilter, load_audit_log},
+    api::audit::load_audit_log,
     components::page::{EmptyState, Page},
+    domain::audit::AuditFilter,
     i18n::*,
 };
 use leptos::prelude::*;

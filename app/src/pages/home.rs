@@ -2,7 +2,7 @@
 
 use crate::{
     api::{
-        servicenow::{DismissServicenowOffer, HomeServiceNow, home_servicenow},
+        servicenow::{DismissServicenowOffer, home_servicenow},
         tickets::load_ticket_cards,
     },
     components::{
@@ -10,6 +10,7 @@ use crate::{
         score_summary::ScoreSummaryCard,
         ticket_cards::TicketCardsView,
     },
+    domain::servicenow::HomeServiceNow,
     i18n::*,
 };
 use leptos::prelude::*;

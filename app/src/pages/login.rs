@@ -2,8 +2,9 @@
 //! works without JavaScript; errors come back next to the fields.
 
 use crate::{
-    api::auth::{AuthError, demo_accounts},
-    components::{page::Page, user_slot::role_label},
+    api::{ApiError, auth::demo_accounts},
+    components::{outcome::failure, page::Page, user_slot::role_label},
+    domain::auth::SignInRefusal,
     i18n::*,
     session::Session,
 };
@@ -17,22 +18,27 @@ pub fn LoginPage() -> impl IntoView {
     let session = Session::expect();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
-    let error = move || session.sign_in.value().get().and_then(Result::err);
+    let error = move || failure(session.sign_in);
     let entered_email = move || match error() {
-        Some(AuthError::InvalidCredentials { email } | AuthError::Throttled { email, .. }) => email,
+        Some(
+            ApiError::Refused(SignInRefusal::InvalidCredentials { email })
+            | ApiError::Refused(SignInRefusal::Throttled { email, .. }),
+        ) => email,
         _ => String::new(),
     };
     let message = move || {
         error().map(|error| match error {
-            AuthError::InvalidCredentials { .. } => {
+            ApiError::Refused(SignInRefusal::InvalidCredentials { .. }) => {
                 t_string!(i18n, login.invalid_credentials).to_string()
             }
-            AuthError::Throttled {
+            ApiError::Refused(SignInRefusal::Throttled {
                 retry_after_secs, ..
-            } => t_string!(i18n, login.throttled, seconds = retry_after_secs).to_string(),
-            AuthError::Unavailable | AuthError::ServerFn(_) => {
-                t_string!(i18n, login.unavailable).to_string()
-            }
+            }) => t_string!(i18n, login.throttled, seconds = retry_after_secs).to_string(),
+            // Signing in checks no role: the rest means it could not be checked now.
+            ApiError::NotSignedIn
+            | ApiError::Forbidden
+            | ApiError::Unavailable
+            | ApiError::ServerFn(_) => t_string!(i18n, login.unavailable).to_string(),
         })
     };
 

@@ -81,7 +81,7 @@ pub fn history(profiles: &[ControlProfile], today: OffsetDateTime) -> Vec<ScoreS
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::api::securescore::{ActionStatus, Category};
+    use app::domain::{recommendation::Category, securescore::ActionStatus};
     use std::collections::HashSet;
 
     #[test]

@@ -2,8 +2,9 @@
 //! any casing, unknown values kept, numbers sent as strings, optional fields
 //! missing. See `shared/spec/SECURESCORE.md`.
 
-use app::api::securescore::{
-    ActionDetail, ActionStatus, ActionSummary, Category, Level, StateUpdate,
+use app::domain::{
+    recommendation::Category,
+    securescore::{ActionDetail, ActionStatus, ActionSummary, Level, StateUpdate},
 };
 use serde::{Deserialize, Serialize};
 

@@ -3,26 +3,28 @@
 
 use super::{
     catalog,
-    graph::{GraphClient, GraphCredentials, GraphEndpoints, GraphError, GraphSettings},
+    graph::{GraphClient, GraphCredentials, GraphEndpoints, GraphError},
     graph_model::{ControlProfile, ScoreSnapshot},
 };
 use crate::{
     clock::{unix_now, utc_text},
     secret_box::SecretBox,
-    storage::{
-        Storage, StorageError,
-        securescore::{StoredGraphConnection, StoredScoreData},
+    securescore::graph_connection::choose_source,
+    storage::{Storage, StorageError, securescore::StoredScoreData},
+};
+use app::domain::securescore::{ActionStatus, ActionSummary};
+use app::{
+    api::ApiError,
+    domain::{
+        recommendation::Category,
+        securescore::{
+            ActionDetail, ActionFilter, ActionList, CategoryScore, Freshness, ScoreSummary,
+            SecureScoreError, SecureScoreRefusal, SourceProblem, TrendPoint,
+        },
     },
 };
-use app::api::securescore::{
-    ActionDetail, ActionFilter, ActionList, Category, CategoryScore, Freshness, GRAPH_ID_MAX,
-    GraphConfiguredBy, GraphConnection, ScoreSummary, SecureScoreError, SourceProblem, TrendPoint,
-    ssr::SecureScoreReader, valid_tenant_id,
-};
-use app::auth::CurrentUser;
-use serde_json::json;
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     sync::{Arc, RwLock},
     time::Duration,
 };
@@ -127,9 +129,6 @@ impl Dataset {
     }
 }
 
-/// Purpose the Graph client secret is sealed for.
-const GRAPH_SECRET: &str = "graph.client_secret";
-
 /// What decides the source of Secure Score data.
 pub struct SourceSetup {
     pub secrets: SecretBox,
@@ -143,8 +142,8 @@ pub struct SourceSetup {
 
 /// The Secure Score service.
 pub struct SecureScoreService {
-    storage: Storage,
-    setup: SourceSetup,
+    pub(super) storage: Storage,
+    pub(super) setup: SourceSetup,
     source: RwLock<Arc<Source>>,
     data: RwLock<Option<Arc<Dataset>>>,
     /// The last refresh's failure and when (Unix seconds), until one succeeds.
@@ -212,7 +211,7 @@ impl SecureScoreService {
     }
 
     /// Reads from `source` from now on, forgetting what the old one gave.
-    fn switch_to(&self, source: Source) {
+    pub(super) fn switch_to(&self, source: Source) {
         write(&self.source, Arc::new(source));
         write(&self.data, None);
         write(&self.problem, None);
@@ -282,51 +281,12 @@ impl SecureScoreService {
     /// The data, or why there is none: never read, or the reading failed.
     fn dataset(&self) -> Result<Arc<Dataset>, SecureScoreError> {
         self.current().ok_or_else(|| {
-            read(&self.problem).map_or(SecureScoreError::NoData, |(problem, _)| {
-                SecureScoreError::Source(problem)
-            })
+            read(&self.problem).map_or(
+                ApiError::Refused(SecureScoreRefusal::NoData),
+                |(problem, _)| ApiError::Refused(SecureScoreRefusal::Source(problem)),
+            )
         })
     }
-}
-
-/// The source the setup and the stored UI credentials call for.
-async fn choose_source(storage: &Storage, setup: &SourceSetup) -> Result<Source, StorageError> {
-    if let Some(credentials) = &setup.env_credentials {
-        return Ok(graph_source(&setup.endpoints, credentials.clone()));
-    }
-    if let Some(stored) = storage.graph_connection().await? {
-        match setup
-            .secrets
-            .open(GRAPH_SECRET, &stored.sealed_client_secret)
-        {
-            Ok(client_secret) => {
-                let credentials = GraphCredentials {
-                    tenant_id: stored.tenant_id,
-                    client_id: stored.client_id,
-                    client_secret,
-                };
-                return Ok(graph_source(&setup.endpoints, credentials));
-            }
-            Err(error) => tracing::error!(%error, "cannot open the stored Graph client secret"),
-        }
-    }
-    Ok(fallback_source(setup))
-}
-
-/// Without credentials: the catalog in demo mode, else nothing.
-fn fallback_source(setup: &SourceSetup) -> Source {
-    if setup.demo_mode {
-        Source::Demo
-    } else {
-        Source::Unconfigured
-    }
-}
-
-fn graph_source(endpoints: &GraphEndpoints, credentials: GraphCredentials) -> Source {
-    Source::Graph(Box::new(GraphClient::new(GraphSettings::new(
-        endpoints,
-        credentials,
-    ))))
 }
 
 /// JSON text of plain data (for storage).
@@ -334,12 +294,12 @@ fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("plain data serialises")
 }
 
-#[async_trait::async_trait]
-impl SecureScoreReader for SecureScoreService {
-    async fn actions(
+impl SecureScoreService {
+    /// The actions passing `filter`; `ticketed` holds the ids of actions with a ticket.
+    pub fn actions(
         &self,
         filter: &ActionFilter,
-        ticketed: &std::collections::BTreeSet<String>,
+        ticketed: &BTreeSet<String>,
     ) -> Result<ActionList, SecureScoreError> {
         let data = self.dataset()?;
         let all: Vec<_> = data
@@ -362,11 +322,23 @@ impl SecureScoreReader for SecureScoreService {
             services,
             freshness: self.freshness(&data),
             can_refresh: false,
-            tickets: Default::default(),
+            tickets: BTreeMap::new(),
         })
     }
 
-    async fn action(&self, id: &str) -> Result<Option<ActionDetail>, SecureScoreError> {
+    /// The actions Secure Score shows completed (none while there is no data).
+    pub fn completed_actions(&self) -> Vec<ActionSummary> {
+        let completed = ActionFilter {
+            status: Some(ActionStatus::Completed),
+            ..ActionFilter::default()
+        };
+        self.actions(&completed, &BTreeSet::new())
+            .map(|list| list.actions)
+            .unwrap_or_default()
+    }
+
+    /// One action; `None` when there is no such id.
+    pub fn action(&self, id: &str) -> Result<Option<ActionDetail>, SecureScoreError> {
         let data = self.dataset()?;
         Ok(data
             .profiles
@@ -375,7 +347,8 @@ impl SecureScoreReader for SecureScoreService {
             .map(|profile| profile.detail(data.score_of(&profile.id))))
     }
 
-    async fn summary(&self) -> Result<ScoreSummary, SecureScoreError> {
+    /// The score, its categories and its trend.
+    pub fn summary(&self) -> Result<ScoreSummary, SecureScoreError> {
         let data = self.dataset()?;
         let mut categories: BTreeMap<Category, (f64, f64)> = Category::KNOWN
             .into_iter()
@@ -413,107 +386,20 @@ impl SecureScoreReader for SecureScoreService {
         })
     }
 
-    async fn graph_connection(&self) -> Result<GraphConnection, SecureScoreError> {
-        let graph_url = self.setup.endpoints.graph_url.to_string();
-        if let Some(credentials) = &self.setup.env_credentials {
-            return Ok(GraphConnection {
-                configured_by: GraphConfiguredBy::Environment,
-                tenant_id: Some(credentials.tenant_id.clone()),
-                client_id: Some(credentials.client_id.clone()),
-                graph_url,
-            });
-        }
-        let stored = self.storage.graph_connection().await.map_err(unavailable)?;
-        Ok(GraphConnection {
-            configured_by: if stored.is_some() {
-                GraphConfiguredBy::Admin
-            } else {
-                GraphConfiguredBy::Nobody
-            },
-            tenant_id: stored.as_ref().map(|s| s.tenant_id.clone()),
-            client_id: stored.map(|s| s.client_id),
-            graph_url,
-        })
-    }
-
-    async fn save_graph(
-        &self,
-        actor: &CurrentUser,
-        tenant_id: &str,
-        client_id: &str,
-        client_secret: &str,
-    ) -> Result<(), SecureScoreError> {
-        if self.setup.env_credentials.is_some() {
-            return Err(SecureScoreError::ManagedByEnvironment);
-        }
-        let (tenant_id, client_id) = (tenant_id.trim(), client_id.trim());
-        if !valid_tenant_id(tenant_id) {
-            return Err(SecureScoreError::TenantId);
-        }
-        if client_id.is_empty() || client_id.len() > GRAPH_ID_MAX {
-            return Err(SecureScoreError::ClientId);
-        }
-        let stored = self.storage.graph_connection().await.map_err(unavailable)?;
-        let client_secret = match (client_secret.trim(), stored) {
-            ("", Some(stored)) => self
-                .setup
-                .secrets
-                .open(GRAPH_SECRET, &stored.sealed_client_secret)
-                .map_err(unavailable)?,
-            ("", None) => return Err(SecureScoreError::ClientSecret),
-            (secret, _) => secret.to_owned(),
-        };
-        let connection = StoredGraphConnection {
-            tenant_id: tenant_id.to_owned(),
-            client_id: client_id.to_owned(),
-            sealed_client_secret: self.setup.secrets.seal(GRAPH_SECRET, &client_secret),
-        };
-        self.storage
-            .save_graph_connection(&connection)
-            .await
-            .map_err(unavailable)?;
-        self.storage
-            .audit(
-                &actor.email,
-                "securescore.graph_configured",
-                None,
-                json!({ "tenant_id": tenant_id, "client_id": client_id }),
-            )
-            .await;
-        let credentials = GraphCredentials {
-            tenant_id: connection.tenant_id,
-            client_id: connection.client_id,
-            client_secret,
-        };
-        self.switch_to(graph_source(&self.setup.endpoints, credentials));
-        SecureScoreReader::refresh(self).await
-    }
-
-    async fn remove_graph(&self, actor: &CurrentUser) -> Result<(), SecureScoreError> {
-        if self.setup.env_credentials.is_some() {
-            return Err(SecureScoreError::ManagedByEnvironment);
-        }
-        self.storage
-            .delete_graph_connection()
-            .await
-            .map_err(unavailable)?;
-        self.storage
-            .audit(&actor.email, "securescore.graph_removed", None, json!({}))
-            .await;
-        self.switch_to(fallback_source(&self.setup));
-        SecureScoreReader::refresh(self).await
-    }
-
-    async fn refresh(&self) -> Result<(), SecureScoreError> {
-        match SecureScoreService::refresh(self).await {
+    /// Reads the source now, for a request that waits for the outcome.
+    pub async fn refresh_now(&self) -> Result<(), SecureScoreError> {
+        match self.refresh().await {
             Ok(()) => Ok(()),
-            Err(RefreshError::Source(error)) => Err(SecureScoreError::Source(problem_of(&error))),
+            Err(RefreshError::Source(error)) => {
+                Err(SecureScoreRefusal::Source(problem_of(&error)).into())
+            }
             Err(RefreshError::Storage(error)) => Err(unavailable(error)),
         }
     }
 }
 
-fn unavailable(error: impl std::fmt::Display) -> SecureScoreError {
+/// Logs a storage failure and answers *unavailable*.
+pub(super) fn unavailable(error: impl std::fmt::Display) -> SecureScoreError {
     tracing::error!(%error, "Secure Score storage failed");
-    SecureScoreError::Unavailable
+    ApiError::Unavailable
 }

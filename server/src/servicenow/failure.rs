@@ -1,7 +1,7 @@
 //! Every way a call to ServiceNow can fail, classified once, with the HTTP
 //! details the status page shows.
 
-use app::api::servicenow::{Problem, ProblemKind};
+use app::domain::servicenow::{Problem, ProblemKind};
 use reqwest::{StatusCode, header::HeaderMap, header::RETRY_AFTER};
 use serde::Deserialize;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! `acme.service-now.com`, a full URL) normalised to an origin, and the
 //! allowlist that keeps ScoreNow from contacting any other host (no SSRF).
 
-use app::api::servicenow::InstanceProblem;
+use app::domain::servicenow::InstanceProblem;
 use url::Url;
 
 /// Domains of ServiceNow-hosted instances.

@@ -3,7 +3,7 @@
 //! and ServiceNow's own revocation endpoint.
 
 use super::{failure::Failure, instance::InstanceUrl};
-use app::api::servicenow::ProblemKind;
+use app::domain::servicenow::ProblemKind;
 use oauth2::{
     AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
     HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,

@@ -4,7 +4,7 @@
 //! reached the instance is for the caller to find out before sending again.
 
 use super::{failure::Failure, instance::InstanceUrl, tokens::TokenKeeper};
-use app::api::servicenow::ProblemKind;
+use app::domain::servicenow::ProblemKind;
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::{Method, header::ACCEPT};
 use serde::{Deserialize, de::DeserializeOwned};

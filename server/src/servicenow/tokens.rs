@@ -108,7 +108,7 @@ impl TokenKeeper {
                     }
                     (_, Some(failure)) => Err(failure.clone()),
                     _ => Err(Failure::new(
-                        app::api::servicenow::ProblemKind::ReauthorizationNeeded,
+                        app::domain::servicenow::ProblemKind::ReauthorizationNeeded,
                         "no usable access token",
                     )),
                 };
@@ -134,7 +134,7 @@ impl TokenKeeper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::api::servicenow::ProblemKind;
+    use app::domain::servicenow::ProblemKind;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     /// Counts refreshes; each takes a moment and yields a new token.

@@ -1,7 +1,7 @@
 //! User accounts in storage.
 
 use super::{Backend, Storage, StorageError};
-use app::auth::Role;
+use app::domain::auth::Role;
 
 /// A stored account. The password hash never leaves the server.
 #[derive(Clone, Debug, PartialEq, Eq)]

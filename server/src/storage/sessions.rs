@@ -120,7 +120,7 @@ impl Storage {
 mod tests {
     use super::*;
     use crate::storage::accounts::NewAccount;
-    use app::auth::Role;
+    use app::domain::auth::Role;
 
     const LIMITS: SessionLimits = SessionLimits {
         idle_secs: 100,

@@ -15,9 +15,12 @@ use crate::{
         tickets::{Claim, CreatedRecord, StoredTicket},
     },
 };
-use app::api::{
-    servicenow::{ProblemKind, ServiceNowError, TicketTable},
-    tickets::Priority,
+use app::{
+    api::ApiError,
+    domain::{
+        servicenow::{ProblemKind, ServiceNowRefusal, TicketTable},
+        tickets::Priority,
+    },
 };
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::StreamExt;
@@ -247,7 +250,7 @@ impl TicketService {
                 };
                 (kind_name(failure.kind), wait)
             }
-            CallError::Connection(ServiceNowError::ServiceNow(kind)) => {
+            CallError::Connection(ApiError::Refused(ServiceNowRefusal::ServiceNow(kind))) => {
                 (kind_name(*kind), NO_CONNECTION_WAIT)
             }
             // Not connected (any more), or storage failing: the ticket waits.

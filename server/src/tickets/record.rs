@@ -2,10 +2,10 @@
 //! description's footer, and the correlation that finds the ticket again.
 
 use crate::storage::tickets::CreatedRecord;
-use app::api::{
-    securescore::Category,
+use app::domain::{
+    recommendation::{Category, Source},
     servicenow::TicketTable,
-    tickets::{Priority, Source},
+    tickets::Priority,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

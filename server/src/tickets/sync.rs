@@ -7,10 +7,7 @@ use super::{
     record::{RECORD_FIELDS, RecordFields, tenant_query},
 };
 use crate::{clock::utc_text, servicenow::CallError, storage::StorageError};
-use app::api::{
-    securescore::{ActionFilter, ActionStatus, ssr::SecureScoreReader},
-    servicenow::TicketTable,
-};
+use app::domain::servicenow::TicketTable;
 use serde_json::json;
 use std::{sync::Arc, time::Duration};
 
@@ -192,14 +189,8 @@ impl TicketService {
     /// Adds the completion work note to each open ticket whose action
     /// Secure Score shows completed; returns how many were added.
     async fn note_completed_actions(&self) -> usize {
-        let filter = ActionFilter {
-            status: Some(ActionStatus::Completed),
-            ..ActionFilter::default()
-        };
-        let Ok(completed) = self.securescore.actions(&filter, &Default::default()).await else {
-            return 0;
-        };
-        let ids: Vec<String> = completed.actions.iter().map(|a| a.id.clone()).collect();
+        let completed = self.securescore.completed_actions();
+        let ids: Vec<String> = completed.iter().map(|action| action.id.clone()).collect();
         let tickets = match self.storage.tickets_awaiting_completion_note(&ids).await {
             Ok(tickets) => tickets,
             Err(error) => {
@@ -217,7 +208,6 @@ impl TicketService {
                 continue;
             };
             let title = completed
-                .actions
                 .iter()
                 .find(|action| action.id == action_id)
                 .map_or(action_id.as_str(), |action| action.title.as_str());

@@ -3,10 +3,10 @@
 
 use super::record;
 use crate::{clock::utc_text, storage::tickets::StoredTicket};
-use app::api::{
-    securescore::Category,
+use app::domain::{
+    recommendation::{Category, Source},
     servicenow::{ConnectionState, ProblemKind, TicketTable},
-    tickets::{Delivery, Priority, Source, Ticket},
+    tickets::{Delivery, Priority, Ticket},
 };
 use std::collections::{BTreeMap, HashSet};
 

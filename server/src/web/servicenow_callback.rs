@@ -5,7 +5,7 @@
 
 use super::AppState;
 use crate::servicenow::CallbackParams;
-use app::api::{auth::ssr::session_token_in, servicenow::CallbackOutcome};
+use app::{api::request::session_token_in, domain::servicenow::CallbackOutcome};
 use axum::{
     extract::{Query, State},
     http::HeaderMap,
@@ -23,7 +23,13 @@ pub async fn complete(
     Query(params): Query<CallbackParams>,
 ) -> Redirect {
     let user = match session_token_in(&headers) {
-        Some(token) => state.auth.user_for_session(&token).await.ok().flatten(),
+        Some(token) => state
+            .services
+            .auth
+            .user_for_session(&token)
+            .await
+            .ok()
+            .flatten(),
         None => None,
     };
     let outcome = state.servicenow.complete_authorization(params, user).await;

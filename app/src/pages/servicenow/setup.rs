@@ -3,13 +3,19 @@
 //! form underneath, so the page works without JavaScript.
 
 use crate::{
-    api::servicenow::{
-        CallbackOutcome, ConnectServicenow, ConnectionState, ConnectionStatus,
-        ReauthorizeServicenow, ServiceNowError, TestServicenowConnection, servicenow_status,
+    api::{
+        ApiError,
+        servicenow::{
+            ConnectServicenow, ReauthorizeServicenow, TestServicenowConnection, servicenow_status,
+        },
     },
     components::{
+        outcome::failure,
         page::Page,
         servicenow::{CopyButton, ProblemPanel, error_message, state_label},
+    },
+    domain::servicenow::{
+        CallbackOutcome, ConnectionState, ConnectionStatus, ServiceNowError, ServiceNowRefusal,
     },
     i18n::*,
 };
@@ -27,9 +33,9 @@ enum Field {
 
 fn field_of(error: &ServiceNowError) -> Field {
     match error {
-        ServiceNowError::Instance(_) => Field::Instance,
-        ServiceNowError::MissingClientId => Field::ClientId,
-        ServiceNowError::MissingClientSecret => Field::ClientSecret,
+        ApiError::Refused(ServiceNowRefusal::Instance(_)) => Field::Instance,
+        ApiError::Refused(ServiceNowRefusal::MissingClientId) => Field::ClientId,
+        ApiError::Refused(ServiceNowRefusal::MissingClientSecret) => Field::ClientSecret,
         _ => Field::Form,
     }
 }
@@ -135,14 +141,11 @@ fn StatusPanel(
         t_string!(i18n, servicenow_setup.never).to_string(),
     );
     let action_error = move || {
-        [
-            test.value().get().and_then(Result::err),
-            reauthorize.value().get().and_then(Result::err),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(|error| error_message(i18n, &error))
+        [failure(test), failure(reauthorize)]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(|error| error_message(i18n, &error))
     };
     view! {
         <section class="card status-panel" aria-labelledby="status-title">
@@ -253,7 +256,7 @@ fn ConnectionFormCard(
     connect: ServerAction<ConnectServicenow>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let refused = move || connect.value().get().and_then(Result::err);
+    let refused = move || failure(connect);
     let error_at = move |field: Field| {
         refused()
             .map(|error| error.reason)
@@ -262,8 +265,8 @@ fn ConnectionFormCard(
     };
     let stored_instance = status.instance.clone().unwrap_or_default();
     let stored_client = status.client_id.clone().unwrap_or_default();
-    let instance = move || refused().map_or_else(|| stored_instance.clone(), |e| e.instance);
-    let client_id = move || refused().map_or_else(|| stored_client.clone(), |e| e.client_id);
+    let instance = move || refused().map_or_else(|| stored_instance.clone(), |e| e.input.instance);
+    let client_id = move || refused().map_or_else(|| stored_client.clone(), |e| e.input.client_id);
     let secret_stored = status.secret_stored;
     let invalid = move |field: Field| move || error_at(field).is_some().to_string();
     view! {
@@ -305,13 +308,22 @@ fn ConnectionFormCard(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::servicenow::InstanceProblem;
+    use crate::domain::servicenow::InstanceProblem;
 
     #[test]
     fn field_errors_go_next_to_their_field() {
-        assert!(field_of(&ServiceNowError::Instance(InstanceProblem::Empty)) == Field::Instance);
-        assert!(field_of(&ServiceNowError::MissingClientId) == Field::ClientId);
-        assert!(field_of(&ServiceNowError::MissingClientSecret) == Field::ClientSecret);
-        assert!(field_of(&ServiceNowError::Unavailable) == Field::Form);
+        assert!(
+            field_of(&ApiError::Refused(ServiceNowRefusal::Instance(
+                InstanceProblem::Empty
+            ))) == Field::Instance
+        );
+        assert!(
+            field_of(&ApiError::Refused(ServiceNowRefusal::MissingClientId)) == Field::ClientId
+        );
+        assert!(
+            field_of(&ApiError::Refused(ServiceNowRefusal::MissingClientSecret))
+                == Field::ClientSecret
+        );
+        assert!(field_of(&ApiError::Unavailable) == Field::Form);
     }
 }

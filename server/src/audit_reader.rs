@@ -1,7 +1,10 @@
 //! The audit log as admins read it (`/audit`).
 
 use crate::storage::Storage;
-use app::api::audit::{AUDIT_PAGE, AuditEntry, AuditError, AuditFilter, ssr::AuditReader};
+use app::{
+    api::{ApiError, services::AuditReader},
+    domain::audit::{AUDIT_PAGE, AuditEntry, AuditError, AuditFilter},
+};
 
 /// Reads the audit log from storage.
 pub struct StoredAuditLog {
@@ -17,7 +20,7 @@ impl AuditReader for StoredAuditLog {
             .await
             .map_err(|error| {
                 tracing::error!(%error, "cannot read the audit log");
-                AuditError::Unavailable
+                ApiError::Unavailable
             })?;
         Ok(records
             .into_iter()

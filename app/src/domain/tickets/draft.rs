@@ -1,7 +1,7 @@
 //! The share dialog's draft and its validation. The same rules run in the
 //! browser (before anything is sent) and on the server (which trusts nothing).
 
-use crate::api::{securescore::Category, servicenow::TicketTable};
+use crate::domain::{recommendation::Category, servicenow::TicketTable};
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, format_description::BorrowedFormatItem, macros::format_description};
 
@@ -75,32 +75,6 @@ impl Priority {
             Priority::Low => (2, 3),
             Priority::Planning => (3, 3),
         }
-    }
-}
-
-/// Where a recommendation comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Source {
-    /// An improvement action of Microsoft Secure Score.
-    Microsoft,
-    /// Written by a ScoreNow user (`/tickets/new`).
-    User,
-}
-
-impl Source {
-    /// The value used in URLs and storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Microsoft => "microsoft",
-            Source::User => "user",
-        }
-    }
-
-    /// The source spelled `value`.
-    pub fn parse(value: &str) -> Option<Self> {
-        [Source::Microsoft, Source::User]
-            .into_iter()
-            .find(|source| source.as_str() == value)
     }
 }
 

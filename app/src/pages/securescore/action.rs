@@ -2,10 +2,11 @@
 //! real 404 page, with status 404.
 
 use crate::{
-    api::securescore::{ActionDetail, SecureScoreError, load_action},
     api::{
-        servicenow::{ConnectionState, home_servicenow},
-        tickets::{ShareForm, Ticket, TicketError, TicketFilter, list_tickets, load_share_form},
+        ApiError,
+        securescore::load_action,
+        servicenow::home_servicenow,
+        tickets::{list_tickets, load_share_form},
     },
     components::{
         page::{EmptyState, NamedPage, Page},
@@ -13,6 +14,11 @@ use crate::{
         share_dialog::ShareDialog,
         share_menu::ShareMenu,
         tickets::{TicketBadge, priority_label, type_label},
+    },
+    domain::{
+        securescore::{ActionDetail, SecureScoreRefusal},
+        servicenow::ConnectionState,
+        tickets::{ShareForm, Ticket, TicketError, TicketFilter},
     },
     i18n::*,
     pages::not_found::NotFoundPage,
@@ -62,7 +68,7 @@ pub fn ActionDetailPage() -> impl IntoView {
                 match detail.await {
                     Ok(Some(detail)) => view! { <ActionView detail servicenow tickets share_form /> }.into_any(),
                     Ok(None) => view! { <NotFoundPage /> }.into_any(),
-                    Err(SecureScoreError::NoData) => view! {
+                    Err(ApiError::Refused(SecureScoreRefusal::NoData)) => view! {
                         <Page title=|i18n| t_string!(i18n, action.title).to_string()>
                             <EmptyState>{t!(i18n, securescore.no_data)}</EmptyState>
                         </Page>

@@ -2,16 +2,16 @@
 //! their audit records, behind `app`'s `AuthService`.
 
 use crate::{
+    accounts::throttle::SignInThrottle,
     accounts::{DEMO_PASSWORD, DEMO_USERS, hash_password, verify_password},
     clock::unix_now,
     storage::{
         Storage, StorageError, accounts::Account, audit::AuditEvent, sessions::SessionLimits,
     },
-    throttle::SignInThrottle,
 };
 use app::{
-    api::auth::{AuthError, DemoAccount, ssr::AuthService},
-    auth::{CurrentUser, normalize_email},
+    api::{ApiError, services::AuthService},
+    domain::auth::{AuthError, CurrentUser, DemoAccount, SignInRefusal, normalize_email},
 };
 use rand::Rng;
 use serde_json::json;
@@ -59,7 +59,7 @@ fn new_token() -> String {
 
 fn unavailable(error: StorageError) -> AuthError {
     tracing::error!(%error, "authentication storage failed");
-    AuthError::Unavailable
+    ApiError::Unavailable
 }
 
 fn current_user(account: Account) -> CurrentUser {
@@ -92,13 +92,15 @@ impl AuthService for LocalAuth {
         let mut keys = vec![format!("account:{}", submitted.to_lowercase())];
         keys.extend(client.map(|address| format!("address:{address}")));
         if let Some(wait) = self.throttle.remaining_wait(&keys, Instant::now()) {
-            return Err(AuthError::Throttled {
+            return Err(ApiError::Refused(SignInRefusal::Throttled {
                 email: submitted,
                 retry_after_secs: wait.as_secs().max(1),
-            });
+            }));
         }
-        let invalid = || AuthError::InvalidCredentials {
-            email: submitted.clone(),
+        let invalid = || {
+            ApiError::Refused(SignInRefusal::InvalidCredentials {
+                email: submitted.clone(),
+            })
         };
         let account = match normalize_email(email) {
             Ok(normalized) => self
@@ -118,7 +120,7 @@ impl AuthService for LocalAuth {
             verify_password(&password, hash.as_deref().unwrap_or(&DECOY_HASH))
         })
         .await
-        .map_err(|_| AuthError::Unavailable)?;
+        .map_err(|_| ApiError::Unavailable)?;
         let Some(account) = account.filter(|_| matches) else {
             self.throttle.record_failure(&keys, Instant::now());
             self.storage

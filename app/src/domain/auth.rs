@@ -1,6 +1,6 @@
-//! Who may do what: roles, and the rules for account fields. The rules live
-//! here, in the crate both sides share, so the browser and the server check
-//! exactly the same thing.
+//! Who may do what: roles, the signed-in user, the rules for account fields
+//! and why a sign-in is refused. The rules live here, in the crate both
+//! sides share, so the browser and the server check exactly the same thing.
 
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +47,30 @@ pub struct CurrentUser {
     pub email: String,
     pub display_name: String,
     pub role: Role,
+}
+
+/// Why a sign-in was refused. None of them tells whether an account exists;
+/// each carries the email back so the form can show it again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignInRefusal {
+    /// Wrong email or password (or an inactive account).
+    InvalidCredentials { email: String },
+    /// Too many failed attempts for this account or from this address.
+    Throttled {
+        email: String,
+        retry_after_secs: u64,
+    },
+}
+
+/// A sign-in or session failure.
+pub type AuthError = crate::api::ApiError<SignInRefusal>;
+
+/// A demo account shown on the sign-in page in demo mode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub email: String,
+    pub role: Role,
+    pub password: String,
 }
 
 /// Why an account field was refused; the UI turns each into a localised message.

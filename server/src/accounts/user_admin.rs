@@ -11,8 +11,11 @@ use crate::{
     },
 };
 use app::{
-    api::users::{UserSummary, UsersError, ssr::UserAdmin},
-    auth::{CurrentUser, Role, check_password},
+    api::{ApiError, services::UserAdmin},
+    domain::{
+        auth::{CurrentUser, Role, check_password},
+        users::{UserSummary, UsersError, UsersRefusal},
+    },
 };
 use serde_json::{Value, json};
 
@@ -32,7 +35,7 @@ impl LocalUserAdmin {
             .account_by_id(user_id)
             .await
             .map_err(unavailable)?
-            .ok_or(UsersError::NotFound)
+            .ok_or(UsersRefusal::NotFound.into())
     }
 
     /// Refuses a change that would take away the last active admin.
@@ -46,7 +49,7 @@ impl LocalUserAdmin {
                 .map_err(unavailable)?
                 <= 1
         {
-            return Err(UsersError::LastAdmin);
+            return Err(UsersRefusal::LastAdmin.into());
         }
         Ok(())
     }
@@ -65,7 +68,7 @@ impl LocalUserAdmin {
             .await
             .map_err(unavailable)?
         {
-            return Err(UsersError::NotFound);
+            return Err(UsersRefusal::NotFound.into());
         }
         let event = AuditEvent {
             actor: actor.email.clone(),
@@ -79,7 +82,7 @@ impl LocalUserAdmin {
 
 fn unavailable(error: StorageError) -> UsersError {
     tracing::error!(%error, "user administration storage failed");
-    UsersError::Unavailable
+    ApiError::Unavailable
 }
 
 #[async_trait::async_trait]
@@ -114,10 +117,10 @@ impl UserAdmin for LocalUserAdmin {
         };
         match create_account(&self.storage, request, &actor.email).await {
             Ok(_) => Ok(()),
-            Err(AccountError::Field(error)) => Err(UsersError::Field(error)),
-            Err(AccountError::EmailTaken(_)) => Err(UsersError::EmailTaken),
+            Err(AccountError::Field(error)) => Err(ApiError::Refused(UsersRefusal::Field(error))),
+            Err(AccountError::EmailTaken(_)) => Err(UsersRefusal::EmailTaken.into()),
             Err(AccountError::Storage(error)) => Err(unavailable(error)),
-            Err(AccountError::Hashing(_)) => Err(UsersError::Unavailable),
+            Err(AccountError::Hashing(_)) => Err(ApiError::Unavailable),
         }
     }
 
@@ -180,13 +183,13 @@ impl UserAdmin for LocalUserAdmin {
         user_id: i64,
         password: &str,
     ) -> Result<(), UsersError> {
-        check_password(password).map_err(UsersError::Field)?;
+        check_password(password).map_err(UsersRefusal::Field)?;
         let target = self.account(user_id).await?;
         let password = password.to_owned();
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))
             .await
-            .map_err(|_| UsersError::Unavailable)?
-            .map_err(|_| UsersError::Unavailable)?;
+            .map_err(|_| ApiError::Unavailable)?
+            .map_err(|_| ApiError::Unavailable)?;
         self.storage
             .delete_user_sessions(target.id)
             .await
@@ -231,11 +234,11 @@ mod tests {
         let (_dir, _storage, admin, actor) = setup().await;
         assert_eq!(
             admin.change_role(&actor, actor.id, Role::Reader).await,
-            Err(UsersError::LastAdmin)
+            Err(UsersRefusal::LastAdmin.into())
         );
         assert_eq!(
             admin.set_active(&actor, actor.id, false).await,
-            Err(UsersError::LastAdmin)
+            Err(UsersRefusal::LastAdmin.into())
         );
 
         admin
@@ -327,9 +330,9 @@ mod tests {
             .await;
         assert_eq!(
             short,
-            Err(UsersError::Field(
-                app::auth::AccountFieldError::PasswordTooShort
-            ))
+            Err(ApiError::Refused(UsersRefusal::Field(
+                app::domain::auth::AccountFieldError::PasswordTooShort
+            )))
         );
         let taken = admin
             .create(
@@ -340,10 +343,10 @@ mod tests {
                 "correct horse battery",
             )
             .await;
-        assert_eq!(taken, Err(UsersError::EmailTaken));
+        assert_eq!(taken, Err(UsersRefusal::EmailTaken.into()));
         assert_eq!(
             admin.change_role(&actor, 999, Role::Reader).await,
-            Err(UsersError::NotFound)
+            Err(UsersRefusal::NotFound.into())
         );
     }
 }

@@ -3,14 +3,18 @@
 
 use crate::{
     api::servicenow::{
-        ConnectionState, DEFAULT_FIELD_MAX, ReauthorizeServicenow, RemoveServicenowConnection,
-        STATE_NAME_MAX, SaveStateNames, SaveTicketDefaults, ServiceNowError, ServiceNowSettings,
-        StateName, TicketDefaults, TicketTable, servicenow_settings,
+        ReauthorizeServicenow, RemoveServicenowConnection, SaveStateNames, SaveTicketDefaults,
+        servicenow_settings,
     },
     components::{
+        outcome::{failure, success},
         page::Page,
         servicenow::{error_message, state_label},
         tickets::type_label,
+    },
+    domain::servicenow::{
+        ConnectionState, DEFAULT_FIELD_MAX, STATE_NAME_MAX, ServiceNowRefusal, ServiceNowSettings,
+        StateName, TicketDefaults, TicketTable,
     },
     i18n::*,
 };
@@ -50,7 +54,7 @@ pub fn ServiceNowSettingsPage() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <Page title=|i18n| t_string!(i18n, servicenow_settings.title).to_string()>
-            {move || remove.value().get().and_then(Result::ok).map(|()| view! {
+            {move || success(remove).map(|()| view! {
                 <p class="notice notice--success" role="status">{t!(i18n, servicenow_settings.removed)}</p>
             })}
             <Suspense fallback=|| ()>
@@ -142,23 +146,19 @@ fn StateNamesForm(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let table_name = table.as_str();
-    let refused = move || save_names.value().get().and_then(Result::err);
+    let refused = move || failure(save_names);
     let error_for = move |value: String| {
-        move || match refused() {
-            Some(ServiceNowError::StateName {
-                value: refused_value,
-            }) if refused_value == value => Some(error_message(
-                i18n,
-                &ServiceNowError::StateName {
-                    value: refused_value,
-                },
-            )),
-            _ => None,
+        move || {
+            refused()
+                .filter(|error| {
+                    matches!(error.refusal(), Some(ServiceNowRefusal::StateName { value: refused }) if *refused == value)
+                })
+                .map(|error| error_message(i18n, &error))
         }
     };
     let form_error = move || {
         refused()
-            .filter(|error| !matches!(error, ServiceNowError::StateName { .. }))
+            .filter(|error| !matches!(error.refusal(), Some(ServiceNowRefusal::StateName { .. })))
             .map(|error| error_message(i18n, &error))
     };
     let heading_id = format!("states-{table_name}");

@@ -1,0 +1,241 @@
+//! `/tickets`: every ticket created through ScoreNow, filtered, sorted and
+//! paginated on the server. The view lives in the URL (a GET form), so
+//! `/tickets?type=incident&state=2` is a deep link; the export takes the same query.
+
+use crate::{
+    api::tickets::{RefreshTickets, list_tickets},
+    components::{
+        page::{EmptyState, Page},
+        securescore::category_label,
+        tickets::{TicketBadge, priority_label, source_label, ticket_error_text, type_label},
+    },
+    domain::{
+        recommendation::{Category, Source},
+        servicenow::TicketTable,
+        tickets::{Priority, TicketFilter, TicketPage, TicketSort},
+    },
+    i18n::*,
+};
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+/// The tickets page.
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        let query = query.read();
+        TicketFilter::from_query(|name| query.get(name))
+    });
+    let refresh = ServerAction::<RefreshTickets>::new();
+    let page = Resource::new(
+        move || (filter.get(), refresh.version().get()),
+        |(filter, _)| list_tickets(filter),
+    );
+    let refresh_error = move || {
+        refresh
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| ticket_error_text(i18n, &error))
+    };
+    view! {
+        <Page title=|i18n| t_string!(i18n, tickets.title).to_string()>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! {
+                            <Filters filter=filter.get_untracked() page=page.clone() />
+                            <section class="card" aria-labelledby="tickets-title">
+                                <div class="section__header">
+                                    <h2 id="tickets-title" class="section__title" data-testid="ticket-total">
+                                        {move || t_string!(i18n, tickets.count, total = page.total).to_string()}
+                                    </h2>
+                                    <div class="button-row">
+                                        <a class="button" data-testid="export-csv" download="scorenow-tickets.csv"
+                                            href=format!("/api/export_tickets?query={}", encoded(&filter.get_untracked().query()))>
+                                            {t!(i18n, tickets.export)}
+                                        </a>
+                                        {page.can_refresh.then(|| view! {
+                                            <ActionForm action=refresh attr:class="inline-form">
+                                                <button type="submit" class="button" disabled=move || refresh.pending().get()>
+                                                    {t!(i18n, tickets.refresh)}
+                                                </button>
+                                            </ActionForm>
+                                        })}
+                                    </div>
+                                </div>
+                                <p class="field__error" role="alert">{refresh_error}</p>
+                                <TicketsTable page=page.clone() filter=filter.get_untracked() />
+                            </section>
+                        }.into_any(),
+                        Err(error) => view! {
+                            <p class="field__error" role="alert">{move || ticket_error_text(i18n, &error)}</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </Page>
+    }
+}
+
+fn encoded(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The filter bar: a GET form whose fields are the URL's query.
+#[component]
+fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = match (filter.ticket_type, filter.state.as_deref()) {
+        (_, Some("queued")) => "queued".to_owned(),
+        (Some(table), Some(value)) => format!("{}:{value}", table.as_str()),
+        _ => String::new(),
+    };
+    let category = filter.category.clone().unwrap_or_default();
+    view! {
+        <section class="card" aria-label=move || t_string!(i18n, tickets.filters).to_string()>
+            <Form method="GET" action="/tickets" attr:class="filters__form">
+                <div class="field">
+                    <label for="filter-type">{t!(i18n, tickets.type_column)}</label>
+                    <select id="filter-type" name="type">
+                        <option value="">{t!(i18n, securescore.any)}</option>
+                        {TicketTable::ALL.into_iter().map(|table| view! {
+                            <option value=table.as_str() selected=filter.ticket_type == Some(table)>{move || type_label(i18n, table)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-state">{t!(i18n, tickets.state_column)}</label>
+                    <select id="filter-state" name="state">
+                        <option value="">{t!(i18n, securescore.any)}</option>
+                        <option value="queued" selected=state == "queued">{t!(i18n, ticket.queued)}</option>
+                        {page.states.into_iter().map(|(table, states)| view! {
+                            <optgroup label=move || type_label(i18n, table)>
+                                {states.into_iter().map(|known| {
+                                    let value = format!("{}:{}", table.as_str(), known.value);
+                                    let selected = value == state;
+                                    view! { <option value=value selected=selected>{known.name}</option> }
+                                }).collect_view()}
+                            </optgroup>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-priority">{t!(i18n, tickets.priority_column)}</label>
+                    <select id="filter-priority" name="priority">
+                        <option value="">{t!(i18n, securescore.any)}</option>
+                        {Priority::ALL.into_iter().map(|priority| view! {
+                            <option value=priority.value().to_string() selected=filter.priority == Some(priority)>{move || priority_label(i18n, priority)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-category">{t!(i18n, tickets.category_column)}</label>
+                    <select id="filter-category" name="category">
+                        <option value="">{t!(i18n, securescore.any)}</option>
+                        {Category::KNOWN.into_iter().map(|known| {
+                            let (selected, value) = (known.as_str() == category, known.as_str().to_owned());
+                            view! { <option value=value selected=selected>{move || category_label(i18n, &known)}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-source">{t!(i18n, tickets.source_column)}</label>
+                    <select id="filter-source" name="source">
+                        <option value="">{t!(i18n, securescore.any)}</option>
+                        {[Source::Microsoft, Source::User].into_iter().map(|source| view! {
+                            <option value=source.as_str() selected=filter.source == Some(source)>{move || source_label(i18n, source)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="filter-sort">{t!(i18n, securescore.sort)}</label>
+                    <select id="filter-sort" name="sort">
+                        {TicketSort::ALL.into_iter().map(|sort| view! {
+                            <option value=sort.as_str() selected=filter.sort == sort>{move || sort_label(i18n, sort)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="button-row filters__buttons">
+                    <button type="submit" class="button button--primary">{t!(i18n, securescore.apply)}</button>
+                    <a class="button button--subtle" href="/tickets">{t!(i18n, securescore.reset)}</a>
+                </div>
+            </Form>
+        </section>
+    }
+}
+
+fn sort_label(i18n: leptos_i18n::I18nContext<Locale>, sort: TicketSort) -> String {
+    match sort {
+        TicketSort::Newest => t_string!(i18n, tickets.sort_newest),
+        TicketSort::Oldest => t_string!(i18n, tickets.sort_oldest),
+        TicketSort::DueDate => t_string!(i18n, tickets.sort_due),
+        TicketSort::Priority => t_string!(i18n, tickets.sort_priority),
+    }
+    .to_string()
+}
+
+/// One page of tickets and the page links.
+#[component]
+fn TicketsTable(page: TicketPage, filter: TicketFilter) -> impl IntoView {
+    let i18n = use_i18n();
+    if page.tickets.is_empty() {
+        return view! { <EmptyState>{t!(i18n, tickets.empty)}</EmptyState> }.into_any();
+    }
+    let query = filter.query();
+    let page_link = move |number: u32| {
+        let separator = if query.is_empty() { "" } else { "&" };
+        format!("/tickets?{query}{separator}page={number}")
+    };
+    let (current, pages) = (page.page, page.pages);
+    view! {
+        <div class="table-scroll">
+            <table class="tickets-table" data-testid="tickets-table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, tickets.number_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.name_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.type_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.priority_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.due_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.category_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.source_column)}</th>
+                        <th scope="col">{t!(i18n, tickets.creator_column)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {page.tickets.into_iter().map(|ticket| {
+                        let (table, priority, source) = (ticket.ticket_type, ticket.priority, ticket.source);
+                        let category = ticket.category.clone();
+                        let name = ticket.name.clone();
+                        let action = ticket.action_id.clone().map(|id| format!("/securescore/actions/{id}"));
+                        let (due, creator) = (ticket.due_date.clone(), ticket.created_by.clone());
+                        view! {
+                            <tr>
+                                <td><TicketBadge ticket /></td>
+                                <td>{match action {
+                                    Some(href) => view! { <a href=href>{name}</a> }.into_any(),
+                                    None => name.into_any(),
+                                }}</td>
+                                <td>{move || type_label(i18n, table)}</td>
+                                <td>{move || priority_label(i18n, priority)}</td>
+                                <td>{due}</td>
+                                <td>{move || category_label(i18n, &category)}</td>
+                                <td>{move || source_label(i18n, source)}</td>
+                                <td>{creator}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        <nav class="pagination" aria-label=move || t_string!(i18n, tickets.pages).to_string()>
+            {(current > 1).then(|| view! { <a class="button" rel="prev" href=page_link(current - 1)>{t!(i18n, tickets.previous)}</a> })}
+            <span data-testid="page-of">{move || t_string!(i18n, tickets.page_of, page = current, pages = pages).to_string()}</span>
+            {(current < pages).then(|| view! { <a class="button" rel="next" href=page_link(current + 1)>{t!(i18n, tickets.next)}</a> })}
+        </nav>
+    }
+    .into_any()
+}

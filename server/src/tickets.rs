@@ -136,15 +136,14 @@ impl TicketService {
             .connection()
             .await
             .map_err(|_| ApiError::Unavailable)?;
-        let mut state_names = BTreeMap::new();
-        for table in TicketTable::ALL {
-            let custom = self
-                .storage
-                .servicenow_state_names(table.as_str())
-                .await
-                .map_err(unavailable)?;
-            state_names.insert(table, TicketView::names_of(table, &custom));
-        }
+        let state_names = self
+            .servicenow
+            .state_names()
+            .await
+            .map_err(|_| ApiError::Unavailable)?
+            .into_iter()
+            .map(|(table, names)| (table, TicketView::shown_names(&names)))
+            .collect();
         let completed_actions = self
             .securescore
             .completed_actions()

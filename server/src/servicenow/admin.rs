@@ -12,8 +12,8 @@ use app::{
         auth::{CurrentUser, Role},
         servicenow::{
             ConnectionForm, ConnectionState, ConnectionStatus, DEFAULT_FIELD_MAX, HomeServiceNow,
-            STATE_NAME_MAX, ServiceNowError, ServiceNowRefusal, ServiceNowSettings, StateName,
-            StateNameInput, TicketDefaults, TicketTable,
+            STATE_NAME_MAX, ServiceNowError, ServiceNowRefusal, ServiceNowSettings, StateNameInput,
+            TicketDefaults, TicketTable,
         },
     },
 };
@@ -75,24 +75,7 @@ impl ServiceNowAdmin for ServiceNowService {
 
     async fn settings(&self) -> Result<ServiceNowSettings, ServiceNowError> {
         let status = self.status().await?;
-        let mut state_names = BTreeMap::new();
-        for table in TicketTable::ALL {
-            let custom = self
-                .storage
-                .servicenow_state_names(table.as_str())
-                .await
-                .map_err(unavailable)?;
-            let names = table
-                .states()
-                .iter()
-                .map(|(value, name)| StateName {
-                    value: (*value).to_owned(),
-                    default_name: (*name).to_owned(),
-                    custom_name: custom.get(*value).cloned(),
-                })
-                .collect();
-            state_names.insert(table, names);
-        }
+        let state_names = self.state_names().await?;
         let defaults = match self
             .storage
             .servicenow_ticket_defaults()

@@ -23,11 +23,11 @@ use app::{
     api::ApiError,
     domain::servicenow::{
         ConnectionState, ConnectionStatus, DemoHints, Problem, ProblemKind, ServiceNowError,
-        ServiceNowRefusal,
+        ServiceNowRefusal, StateName, TicketTable,
     },
 };
 use serde::Deserialize;
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 /// Purposes secrets are sealed for: a value sealed for one never opens as another.
 pub(super) mod purpose {
@@ -218,6 +218,31 @@ impl ServiceNowService {
     pub async fn connection(&self) -> Result<(ConnectionState, Option<String>), ServiceNowError> {
         let status = self.status_of(self.stored().await?);
         Ok((status.state, status.instance))
+    }
+
+    /// Every state of both tables, with the admin's name for it where set.
+    pub async fn state_names(
+        &self,
+    ) -> Result<BTreeMap<TicketTable, Vec<StateName>>, ServiceNowError> {
+        let mut state_names = BTreeMap::new();
+        for table in TicketTable::ALL {
+            let custom = self
+                .storage
+                .servicenow_state_names(table.as_str())
+                .await
+                .map_err(unavailable)?;
+            let names = table
+                .states()
+                .iter()
+                .map(|(value, name)| StateName {
+                    value: (*value).to_owned(),
+                    default_name: (*name).to_owned(),
+                    custom_name: custom.get(*value).cloned(),
+                })
+                .collect();
+            state_names.insert(table, names);
+        }
+        Ok(state_names)
     }
 
     /// The user the tokens act as (`sys_user` of `gs.getUserID()`).

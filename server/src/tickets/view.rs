@@ -5,7 +5,7 @@ use super::record;
 use crate::{clock::utc_text, storage::tickets::StoredTicket};
 use app::domain::{
     recommendation::{Category, Source},
-    servicenow::{ConnectionState, ProblemKind, TicketTable},
+    servicenow::{ConnectionState, ProblemKind, StateName, TicketTable},
     tickets::{Delivery, Priority, Ticket},
 };
 use std::collections::{BTreeMap, HashSet};
@@ -30,18 +30,11 @@ fn state_name(names: Option<&BTreeMap<String, String>>, value: &str) -> String {
 }
 
 impl TicketView {
-    /// The shown names of `table`'s states: the admin's where set, else ServiceNow's.
-    pub fn names_of(
-        table: TicketTable,
-        custom: &BTreeMap<String, String>,
-    ) -> BTreeMap<String, String> {
-        table
-            .states()
+    /// The shown name of each state value: the admin's where set, else ServiceNow's.
+    pub fn shown_names(names: &[StateName]) -> BTreeMap<String, String> {
+        names
             .iter()
-            .map(|(value, name)| {
-                let shown = custom.get(*value).map_or(*name, String::as_str);
-                ((*value).to_owned(), shown.to_owned())
-            })
+            .map(|name| (name.value.clone(), name.shown().to_owned()))
             .collect()
     }
 
@@ -174,8 +167,15 @@ mod tests {
 
     #[test]
     fn custom_state_names_win_over_servicenows() {
-        let custom = BTreeMap::from([("-5".to_owned(), "Triage".to_owned())]);
-        let names = TicketView::names_of(TicketTable::ChangeRequest, &custom);
+        let state = |value: &str, default_name: &str, custom_name: Option<&str>| StateName {
+            value: value.into(),
+            default_name: default_name.into(),
+            custom_name: custom_name.map(Into::into),
+        };
+        let names = TicketView::shown_names(&[
+            state("-5", "New", Some("Triage")),
+            state("3", "Closed", None),
+        ]);
         assert_eq!(names["-5"], "Triage");
         assert_eq!(names["3"], "Closed");
     }

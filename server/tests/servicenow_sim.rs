@@ -529,16 +529,14 @@ async fn list_filters_and_orders_by_encoded_query() {
 #[tokio::test]
 async fn display_values_and_reference_links_follow_the_parameters() {
     let (sim, token) = simulator_with_token().await;
-    let sys_id = create(
+    let record = create(
         &sim,
         &token,
         "change_request",
         json!({"short_description": "d"}),
     )
-    .await["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    .await;
+    let sys_id = record["sys_id"].as_str().unwrap();
     let path = |params: &str| {
         format!("/api/now/table/change_request/{sys_id}?sysparm_fields=state,opened_by{params}")
     };
@@ -577,11 +575,8 @@ async fn empty_lists_differ_between_v1_and_v2() {
 #[tokio::test]
 async fn update_and_delete_maintain_system_fields() {
     let (sim, token) = simulator_with_token().await;
-    let sys_id =
-        create(&sim, &token, "incident", json!({"short_description": "x"})).await["sys_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let record = create(&sim, &token, "incident", json!({"short_description": "x"})).await;
+    let sys_id = record["sys_id"].as_str().unwrap();
     let path = format!("/api/now/table/incident/{sys_id}");
     let send = |method: Method, body: Option<Value>| api_request(&sim, &token, method, &path, body);
 
@@ -861,16 +856,14 @@ async fn snapshot_survives_a_restart() {
     let number = {
         let sim = TestServer::start_simulator(&["--snapshot", &snapshot_arg]);
         let (token, _) = tokens(&sim).await;
-        let number = create(
+        let record = create(
             &sim,
             &token,
             "incident",
             json!({"short_description": "persisted"}),
         )
-        .await["number"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        .await;
+        let number = record["number"].as_str().unwrap().to_owned();
         assert!(sim.terminate(std::time::Duration::from_secs(10)).success());
         number
     };

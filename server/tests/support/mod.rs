@@ -264,16 +264,25 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// `GET url` with `headers` (name, value); panics if it cannot be sent.
-pub async fn get(url: &str, headers: &[(&str, &str)]) -> Response {
-    let mut request = client().get(url);
+/// Sends `request` with `headers` (name, value) added; panics, naming `what`
+/// was sent, if it cannot be sent.
+async fn send_with(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+    what: &str,
+) -> Response {
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     request
         .send()
         .await
-        .unwrap_or_else(|error| panic!("GET {url}: {error}"))
+        .unwrap_or_else(|error| panic!("{what}: {error}"))
+}
+
+/// `GET url` with `headers` (name, value); panics if it cannot be sent.
+pub async fn get(url: &str, headers: &[(&str, &str)]) -> Response {
+    send_with(client().get(url), headers, &format!("GET {url}")).await
 }
 
 /// The body of `GET url` with `headers` (name, value).
@@ -289,14 +298,12 @@ pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String 
 /// Posts `form` to `url` with `headers` (name, value), as a browser without
 /// JavaScript does; panics if it cannot be sent.
 pub async fn post_form(url: &str, headers: &[(&str, &str)], form: &[(&str, &str)]) -> Response {
-    let mut request = client().post(url).form(form);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("POST {url}: {error}"))
+    send_with(
+        client().post(url).form(form),
+        headers,
+        &format!("POST {url}"),
+    )
+    .await
 }
 
 /// Where `response` redirects to (its `Location` header).

@@ -24,8 +24,7 @@ async fn call(server: &TestServer, cookie: &str, endpoint: &str, form: &[(&str, 
     call_text(server, cookie, endpoint, form).await.1
 }
 
-/// ScoreNow in demo mode reading Microsoft Graph (and signing in to it) at
-/// the fake Graph `base`, with `options` added.
+/// ScoreNow in demo mode using the fake Graph at `base` for Graph and its sign-in, plus `options`.
 fn start_with_graph(base: &str, options: &[&str]) -> TestServer {
     let mut all = vec![
         "--servicenow-sim-addr",

@@ -68,8 +68,7 @@ async fn simulator_with_token() -> (TestServer, String) {
     (sim, token)
 }
 
-/// A fresh simulator, an access token of its integration user, and then
-/// `faults` in force.
+/// A fresh simulator, an access token of its integration user, then `faults` in force.
 async fn simulator_with_faults(faults: Value) -> (TestServer, String) {
     let (sim, token) = simulator_with_token().await;
     set_faults(&sim, faults).await;

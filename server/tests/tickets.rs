@@ -204,8 +204,7 @@ async fn refreshed(server: &TestServer, cookie: &str) {
     assert_eq!(code, 200, "{body}");
 }
 
-/// The audit log's `ticket.recovered` entries (tickets found again after a
-/// lost answer), as `cookie` reads them.
+/// The audit log's `ticket.recovered` entries (found again after a lost answer).
 async fn recovered_entries(server: &TestServer, cookie: &str) -> Value {
     call(
         server,
@@ -299,8 +298,7 @@ impl Instance {
         assert_eq!(response.status(), 200, "updating {table} {sys_id}");
     }
 
-    /// Changes the one ScoreNow record of `table` carrying `request_key` as a
-    /// ServiceNow user would.
+    /// Changes the one ScoreNow record of `table` carrying `request_key`, as a ServiceNow user.
     async fn update_record_of(&self, table: &str, request_key: &str, changes: Value) {
         let record = self.only_record_of(request_key).await;
         let sys_id = record["sys_id"].as_str().expect("sys_id");

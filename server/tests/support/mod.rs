@@ -45,8 +45,7 @@ impl TestServer {
         Self::start_with(&["--servicenow-sim-addr", "127.0.0.1:0"])
     }
 
-    /// Starts `scorenow` in demo mode with its embedded simulator's admin
-    /// endpoint unlocked by [`SIM_ADMIN_TOKEN`].
+    /// Starts `scorenow` in demo mode, its simulator's admin endpoint open to [`SIM_ADMIN_TOKEN`].
     pub fn start_with_simulator_admin() -> Self {
         Self::start_with(&[
             "--servicenow-sim-addr",
@@ -198,8 +197,7 @@ pub fn scorenow() -> Command {
     command
 }
 
-/// Runs `command` to its end with a fresh data directory as
-/// `SCORENOW_DATA_DIR`; returns its output.
+/// Runs `command` to its end with a fresh `SCORENOW_DATA_DIR`; returns its output.
 pub fn output_with_fresh_data_dir(command: &mut Command) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     command
@@ -224,8 +222,7 @@ pub fn taken_address() -> (TcpListener, String) {
     (listener, address)
 }
 
-/// Whether `secret` stands in the clear in `server`'s database file or in its
-/// write-ahead log.
+/// Whether `secret` stands in the clear in `server`'s database file or its write-ahead log.
 pub fn stored_in_clear(server: &TestServer, secret: &str) -> bool {
     let database = std::fs::read(server.data_dir().join("scorenow.db")).expect("database");
     let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
@@ -234,8 +231,7 @@ pub fn stored_in_clear(server: &TestServer, secret: &str) -> bool {
         .any(|bytes| bytes.windows(secret.len()).any(|w| w == secret.as_bytes()))
 }
 
-/// Polls `check` every 250 ms until it gives a value; panics after `timeout`,
-/// naming `what` it waited for.
+/// Polls `check` every 250 ms until it gives a value; panics after `timeout`, naming `what`.
 pub async fn eventually<T, F: Future<Output = Option<T>>>(
     what: &str,
     timeout: Duration,
@@ -264,8 +260,7 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Sends `request` with `headers` (name, value) added; panics, naming `what`
-/// was sent, if it cannot be sent.
+/// Sends `request` with `headers` (name, value) added; panics, naming `what`, if it cannot.
 async fn send_with(
     mut request: reqwest::RequestBuilder,
     headers: &[(&str, &str)],
@@ -295,8 +290,7 @@ pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String 
     get_text(&server.url(path), &[("cookie", cookie)]).await
 }
 
-/// Posts `form` to `url` with `headers` (name, value), as a browser without
-/// JavaScript does; panics if it cannot be sent.
+/// Posts `form` to `url` with `headers` (name, value); panics if it cannot be sent.
 pub async fn post_form(url: &str, headers: &[(&str, &str)], form: &[(&str, &str)]) -> Response {
     send_with(
         client().post(url).form(form),
@@ -336,8 +330,7 @@ pub async fn assert_answer_contains(response: Response, status: u16, needle: &st
     assert!(body.contains(needle), "no {needle:?} in {body}");
 }
 
-/// The action of the first form in `html` whose action starts with `path`
-/// (a server function's path, which the server completes with a hash).
+/// The first form action in `html` that starts with the server function path `path`.
 pub fn form_action(html: &str, path: &str) -> String {
     let start = html
         .find(path)
@@ -388,8 +381,7 @@ pub async fn signed_in_cookie_with(server: &TestServer, email: &str, password: &
 /// The form of a server function called without arguments.
 pub const NO_ARGUMENTS: &[(&str, &str)] = &[];
 
-/// Calls the server function `endpoint` as JavaScript does (a form-encoded
-/// POST asking for JSON); returns the status and the body as text.
+/// Calls the server function `endpoint` as JavaScript does; returns the status and the body text.
 pub async fn call_text<K: AsRef<str>, V: AsRef<str>>(
     server: &TestServer,
     cookie: &str,
@@ -397,14 +389,11 @@ pub async fn call_text<K: AsRef<str>, V: AsRef<str>>(
     form: &[(K, V)],
 ) -> (u16, String) {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-    let response = client()
+    let request = client()
         .post(server.url(&format!("/api/{endpoint}")))
-        .header(reqwest::header::ACCEPT, "application/json")
-        .header(reqwest::header::COOKIE, cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("{endpoint}: {error}"));
+        .form(&form);
+    let headers = [("accept", "application/json"), ("cookie", cookie)];
+    let response = send_with(request, &headers, endpoint).await;
     let status = response.status().as_u16();
     (status, response.text().await.expect("body"))
 }
@@ -426,9 +415,7 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
 
 // ---- the ServiceNow simulator ----------------------------------------------
 
-/// Sends `method path` to the admin endpoint (`/sim/admin{path}`) of the
-/// simulator at `simulator_url`, unlocked with [`SIM_ADMIN_TOKEN`], with the
-/// JSON `body` if one is given.
+/// Sends `method` to `/sim/admin{path}` at `simulator_url`, with the JSON `body` if any.
 pub async fn sim_admin_request(
     simulator_url: &str,
     method: Method,
@@ -457,15 +444,12 @@ pub async fn sim_admin(
     response.json().await.unwrap_or(Value::Null)
 }
 
-/// Puts `faults` (the simulator's `Faults` as JSON) in force at the simulator
-/// at `simulator_url`, instead of any others.
+/// Puts `faults` (the simulator's `Faults` as JSON) in force at `simulator_url`, alone.
 pub async fn set_sim_faults(simulator_url: &str, faults: Value) {
     sim_admin(simulator_url, Method::PUT, "/faults", Some(faults)).await;
 }
 
-/// The path of the simulator's authorisation page (`/oauth_auth.do?…`) for the
-/// demo client, returning to `redirect_uri` with `state` and, when given,
-/// PKCE's S256 `code_challenge`.
+/// The demo client's authorisation path (`/oauth_auth.do?…`), with `state` and PKCE if given.
 pub fn authorize_path(
     redirect_uri: &str,
     state: Option<&str>,
@@ -485,9 +469,7 @@ pub fn authorize_path(
     format!("/oauth_auth.do?{}", query.finish())
 }
 
-/// Signs in as the integration user on the sign-in page of the instance at
-/// `instance`, on the way to the authorisation query `return_to`; returns the
-/// instance's session cookie.
+/// Signs in as the integration user at `instance` on the way to `return_to`; returns its session.
 pub async fn sign_in_at_instance(instance: &str, return_to: &str) -> String {
     let response = post_form(
         &format!("{instance}/login.do"),
@@ -503,10 +485,7 @@ pub async fn sign_in_at_instance(instance: &str, return_to: &str) -> String {
     session_cookie(&response)
 }
 
-/// The browser at the instance at `instance`: signs in as the integration
-/// user and answers the consent page of `authorize_url` (its authorisation
-/// URL or path) with `action` (`allow`, `deny`); returns where the instance
-/// redirects to.
+/// Signs in at `instance` and answers `authorize_url`'s consent with `action`; returns the redirect.
 pub async fn consent_at_instance(instance: &str, authorize_url: &str, action: &str) -> String {
     let return_to = authorize_url.split_once('?').expect("query").1;
     let session = sign_in_at_instance(instance, return_to).await;
@@ -527,8 +506,7 @@ pub async fn consent_at_instance(instance: &str, authorize_url: &str, action: &s
 
 // ---- connecting ScoreNow to ServiceNow -------------------------------------
 
-/// Posts ScoreNow's ServiceNow connection form as `cookie`, as a browser
-/// without JavaScript does.
+/// Posts ScoreNow's ServiceNow connection form as `cookie`, as a browser without JavaScript does.
 pub async fn post_connection_form(
     server: &TestServer,
     cookie: &str,
@@ -552,8 +530,7 @@ pub async fn post_connection_form(
     .await
 }
 
-/// Submits the connection form, which must be accepted (302); returns the
-/// instance's authorisation URL that ScoreNow sends the browser to.
+/// Submits the connection form, which must be accepted; returns the instance's authorisation URL.
 pub async fn start_authorization(
     server: &TestServer,
     cookie: &str,
@@ -566,8 +543,7 @@ pub async fn start_authorization(
     location(&response)
 }
 
-/// Follows the instance's `redirect` to ScoreNow's callback in the browser of
-/// `cookie`; returns the outcome the setup page is told (`connected`…).
+/// Follows `redirect` to ScoreNow's callback as `cookie`; returns the setup page's outcome.
 pub async fn callback_outcome(redirect: &str, cookie: &str) -> String {
     let response = get(redirect, &[("cookie", cookie)]).await;
     assert!(response.status().is_redirection(), "{}", response.status());

@@ -1,4 +1,4 @@
-# Shared helpers of the benchmark scripts (sourced, not run).
+# Shared helpers of the benchmark scripts (sourced, not run, from the repository root).
 
 # A free TCP port on the loopback interface.
 free_port() {
@@ -13,6 +13,47 @@ wait_for() {
   done
   echo "no answer from $1" >&2
   return 1
+}
+
+# Sets what every benchmark needs: binary (BINARY, default target/release/scorenow),
+# port and base (a free port for ScoreNow and its URL), sim_port and sim (the same
+# for its embedded simulator), data_dir (a fresh directory); on exit the server
+# started by start_scorenow is stopped and data_dir removed.
+# Usage: bench_setup [BINARY]
+bench_setup() {
+  binary=${1:-target/release/scorenow}
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  sim_port=$(free_port)
+  sim="http://127.0.0.1:$sim_port"
+  data_dir=$(mktemp -d)
+  server=
+  trap 'stop_scorenow; rm -rf "$data_dir"' EXIT
+}
+
+# Starts $binary in the background as ScoreNow on $port with $data_dir and its
+# embedded simulator on $sim_port, quiet but for warnings, with ARGS added;
+# waits until it is ready.
+# Usage: start_scorenow [ARGS…]
+start_scorenow() {
+  "$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr "127.0.0.1:$sim_port" \
+    --data-dir "$data_dir" --log warn "$@" &
+  server=$!
+  wait_for "$base/readyz"
+}
+
+# Stops the process started last by start_scorenow (or stored in $server), if any.
+stop_scorenow() {
+  if [ -n "${server:-}" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+    server=
+  fi
+}
+
+# The summary lines of wrk --latency output on stdin: latency, its percentiles, throughput, errors.
+wrk_summary() {
+  grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
 }
 
 # Prints the session cookie (name=value) of the demo account ROLE@scorenow.demo signed in at BASE.

@@ -6,20 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-binary=${1:-target/release/scorenow}
-port=$(free_port)
-sim_port=$(free_port)
-data_dir=$(mktemp -d)
-base="http://127.0.0.1:$port"
-sim="http://127.0.0.1:$sim_port"
+bench_setup "$@"
 admin_token="bench-admin-token"
 display="Microsoft 365 Security and Configuration Change Request"
 
-"$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr "127.0.0.1:$sim_port" \
-  --servicenow-sim-admin-token "$admin_token" --data-dir "$data_dir" --log warn &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data_dir"' EXIT
-wait_for "$base/readyz"
+start_scorenow --servicenow-sim-admin-token "$admin_token"
 connect_servicenow "$base" "$sim"
 
 sim_admin() {

@@ -8,21 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-binary=${1:-target/release/scorenow}
-port=$(free_port)
-data_dir=$(mktemp -d)
-base="http://127.0.0.1:$port"
-server=
-start_server() {
-  "$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr 127.0.0.1:0 --data-dir "$data_dir" --log warn &
-  server=$!
-  wait_for "$base/readyz"
-}
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
-trap 'stop_server; rm -rf "$data_dir"' EXIT
+bench_setup "$@"
 
-start_server
-stop_server
+start_scorenow
+stop_scorenow
 python3 - "$data_dir/scorenow.db" <<'PY'
 import json, sqlite3, sys
 categories = ["Identity", "Data", "Device", "Apps", "Infrastructure"]
@@ -43,14 +32,14 @@ db.execute("UPDATE securescore_data SET profiles = ?, snapshots = ? WHERE id = 1
            (json.dumps(profiles), json.dumps([snapshot])))
 db.commit()
 PY
-start_server
+start_scorenow
 session=$(sign_in_reader "$base")
 rows=$(curl -fsS -H "Cookie: $session" "$base/securescore" | grep -o '<tr>' | wc -l)
 echo "rows rendered on /securescore: $((rows - 1)) (plus the header row)"
 
 echo "SSR of /securescore, 500 actions, signed in — one connection, 10 s (an idle server)"
-wrk -t1 -c1 -d10s --latency -H "Cookie: $session" "$base/securescore" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+wrk -t1 -c1 -d10s --latency -H "Cookie: $session" "$base/securescore" | wrk_summary
 echo "SSR of /securescore, 500 actions, signed in — 2 wrk threads, 50 connections, 20 s"
-wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/securescore" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/securescore" | wrk_summary
 echo "SSR of /securescore?category=Identity&q=number&sort=points — same load"
-wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/securescore?category=Identity&q=number&sort=points" | grep -E "Latency|50%|90%|99%|Requests/sec|Non-2xx"
+wrk -t2 -c50 -d20s --latency -H "Cookie: $session" "$base/securescore?category=Identity&q=number&sort=points" | wrk_summary

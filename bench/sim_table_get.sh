@@ -5,19 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/common.sh
-binary=${1:-target/release/scorenow}
-port=$(free_port)
-base="http://127.0.0.1:$port"
+bench_setup "$@"
 
+# The standalone simulator, in place of ScoreNow, on $port (stopped on exit like ScoreNow).
 taskset -c 0 "$binary" servicenow-sim --addr "127.0.0.1:$port" --log warn &
-sim=$!
-trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null' EXIT
+server=$!
 wait_for "$base/oauth_auth.do"
 
-token=$(curl -fsS "$base/oauth_token.do" \
-  -d grant_type=password -d client_id=scorenow-demo -d client_secret=scorenow-demo-secret \
-  -d username=scorenow.integration -d password=integration-demo |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+token=$(sim_token "$base")
 
 echo "Creating 10,000 incidents…"
 sys_id=$(python3 - "$port" "$token" <<'PY'
@@ -37,8 +32,8 @@ PY
 
 auth="Authorization: Bearer $token"
 echo "GET one record by sys_id — simulator on 1 core, wrk 1 thread, 32 connections, 15 s"
-taskset -c 1 wrk -t1 -c32 -d15s --latency -H "$auth" "$base/api/now/table/incident/$sys_id" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
+taskset -c 1 wrk -t1 -c32 -d15s --latency -H "$auth" "$base/api/now/table/incident/$sys_id" | wrk_summary
 echo "GET a filtered page (scan of 10,000 records, 10 rows) — same load"
 taskset -c 1 wrk -t1 -c32 -d15s --latency -H "$auth" \
   "$base/api/now/table/incident?sysparm_query=impact=1%5EORDERBYDESCsys_updated_on&sysparm_limit=10" |
-  grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
+  wrk_summary

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, snap } from "./support";
+import { signIn, signInByLabels, snap } from "./support";
 
 test("only admins see the administration links", async ({ page }) => {
   await signIn(page, "analyst@scorenow.demo");
@@ -41,9 +41,7 @@ test("an admin adds a user, changes the role and deactivates the account", async
   await expect(page.getByRole("row", { name: /new\.analyst@example\.com/ }).getByText("Deactivated")).toBeVisible();
 
   await page.getByRole("button", { name: "Sign out", exact: true }).click();
-  await page.getByLabel("Email").fill("new.analyst@example.com");
-  await page.getByLabel("Password").fill("a sufficiently long password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signInByLabels(page, "new.analyst@example.com", "a sufficiently long password");
   await expect(page.getByRole("alert")).toContainText("The email or password is not right.");
 });
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, snap, waitForHydration } from "./support";
+import { inFreshContext, signIn, snap, waitForHydration } from "./support";
 
 test("hydrated language picker switches in place and the choice survives a reload", async ({ page }) => {
   await signIn(page, "reader@scorenow.demo", "/securescore");
@@ -23,15 +23,14 @@ test("hydrated language picker switches in place and the choice survives a reloa
 });
 
 test("language picker works without JavaScript", async ({ browser }) => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
-  const page = await context.newPage();
-  await signIn(page, "reader@scorenow.demo", "/tickets?type=incident");
-  await page.getByLabel("Language").selectOption("nl");
-  await page.getByRole("banner").getByRole("button", { name: "Apply" }).click();
+  await inFreshContext(browser, { javaScriptEnabled: false }, async (page) => {
+    await signIn(page, "reader@scorenow.demo", "/tickets?type=incident");
+    await page.getByLabel("Language").selectOption("nl");
+    await page.getByRole("banner").getByRole("button", { name: "Apply" }).click();
 
-  await expect(page).toHaveURL("/tickets?type=incident");
-  await expect(page.locator("html")).toHaveAttribute("lang", "nl");
-  await expect(page.getByRole("button", { name: "Afmelden", exact: true })).toBeVisible();
-  await snap(page, "tickets-nl-no-js");
-  await context.close();
+    await expect(page).toHaveURL("/tickets?type=incident");
+    await expect(page.locator("html")).toHaveAttribute("lang", "nl");
+    await expect(page.getByRole("button", { name: "Afmelden", exact: true })).toBeVisible();
+    await snap(page, "tickets-nl-no-js");
+  });
 });

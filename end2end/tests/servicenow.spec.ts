@@ -1,5 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { signIn, snap, waitForHydration } from "./support";
+import {
+  DEMO_CLIENT_ID,
+  DEMO_CLIENT_SECRET,
+  allowAtInstance,
+  demoInstance,
+  signIn,
+  snap,
+  submitConnectionForm,
+  waitForHydration,
+} from "./support";
 
 test("an admin connects ServiceNow, renames a state and removes the connection", async ({ page }) => {
   await signIn(page, "admin@scorenow.demo");
@@ -10,30 +19,22 @@ test("an admin connects ServiceNow, renames a state and removes the connection",
   await expect(page).toHaveURL("/servicenow/setup");
   await expect(page.getByTestId("connection-state")).toHaveText("Not connected");
   await expect(page.getByTestId("redirect-uri")).toHaveValue(/\/servicenow\/callback$/);
-  const instance = (await page.getByTestId("demo-hints").locator("dd code").first().textContent()) ?? "";
+  const instance = await demoInstance(page);
   await waitForHydration(page);
   await snap(page, "servicenow-setup");
 
   // A host that is not ServiceNow is refused next to the field; the other fields stay.
-  await page.getByLabel("Instance", { exact: true }).fill("evil.example.com");
-  await page.getByLabel("Client ID").fill("scorenow-demo");
-  await page.getByLabel("Client secret").fill("scorenow-demo-secret");
-  await page.getByRole("button", { name: "Authorize" }).click();
+  await submitConnectionForm(page, "evil.example.com");
   await expect(page.getByText("evil.example.com is not a ServiceNow host.")).toBeVisible();
-  await expect(page.getByLabel("Client ID")).toHaveValue("scorenow-demo");
+  await expect(page.getByLabel("Client ID")).toHaveValue(DEMO_CLIENT_ID);
 
+  // The kept client ID goes with the corrected instance.
   await page.getByLabel("Instance", { exact: true }).fill(instance);
-  await page.getByLabel("Client secret").fill("scorenow-demo-secret");
+  await page.getByLabel("Client secret").fill(DEMO_CLIENT_SECRET);
   await page.getByRole("button", { name: "Authorize" }).click();
 
   // The instance's own pages: sign in as the integration user, then Allow.
-  await page.waitForURL(/\/oauth_auth\.do/);
-  await page.getByLabel("User name").fill("scorenow.integration");
-  await page.getByLabel("Password").fill("integration-demo");
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("button", { name: "Allow" }).click();
-
-  await page.waitForURL(/\/servicenow\/setup\?outcome=connected$/);
+  await allowAtInstance(page);
   await expect(page.getByText("ScoreNow is connected to ServiceNow.")).toBeVisible();
   await expect(page.getByTestId("connection-state")).toHaveText("Connected");
   await expect(page.getByTestId("integration-user")).toContainText("scorenow.integration");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, snap, waitForHydration } from "./support";
+import { inFreshContext, signIn, snap, waitForHydration } from "./support";
 
 test("home page is server-rendered with navigation and honest empty states", async ({ page }) => {
   await signIn(page, "reader@scorenow.demo");
@@ -46,14 +46,13 @@ test("navigation links reach every section", async ({ page }) => {
 });
 
 test("first response follows Accept-Language", async ({ browser }) => {
-  const context = await browser.newContext({ locale: "de-DE" });
-  const page = await context.newPage();
-  await signIn(page, "reader@scorenow.demo", "/tickets");
-  await expect(page.locator("html")).toHaveAttribute("lang", "de");
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
-  await expect(page.getByRole("button", { name: "Abmelden", exact: true })).toBeVisible();
-  await snap(page, "tickets-de");
-  await context.close();
+  await inFreshContext(browser, { locale: "de-DE" }, async (page) => {
+    await signIn(page, "reader@scorenow.demo", "/tickets");
+    await expect(page.locator("html")).toHaveAttribute("lang", "de");
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tickets");
+    await expect(page.getByRole("button", { name: "Abmelden", exact: true })).toBeVisible();
+    await snap(page, "tickets-de");
+  });
 });
 
 test("unknown address shows the 404 page with status 404", async ({ page }) => {
@@ -68,29 +67,26 @@ test("unknown address shows the 404 page with status 404", async ({ page }) => {
 });
 
 test("page is usable at 360 px wide", async ({ browser }) => {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
-  const page = await context.newPage();
-  await signIn(page, "analyst@scorenow.demo");
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
-  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-  await snap(page, "home-narrow");
-  await context.close();
+  await inFreshContext(browser, { viewport: { width: 360, height: 740 } }, async (page) => {
+    await signIn(page, "analyst@scorenow.demo");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await snap(page, "home-narrow");
+  });
 });
 
 test("dark colour scheme follows the operating system", async ({ browser }) => {
-  const backgroundOf = async (colorScheme: "light" | "dark") => {
-    const context = await browser.newContext({ colorScheme });
-    const page = await context.newPage();
-    await page.goto("/");
-    const colours = await page.evaluate(() => {
-      const body = getComputedStyle(document.body);
-      return { background: body.backgroundColor, text: body.color };
+  const backgroundOf = (colorScheme: "light" | "dark") =>
+    inFreshContext(browser, { colorScheme }, async (page) => {
+      await page.goto("/");
+      const colours = await page.evaluate(() => {
+        const body = getComputedStyle(document.body);
+        return { background: body.backgroundColor, text: body.color };
+      });
+      await snap(page, `home-${colorScheme}`);
+      return colours;
     });
-    await snap(page, `home-${colorScheme}`);
-    await context.close();
-    return colours;
-  };
   const light = await backgroundOf("light");
   const dark = await backgroundOf("dark");
   expect(light.background).toBe("rgb(245, 245, 245)");

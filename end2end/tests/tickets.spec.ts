@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { SIM_ADMIN_TOKEN, connectServiceNow, signIn, snap, waitForHydration } from "./support";
+import { SIM_ADMIN_TOKEN, connectServiceNow, sendSignInForm, signIn, snap, waitForHydration } from "./support";
 
 const ACTION = "AdminMFAV2";
 const DEEP_LINK = `/securescore/actions/${ACTION}?share=servicenow`;
@@ -43,9 +43,7 @@ test.describe.serial("sharing to ServiceNow and tracking tickets", () => {
 
     await page.goto(DEEP_LINK);
     await expect(page).toHaveURL(/\/login\?next=/);
-    await page.locator('input[name="email"]').fill("analyst@scorenow.demo");
-    await page.locator('input[name="password"]').fill("scorenow-demo");
-    await page.locator('form.form button[type="submit"]').click();
+    await sendSignInForm(page, "analyst@scorenow.demo");
     await page.waitForURL(DEEP_LINK);
 
     const dialog = page.getByRole("dialog", { name: "Share to ServiceNow" });

@@ -4,9 +4,17 @@
 mod support;
 
 use app::domain::auth::Role;
-use server::{accounts::verify_password, storage::Storage};
+use server::{
+    accounts::verify_password,
+    storage::{Storage, accounts::Account},
+};
 use std::{io::Write, process::Stdio};
-use support::{TestServer, scorenow};
+use support::{TestServer, output_with_fresh_data_dir, scorenow};
+
+/// The stored account of `email`, if there is one.
+async fn stored_account(storage: &Storage, email: &str) -> Option<Account> {
+    storage.account_by_email(email).await.unwrap()
+}
 
 /// Runs `scorenow admin create` with `password` piped to standard input.
 fn admin_create(data_dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
@@ -42,10 +50,8 @@ async fn admin_create_stores_an_argon2id_account() {
     );
 
     let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-    let account = storage
-        .account_by_email("root@example.com")
+    let account = stored_account(&storage, "root@example.com")
         .await
-        .unwrap()
         .expect("created");
     assert_eq!(account.role, Role::Admin);
     assert!(account.password_hash.starts_with("$argon2id$"));
@@ -118,17 +124,13 @@ async fn first_admin_comes_from_the_environment_once() {
     };
     drop(first);
     let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-    let account = storage
-        .account_by_email("boss@example.com")
+    let account = stored_account(&storage, "boss@example.com")
         .await
-        .unwrap()
         .expect("first admin");
     assert_eq!(account.role, Role::Admin);
     assert!(
-        storage
-            .account_by_email("admin@scorenow.demo")
+        stored_account(&storage, "admin@scorenow.demo")
             .await
-            .unwrap()
             .is_none(),
         "no demo users outside demo mode"
     );
@@ -136,12 +138,8 @@ async fn first_admin_comes_from_the_environment_once() {
 
 #[test]
 fn first_admin_needs_both_settings() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = scorenow()
-        .env("SCORENOW_ADMIN_EMAIL", "boss@example.com")
-        .env("SCORENOW_DATA_DIR", dir.path())
-        .output()
-        .unwrap();
+    let output =
+        output_with_fresh_data_dir(scorenow().env("SCORENOW_ADMIN_EMAIL", "boss@example.com"));
     assert!(!output.status.success());
     assert_eq!(
         String::from_utf8(output.stderr).unwrap(),
@@ -158,7 +156,7 @@ async fn demo_mode_seeds_one_user_per_role() {
         ("analyst@scorenow.demo", Role::Analyst),
         ("reader@scorenow.demo", Role::Reader),
     ] {
-        let account = storage.account_by_email(email).await.unwrap().expect(email);
+        let account = stored_account(&storage, email).await.expect(email);
         assert_eq!(account.role, role);
     }
 }

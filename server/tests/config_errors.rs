@@ -3,7 +3,7 @@
 mod support;
 
 use std::process::Output;
-use support::scorenow;
+use support::{output_with_fresh_data_dir, scorenow, taken_address};
 
 /// Asserts a failed start with exactly one stderr line, and returns it.
 fn single_error_line(output: Output) -> String {
@@ -21,12 +21,7 @@ fn single_error_line(output: Output) -> String {
 
 #[test]
 fn unparsable_address_from_environment_names_the_variable() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = scorenow()
-        .env("SCORENOW_ADDR", "localhost")
-        .env("SCORENOW_DATA_DIR", dir.path())
-        .output()
-        .unwrap();
+    let output = output_with_fresh_data_dir(scorenow().env("SCORENOW_ADDR", "localhost"));
     assert_eq!(
         single_error_line(output),
         "scorenow: invalid value \"localhost\" for SCORENOW_ADDR: expected HOST:PORT, e.g. 127.0.0.1:3000"
@@ -36,8 +31,7 @@ fn unparsable_address_from_environment_names_the_variable() {
 #[test]
 fn port_in_use_names_the_address_setting() {
     let dir = tempfile::tempdir().unwrap();
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
+    let (_taken, addr) = taken_address();
     let output = scorenow()
         .args(["--addr", &addr, "--data-dir"])
         .arg(dir.path())
@@ -121,13 +115,13 @@ fn help_documents_every_option() {
 
 #[test]
 fn a_secret_key_that_is_not_32_bytes_is_refused_without_echoing_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let output = scorenow()
-        .env("SCORENOW_SECRET_KEY", "c2hvcnQ=")
-        .env("SCORENOW_DATA_DIR", dir.path())
-        .args(["--addr", "127.0.0.1:0", "--servicenow-sim-addr", "off"])
-        .output()
-        .unwrap();
+    let output =
+        output_with_fresh_data_dir(scorenow().env("SCORENOW_SECRET_KEY", "c2hvcnQ=").args([
+            "--addr",
+            "127.0.0.1:0",
+            "--servicenow-sim-addr",
+            "off",
+        ]));
     let line = single_error_line(output);
     assert_eq!(
         line,

@@ -3,18 +3,7 @@
 
 mod support;
 
-use server::servicenow_sim::DEMO_CLIENT_ID;
-use support::{TestServer, client, scorenow};
-
-fn authorize_url(simulator: &str, redirect_uri: &str) -> String {
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("response_type", "code")
-        .append_pair("client_id", DEMO_CLIENT_ID)
-        .append_pair("redirect_uri", redirect_uri)
-        .append_pair("state", "s")
-        .finish();
-    format!("{simulator}/oauth_auth.do?{query}")
-}
+use support::{TestServer, assert_answer_contains, authorize_path, get, scorenow, taken_address};
 
 #[tokio::test]
 async fn demo_mode_starts_a_simulator_that_redirects_to_this_server() {
@@ -23,30 +12,18 @@ async fn demo_mode_starts_a_simulator_that_redirects_to_this_server() {
         .simulator_url
         .clone()
         .expect("embedded simulator started");
+    let authorize = |redirect_uri: &str| {
+        format!(
+            "{simulator}{}",
+            authorize_path(redirect_uri, Some("s"), None)
+        )
+    };
     let own_callback = format!("{}/servicenow/callback", server.base_url);
 
-    let response = client()
-        .get(authorize_url(&simulator, &own_callback))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("name=\"user_password\"")
-    );
+    let response = get(&authorize(&own_callback), &[]).await;
+    assert_answer_contains(response, 200, "name=\"user_password\"").await;
 
-    let foreign = client()
-        .get(authorize_url(
-            &simulator,
-            "http://127.0.0.1:1/servicenow/callback",
-        ))
-        .send()
-        .await
-        .unwrap();
+    let foreign = get(&authorize("http://127.0.0.1:1/servicenow/callback"), &[]).await;
     assert_eq!(foreign.status(), 400);
 }
 
@@ -59,8 +36,7 @@ async fn simulator_can_be_turned_off() {
 #[test]
 fn simulator_port_in_use_names_its_setting() {
     let dir = tempfile::tempdir().unwrap();
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
+    let (_taken, addr) = taken_address();
     let output = scorenow()
         .args([
             "--addr",

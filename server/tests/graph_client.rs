@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use support::fake_graph::{self, Fault, SECRET, Shared, TENANT};
 use url::Url;
 
+/// A Graph client with `secret` for a fresh fake Graph with `faults` queued, and the fake's state.
 async fn start(faults: &[Fault], secret: &str) -> (GraphClient, Shared) {
     let (base, fake) = fake_graph::start(faults).await;
     let client = GraphClient::new(GraphSettings {

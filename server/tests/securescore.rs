@@ -3,8 +3,13 @@
 
 mod support;
 
-use support::{TestServer, client, page_html, signed_in_cookie};
+use std::time::Duration;
+use support::{
+    NO_ARGUMENTS, TestServer, call_text, eventually, get, page_html, signed_in_cookie,
+    signed_in_cookie_with, stored_in_clear,
+};
 
+/// A fresh session of the demo reader.
 async fn reader(server: &TestServer) -> String {
     signed_in_cookie(server, "reader@scorenow.demo").await
 }
@@ -14,19 +19,23 @@ async fn page(server: &TestServer, path: &str, cookie: &str) -> String {
     page_html(server, path, cookie).await.replace("<!>", "")
 }
 
-/// Calls a server function as JavaScript does; returns the JSON body.
+/// Calls a server function as JavaScript does; returns the JSON body as text.
 async fn call(server: &TestServer, cookie: &str, endpoint: &str, form: &[(&str, &str)]) -> String {
-    client()
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header("accept", "application/json")
-        .header("cookie", cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    call_text(server, cookie, endpoint, form).await.1
+}
+
+/// ScoreNow in demo mode using the fake Graph at `base` for Graph and its sign-in, plus `options`.
+fn start_with_graph(base: &str, options: &[&str]) -> TestServer {
+    let mut all = vec![
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--graph-url",
+        base,
+        "--login-url",
+        base,
+    ];
+    all.extend(options);
+    TestServer::start_with(&all)
 }
 
 /// The rows of the actions table.
@@ -93,24 +102,22 @@ async fn filters_search_and_sort_come_from_the_url() {
 async fn an_action_has_its_page_and_an_unknown_one_is_a_real_404() {
     let server = TestServer::start();
     let cookie = reader(&server).await;
-    let response = client()
-        .get(server.url("/securescore/actions/AdminMFAV2"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &server.url("/securescore/actions/AdminMFAV2"),
+        &[("cookie", &cookie)],
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(html.contains("<h1 class=\"page__title\">Require multifactor authentication"));
     assert!(html.contains("Remediation"));
     assert!(!html.contains("<script>alert"), "remediation is sanitised");
 
-    let missing = client()
-        .get(server.url("/securescore/actions/NoSuchControl"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let missing = get(
+        &server.url("/securescore/actions/NoSuchControl"),
+        &[("cookie", &cookie)],
+    )
+    .await;
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 }
@@ -155,10 +162,7 @@ async fn without_a_source_the_pages_say_there_is_no_data_yet() {
         "--admin-password",
         "a long enough password",
     ]);
-    let response =
-        support::sign_in(&server, "root@example.com", "a long enough password", "/").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let cookie = signed_in_cookie_with(&server, "root@example.com", "a long enough password").await;
     let html = page(&server, "/securescore", &cookie).await;
     assert!(html.contains("No Secure Score data has been read yet."));
     let home = page(&server, "/", &cookie).await;
@@ -170,40 +174,34 @@ async fn without_a_source_the_pages_say_there_is_no_data_yet() {
 async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good_data() {
     use support::fake_graph::{self, Fault, SECRET, TENANT};
     let (base, fake) = fake_graph::start(&[]).await;
-    let server = TestServer::start_with(&[
-        "--servicenow-sim-addr",
-        "127.0.0.1:0",
-        "--graph-tenant-id",
-        TENANT,
-        "--graph-client-id",
-        "client",
-        "--graph-client-secret",
-        SECRET,
-        "--graph-url",
+    let server = start_with_graph(
         &base,
-        "--login-url",
-        &base,
-    ]);
+        &[
+            "--graph-tenant-id",
+            TENANT,
+            "--graph-client-id",
+            "client",
+            "--graph-client-secret",
+            SECRET,
+        ],
+    );
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
     // The first read happens in the background, right after the start.
-    let mut html = String::new();
-    for _ in 0..100 {
-        html = page(&server, "/securescore", &admin).await;
-        if html.contains("3 of 3 improvement actions") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        html.contains("3 of 3 improvement actions"),
-        "read from Graph"
-    );
+    let html = eventually(
+        "the actions are read from Graph (3 of 3 improvement actions)",
+        Duration::from_secs(20),
+        || async {
+            let html = page(&server, "/securescore", &admin).await;
+            html.contains("3 of 3 improvement actions").then_some(html)
+        },
+    )
+    .await;
     assert!(!html.contains("data-testid=\"demo-data\""), "not demo data");
     assert!(html.contains("Refresh now"), "admins may refresh");
 
     fake.lock().unwrap().faults.extend([Fault::ServerError; 4]);
     assert_eq!(
-        call(&server, &admin, "refresh_secure_score", &[]).await,
+        call(&server, &admin, "refresh_secure_score", NO_ARGUMENTS).await,
         "{\"Source\":\"Server\"}"
     );
     let html = page(&server, "/securescore", &admin).await;
@@ -218,7 +216,7 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
     assert!(html.contains("Microsoft Graph had an internal error."));
 
     assert_eq!(
-        call(&server, &admin, "refresh_secure_score", &[]).await,
+        call(&server, &admin, "refresh_secure_score", NO_ARGUMENTS).await,
         "null"
     );
     let html = page(&server, "/securescore", &admin).await;
@@ -255,14 +253,7 @@ async fn a_tenant_is_read_through_graph_and_a_failed_refresh_keeps_the_last_good
 async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
     use support::fake_graph::{self, SECRET, TENANT};
     let (base, _fake) = fake_graph::start(&[]).await;
-    let server = TestServer::start_with(&[
-        "--servicenow-sim-addr",
-        "127.0.0.1:0",
-        "--graph-url",
-        &base,
-        "--login-url",
-        &base,
-    ]);
+    let server = start_with_graph(&base, &[]);
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
     let save = |tenant: &'static str, secret: &'static str| {
         let form = [
@@ -304,16 +295,9 @@ async fn an_admin_connects_a_tenant_in_the_ui_and_disconnects_it() {
     );
     assert!(!html.contains("data-testid=\"demo-data\""));
     assert!(html.contains("Reading tenant tenant-1."));
-    let database = std::fs::read(server.data_dir().join("scorenow.db")).unwrap();
-    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
-    for bytes in [&database, &wal] {
-        assert!(
-            !bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes()),
-            "the secret is sealed"
-        );
-    }
+    assert!(!stored_in_clear(&server, SECRET), "the secret is sealed");
 
-    let removed = call(&server, &admin, "remove_graph_connection", &[]).await;
+    let removed = call(&server, &admin, "remove_graph_connection", NO_ARGUMENTS).await;
     assert_eq!(removed, "null");
     let html = page(&server, "/securescore", &admin).await;
     assert!(

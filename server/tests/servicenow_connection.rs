@@ -6,184 +6,99 @@
 mod support;
 
 use futures_util::future::join_all;
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};
+use reqwest::Method;
 use serde_json::{Value, json};
-use server::servicenow_sim::{
-    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER,
+use server::servicenow_sim::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_USER};
+use support::{
+    NO_ARGUMENTS, TestServer, call, callback_outcome, connect_servicenow, consent_at_instance,
+    free_port, location, page_html, post_connection_form, post_form, query_param, set_sim_faults,
+    signed_in_cookie, sim_admin, start_authorization, stored_in_clear,
 };
-use support::{SIM_ADMIN_TOKEN, TestServer, client, page_html, signed_in_cookie};
 
-/// ScoreNow in demo mode with the simulator's admin endpoint unlocked.
-fn start() -> TestServer {
-    TestServer::start_with(&[
-        "--servicenow-sim-addr",
-        "127.0.0.1:0",
-        "--servicenow-sim-admin-token",
-        SIM_ADMIN_TOKEN,
-    ])
-}
-
-fn sim_url(server: &TestServer, path: &str) -> String {
-    format!(
-        "{}{path}",
-        server.simulator_url.as_deref().expect("simulator")
-    )
-}
-
+/// A fresh session of the demo admin.
 async fn admin(server: &TestServer) -> String {
     signed_in_cookie(server, "admin@scorenow.demo").await
 }
 
-/// Calls a server function as JavaScript does; returns the status and JSON body.
-async fn call(
-    server: &TestServer,
-    cookie: &str,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = client()
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header(ACCEPT, "application/json")
-        .header(COOKIE, cookie)
-        .form(form)
-        .send()
-        .await
-        .expect("server function");
-    let status = response.status().as_u16();
-    let body = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or(Value::String(body)),
-    )
-}
-
+/// The connection's status as `cookie` reads it, which must succeed.
 async fn status(server: &TestServer, cookie: &str) -> Value {
-    let (code, body) = call(server, cookie, "servicenow_status", &[]).await;
+    let (code, body) = call(server, cookie, "servicenow_status", NO_ARGUMENTS).await;
     assert_eq!(code, 200, "{body}");
     body
 }
 
-/// Submits the connection form as a browser without JavaScript; returns
-/// where ScoreNow sends the browser (the instance's authorisation URL).
-async fn submit_connection(server: &TestServer, cookie: &str, secret: &str) -> String {
-    let instance = server.simulator_url.clone().expect("simulator");
-    let response = client()
-        .post(server.url("/api/connect_servicenow"))
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/servicenow/setup"))
-        .header(COOKIE, cookie)
-        .form(&[
-            ("instance", instance.as_str()),
-            ("client_id", DEMO_CLIENT_ID),
-            ("client_secret", secret),
-        ])
-        .send()
+/// Tests the connection as `cookie`; returns the status and the answer.
+async fn test_connection(server: &TestServer, cookie: &str) -> (u16, Value) {
+    call(server, cookie, "test_servicenow_connection", NO_ARGUMENTS).await
+}
+
+/// The ServiceNow settings as `cookie` reads them.
+async fn read_settings(server: &TestServer, cookie: &str) -> Value {
+    call(server, cookie, "servicenow_settings", NO_ARGUMENTS)
         .await
-        .expect("connect");
-    assert_eq!(response.status(), 302);
-    response.headers()[LOCATION].to_str().unwrap().to_owned()
+        .1
+}
+
+/// Submits the connection form for the embedded simulator and the demo
+/// client with `secret` as a browser without JavaScript; returns where
+/// ScoreNow sends the browser (the instance's authorisation URL).
+async fn submit_connection(server: &TestServer, cookie: &str, secret: &str) -> String {
+    start_authorization(server, cookie, server.simulator(), DEMO_CLIENT_ID, secret).await
 }
 
 /// Presses "Authorize again" without JavaScript; returns the authorisation URL.
 async fn reauthorize(server: &TestServer, cookie: &str) -> String {
-    let response = client()
-        .post(server.url("/api/reauthorize_servicenow"))
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/servicenow/settings"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .expect("reauthorize");
+    let response = post_form(
+        &server.url("/api/reauthorize_servicenow"),
+        &[
+            ("accept", "text/html"),
+            ("referer", &server.url("/servicenow/settings")),
+            ("cookie", cookie),
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(response.status(), 302);
-    response.headers()[LOCATION].to_str().unwrap().to_owned()
+    location(&response)
 }
 
-/// The browser at the instance: signs in as the integration user and
-/// answers the consent page; returns where the instance redirects to.
+/// The browser at the embedded simulator: signs in as the integration user
+/// and answers the consent page; returns where the instance redirects to.
 async fn consent(server: &TestServer, authorize_url: &str, action: &str) -> String {
-    let return_to = authorize_url.split_once('?').expect("query").1.to_owned();
-    let login = client()
-        .post(sim_url(server, "/login.do"))
-        .form(&[
-            ("user_name", DEMO_INTEGRATION_USER),
-            ("user_password", DEMO_INTEGRATION_PASSWORD),
-            ("return_to", return_to.as_str()),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(login.status(), 303);
-    let session = login.headers()["set-cookie"].to_str().unwrap();
-    let session = session.split(';').next().unwrap().to_owned();
-    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
-        .into_owned()
-        .collect();
-    form.push(("action".into(), action.into()));
-    let decision = client()
-        .post(sim_url(server, "/oauth_auth.do"))
-        .header(COOKIE, session)
-        .form(&form)
-        .send()
-        .await
-        .expect("decision");
-    assert_eq!(decision.status(), 303);
-    decision.headers()[LOCATION].to_str().unwrap().to_owned()
-}
-
-/// Follows the instance's redirect to ScoreNow's callback in the browser
-/// of `cookie`; returns the outcome the setup page is told.
-async fn callback(redirect: &str, cookie: &str) -> String {
-    let response = client()
-        .get(redirect)
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .expect("callback");
-    assert!(response.status().is_redirection(), "{}", response.status());
-    let location = response.headers()[LOCATION].to_str().unwrap();
-    location
-        .strip_prefix("/servicenow/setup?outcome=")
-        .unwrap_or_else(|| panic!("unexpected redirect {location}"))
-        .to_owned()
+    consent_at_instance(server.simulator(), authorize_url, action).await
 }
 
 /// The whole flow with the demo credentials; returns the admin's cookie.
 async fn connect(server: &TestServer) -> String {
     let cookie = admin(server).await;
-    let authorize = submit_connection(server, &cookie, DEMO_CLIENT_SECRET).await;
-    let redirect = consent(server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect, &cookie).await, "connected");
+    connect_servicenow(server, &cookie, server.simulator()).await;
     cookie
 }
 
-async fn sim_admin(
-    server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut request = client()
-        .request(method, sim_url(server, &format!("/sim/admin{path}")))
-        .bearer_auth(SIM_ADMIN_TOKEN);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("sim admin");
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.unwrap_or(Value::Null)
+/// Calls the embedded simulator's admin endpoint, which must succeed.
+async fn sim(server: &TestServer, method: Method, path: &str, body: Option<Value>) -> Value {
+    sim_admin(server.simulator(), method, path, body).await
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
-    url::Url::parse(url)
-        .expect("url")
-        .query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
+/// Submits the connection form as JavaScript does; returns the status and answer.
+async fn connection_form_answer(
+    server: &TestServer,
+    cookie: &str,
+    instance: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> (u16, Value) {
+    let form = [
+        ("instance", instance),
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+    ];
+    call(server, cookie, "connect_servicenow", &form).await
 }
 
 #[tokio::test]
 async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     let before = status(&server, &cookie).await;
     assert_eq!(before["state"], "NotConfigured");
@@ -192,7 +107,7 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
 
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     assert!(
-        authorize.starts_with(&sim_url(&server, "/oauth_auth.do?")),
+        authorize.starts_with(&format!("{}/oauth_auth.do?", server.simulator())),
         "{authorize}"
     );
     assert_eq!(
@@ -211,7 +126,7 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
     );
 
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect, &cookie).await, "connected");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "connected");
 
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "Connected", "{after}");
@@ -230,15 +145,7 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
     assert!(!shown.to_string().contains(DEMO_CLIENT_SECRET));
 
     // Nothing secret is stored in the clear, and the key file is private.
-    let database = std::fs::read(server.data_dir().join("scorenow.db")).unwrap();
-    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
-    for bytes in [&database, &wal] {
-        assert!(
-            !bytes
-                .windows(DEMO_CLIENT_SECRET.len())
-                .any(|w| w == DEMO_CLIENT_SECRET.as_bytes())
-        );
-    }
+    assert!(!stored_in_clear(&server, DEMO_CLIENT_SECRET));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -246,7 +153,7 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
         assert_eq!(key.permissions().mode() & 0o777, 0o600);
     }
 
-    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    let (code, tested) = test_connection(&server, &cookie).await;
     assert_eq!(code, 200, "{tested}");
     assert_eq!(tested["state"], "Connected");
     assert_eq!(tested["last_error"], Value::Null, "{tested}");
@@ -260,15 +167,15 @@ async fn an_admin_connects_and_the_secrets_stay_on_the_server_encrypted() {
 
 #[tokio::test]
 async fn a_callback_with_an_unknown_state_is_refused() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
-    let outcome = callback(
+    let outcome = callback_outcome(
         &server.url("/servicenow/callback?code=abc&state=forged"),
         &cookie,
     )
     .await;
     assert_eq!(outcome, "state_mismatch");
-    let outcome = callback(&server.url("/servicenow/callback?code=abc"), "").await;
+    let outcome = callback_outcome(&server.url("/servicenow/callback?code=abc"), "").await;
     assert_eq!(outcome, "state_mismatch");
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "NotConfigured");
@@ -281,29 +188,32 @@ async fn a_callback_with_an_unknown_state_is_refused() {
 
 #[tokio::test]
 async fn a_callback_outside_the_admins_session_is_refused() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "allow").await;
     // Another browser (no session), or another signed-in user, cannot finish it.
     let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
-    assert_eq!(callback(&redirect, &analyst).await, "state_mismatch");
+    assert_eq!(
+        callback_outcome(&redirect, &analyst).await,
+        "state_mismatch"
+    );
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "AwaitingAuthorization");
     assert_eq!(after["last_error"]["kind"], "StateMismatch");
     // The state is spent, so not even the admin can use it afterwards.
-    assert_eq!(callback(&redirect, &cookie).await, "state_mismatch");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "state_mismatch");
 }
 
 #[tokio::test]
 async fn a_replayed_callback_or_code_is_refused() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect, &cookie).await, "connected");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "connected");
     // The same callback again: its state was used up.
-    assert_eq!(callback(&redirect, &cookie).await, "state_mismatch");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "state_mismatch");
 
     // A new authorisation, answered with the old (spent) code.
     let authorize = reauthorize(&server, &cookie).await;
@@ -312,7 +222,7 @@ async fn a_replayed_callback_or_code_is_refused() {
     let forged = server.url(&format!(
         "/servicenow/callback?code={old_code}&state={state}"
     ));
-    assert_eq!(callback(&forged, &cookie).await, "refused");
+    assert_eq!(callback_outcome(&forged, &cookie).await, "refused");
     let after = status(&server, &cookie).await;
     assert_eq!(
         after["last_error"]["kind"], "AuthorizationRefused",
@@ -322,7 +232,7 @@ async fn a_replayed_callback_or_code_is_refused() {
 
 #[tokio::test]
 async fn denied_consent_is_reported_with_its_advice() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "deny").await;
@@ -330,7 +240,7 @@ async fn denied_consent_is_reported_with_its_advice() {
         query_param(&redirect, "error").as_deref(),
         Some("access_denied")
     );
-    assert_eq!(callback(&redirect, &cookie).await, "consent_denied");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "consent_denied");
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "AwaitingAuthorization");
     assert_eq!(after["last_error"]["kind"], "ConsentDenied");
@@ -348,16 +258,16 @@ async fn denied_consent_is_reported_with_its_advice() {
 
 #[tokio::test]
 async fn an_expired_code_or_a_wrong_secret_is_refused() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
     let redirect = consent(&server, &authorize, "allow").await;
-    sim_admin(&server, reqwest::Method::POST, "/codes/expire", None).await;
-    assert_eq!(callback(&redirect, &cookie).await, "refused");
+    sim(&server, Method::POST, "/codes/expire", None).await;
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "refused");
 
     let authorize = submit_connection(&server, &cookie, "not-the-secret").await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect, &cookie).await, "refused");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "refused");
     let after = status(&server, &cookie).await;
     assert_eq!(after["state"], "AwaitingAuthorization");
     assert_eq!(
@@ -369,10 +279,10 @@ async fn an_expired_code_or_a_wrong_secret_is_refused() {
 
 #[tokio::test]
 async fn a_revoked_refresh_token_turns_the_connection_to_needs_reauthorization() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    sim_admin(&server, reqwest::Method::POST, "/tokens/revoke", None).await;
-    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    sim(&server, Method::POST, "/tokens/revoke", None).await;
+    let (code, tested) = test_connection(&server, &cookie).await;
     assert_eq!(code, 200, "{tested}");
     assert_eq!(tested["state"], "NeedsReauthorization", "{tested}");
     assert_eq!(tested["last_error"]["kind"], "ReauthorizationNeeded");
@@ -390,22 +300,20 @@ async fn a_revoked_refresh_token_turns_the_connection_to_needs_reauthorization()
     // Authorising again brings it back.
     let authorize = reauthorize(&server, &cookie).await;
     let redirect = consent(&server, &authorize, "allow").await;
-    assert_eq!(callback(&redirect, &cookie).await, "connected");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "connected");
     assert_eq!(status(&server, &cookie).await["state"], "Connected");
 }
 
 #[tokio::test]
 async fn the_cross_scope_refusal_gets_its_troubleshooting_advice() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    sim_admin(
-        &server,
-        reqwest::Method::PUT,
-        "/faults",
-        Some(json!({"cross_scope_oauth_entity": true})),
+    set_sim_faults(
+        server.simulator(),
+        json!({"cross_scope_oauth_entity": true}),
     )
     .await;
-    let (_, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    let (_, tested) = test_connection(&server, &cookie).await;
     assert_eq!(tested["state"], "Connected");
     assert_eq!(tested["last_error"]["kind"], "CrossScopePolicy", "{tested}");
     assert_eq!(tested["last_error"]["status"], 403);
@@ -418,17 +326,17 @@ async fn the_cross_scope_refusal_gets_its_troubleshooting_advice() {
 
 #[tokio::test]
 async fn token_expiry_during_a_burst_of_200_calls_causes_exactly_one_refresh() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    sim_admin(&server, reqwest::Method::POST, "/stats/reset", None).await;
-    sim_admin(&server, reqwest::Method::POST, "/tokens/expire", None).await;
+    sim(&server, Method::POST, "/stats/reset", None).await;
+    sim(&server, Method::POST, "/tokens/expire", None).await;
 
-    let calls = (0..200).map(|_| call(&server, &cookie, "test_servicenow_connection", &[]));
+    let calls = (0..200).map(|_| test_connection(&server, &cookie));
     for (code, body) in join_all(calls).await {
         assert_eq!(code, 200, "{body}");
         assert_eq!(body["state"], "Connected", "{body}");
     }
-    let stats = sim_admin(&server, reqwest::Method::GET, "/stats", None).await;
+    let stats = sim(&server, Method::GET, "/stats", None).await;
     assert_eq!(
         stats["token_requests"],
         json!({"refresh_token": 1}),
@@ -440,7 +348,7 @@ async fn token_expiry_during_a_burst_of_200_calls_causes_exactly_one_refresh() {
 
 #[tokio::test]
 async fn bad_instance_input_is_refused_next_to_the_field_and_kept() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = admin(&server).await;
     for (instance, expected) in [
         ("", json!("Empty")),
@@ -450,52 +358,26 @@ async fn bad_instance_input_is_refused_next_to_the_field_and_kept() {
         ),
         ("http://acme.service-now.com", json!("NotHttps")),
     ] {
-        let (code, body) = call(
-            &server,
-            &cookie,
-            "connect_servicenow",
-            &[
-                ("instance", instance),
-                ("client_id", "id"),
-                ("client_secret", "s"),
-            ],
-        )
-        .await;
+        let (code, body) = connection_form_answer(&server, &cookie, instance, "id", "s").await;
         assert_eq!(code, 500, "{body}");
         assert_eq!(body["reason"]["Instance"], expected, "{body}");
         assert_eq!(body["instance"], instance);
         assert_eq!(body["client_id"], "id");
     }
-    let (_, body) = call(
-        &server,
-        &cookie,
-        "connect_servicenow",
-        &[
-            ("instance", "acme"),
-            ("client_id", " "),
-            ("client_secret", "s"),
-        ],
-    )
-    .await;
-    assert_eq!(body["reason"], "MissingClientId", "{body}");
-    let (_, body) = call(
-        &server,
-        &cookie,
-        "connect_servicenow",
-        &[
-            ("instance", "acme"),
-            ("client_id", "id"),
-            ("client_secret", ""),
-        ],
-    )
-    .await;
-    assert_eq!(body["reason"], "MissingClientSecret", "{body}");
+    for (client_id, client_secret, reason) in [
+        (" ", "s", "MissingClientId"),
+        ("id", "", "MissingClientSecret"),
+    ] {
+        let (_, body) =
+            connection_form_answer(&server, &cookie, "acme", client_id, client_secret).await;
+        assert_eq!(body["reason"], reason, "{body}");
+    }
     assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
 }
 
 #[tokio::test]
 async fn state_names_and_defaults_are_saved_checked_and_reset() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
     let (code, body) = call(
         &server,
@@ -511,7 +393,7 @@ async fn state_names_and_defaults_are_saved_checked_and_reset() {
     )
     .await;
     assert_eq!(code, 200, "{body}");
-    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    let settings = read_settings(&server, &cookie).await;
     let change = &settings["state_names"]["change_request"];
     assert_eq!(change[0]["value"], "-5");
     assert_eq!(change[0]["custom_name"], "Proposed", "{settings}");
@@ -540,7 +422,7 @@ async fn state_names_and_defaults_are_saved_checked_and_reset() {
     )
     .await;
     assert_eq!(code, 200);
-    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    let settings = read_settings(&server, &cookie).await;
     assert_eq!(
         settings["state_names"]["change_request"][0]["custom_name"],
         Value::Null
@@ -558,7 +440,7 @@ async fn state_names_and_defaults_are_saved_checked_and_reset() {
     )
     .await;
     assert_eq!(code, 200);
-    let (_, settings) = call(&server, &cookie, "servicenow_settings", &[]).await;
+    let settings = read_settings(&server, &cookie).await;
     assert_eq!(
         settings["defaults"],
         json!({"ticket_type": "incident", "assignment_group": "Security", "category": "Security"})
@@ -567,9 +449,15 @@ async fn state_names_and_defaults_are_saved_checked_and_reset() {
 
 #[tokio::test]
 async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secrets() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    let (code, body) = call(&server, &cookie, "remove_servicenow_connection", &[]).await;
+    let (code, body) = call(
+        &server,
+        &cookie,
+        "remove_servicenow_connection",
+        NO_ARGUMENTS,
+    )
+    .await;
     assert_eq!(code, 500);
     assert_eq!(body, json!("NotConfirmed"));
     assert_eq!(status(&server, &cookie).await["state"], "Connected");
@@ -615,7 +503,7 @@ async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secret
 
 #[tokio::test]
 async fn the_offer_card_can_be_dismissed_per_user() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
     let html = page_html(&server, "/", &analyst).await;
     assert!(html.contains("Do you use ServiceNow?"));
@@ -623,7 +511,7 @@ async fn the_offer_card_can_be_dismissed_per_user() {
         !html.contains(">Connect to ServiceNow<"),
         "no connect button for analysts"
     );
-    let (code, _) = call(&server, &analyst, "dismiss_servicenow_offer", &[]).await;
+    let (code, _) = call(&server, &analyst, "dismiss_servicenow_offer", NO_ARGUMENTS).await;
     assert_eq!(code, 200);
     assert!(
         !page_html(&server, "/", &analyst)
@@ -640,29 +528,24 @@ async fn the_offer_card_can_be_dismissed_per_user() {
 
 #[tokio::test]
 async fn reads_are_retried_after_a_rate_limit_and_a_dropped_connection() {
-    let server = start();
+    let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    sim_admin(
-        &server,
-        reqwest::Method::PUT,
-        "/faults",
-        Some(json!({"rate_limit_next": 1, "retry_after_secs": 1, "drop_next": 1})),
+    set_sim_faults(
+        server.simulator(),
+        json!({"rate_limit_next": 1, "retry_after_secs": 1, "drop_next": 1}),
     )
     .await;
-    sim_admin(&server, reqwest::Method::POST, "/stats/reset", None).await;
-    let (code, tested) = call(&server, &cookie, "test_servicenow_connection", &[]).await;
+    sim(&server, Method::POST, "/stats/reset", None).await;
+    let (code, tested) = test_connection(&server, &cookie).await;
     assert_eq!(code, 200, "{tested}");
     assert_eq!(tested["last_error"], Value::Null, "{tested}");
-    let stats = sim_admin(&server, reqwest::Method::GET, "/stats", None).await;
+    let stats = sim(&server, Method::GET, "/stats", None).await;
     assert_eq!(stats["rest_requests"], 6, "4 reads and 2 retries: {stats}");
 }
 
 #[tokio::test]
 async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let host = format!("127.0.0.1:{port}");
+    let host = format!("127.0.0.1:{}", free_port());
     let server = TestServer::start_with(&[
         "--servicenow-sim-addr",
         "127.0.0.1:0",
@@ -671,20 +554,8 @@ async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
     ]);
     let cookie = admin(&server).await;
     let instance = format!("http://{host}");
-    let response = client()
-        .post(server.url("/api/connect_servicenow"))
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/servicenow/setup"))
-        .header(COOKIE, &cookie)
-        .form(&[
-            ("instance", instance.as_str()),
-            ("client_id", "id"),
-            ("client_secret", "secret"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let authorize = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    let response = post_connection_form(&server, &cookie, &instance, "id", "secret").await;
+    let authorize = location(&response);
     assert!(
         authorize.starts_with(&format!("{instance}/oauth_auth.do?")),
         "{authorize}"
@@ -693,7 +564,7 @@ async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
     let redirect = server.url(&format!(
         "/servicenow/callback?code=some-code&state={state}"
     ));
-    assert_eq!(callback(&redirect, &cookie).await, "failed");
+    assert_eq!(callback_outcome(&redirect, &cookie).await, "failed");
     let after = status(&server, &cookie).await;
     assert_eq!(after["last_error"]["kind"], "Network", "{after}");
     let html = page_html(&server, "/servicenow/setup", &cookie).await;

@@ -4,25 +4,26 @@
 
 mod support;
 
-use reqwest::{Response, StatusCode, header};
+use reqwest::{Method, Response, StatusCode, header};
 use serde_json::{Value, json};
 use server::servicenow_sim::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER, pkce_s256,
 };
-use support::{SIM_ADMIN_TOKEN, TestServer, client};
+use support::{
+    TestServer, assert_answer_contains, client, consent_at_instance, get, get_text, post_form,
+    query_param, sign_in_at_instance, sim_admin_request,
+};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:3000/servicenow/callback";
 const VERIFIER: &str = "a-sufficiently-long-pkce-code-verifier-0123456789";
+/// The Table API's incident table, where most requests of these tests go.
+const INCIDENTS: &str = "/api/now/table/incident";
 
 // ---- helpers -------------------------------------------------------------
 
+/// Posts `form` to the token endpoint.
 async fn token_request(sim: &TestServer, form: &[(&str, &str)]) -> Response {
-    client()
-        .post(sim.url("/oauth_token.do"))
-        .form(form)
-        .send()
-        .await
-        .expect("token request")
+    post_form(&sim.url("/oauth_token.do"), &[], form).await
 }
 
 /// Access and refresh tokens of the integration user (password grant).
@@ -46,53 +47,93 @@ async fn tokens(sim: &TestServer) -> (String, String) {
     )
 }
 
-async fn get(sim: &TestServer, token: &str, path: &str) -> Response {
-    client()
-        .get(sim.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("GET")
+/// The refresh grant for the `refresh` token, sent with the client secret `secret`.
+async fn refresh_grant(sim: &TestServer, secret: &str, refresh: &str) -> Response {
+    token_request(
+        sim,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", secret),
+            ("refresh_token", refresh),
+        ],
+    )
+    .await
 }
 
-async fn post(sim: &TestServer, token: &str, path: &str, body: Value) -> Response {
-    client()
-        .post(sim.url(path))
-        .bearer_auth(token)
-        .json(&body)
+/// A fresh simulator and an access token of its integration user.
+async fn simulator_with_token() -> (TestServer, String) {
+    let sim = TestServer::start_simulator(&[]);
+    let (token, _) = tokens(&sim).await;
+    (sim, token)
+}
+
+/// A fresh simulator, an access token of its integration user, then `faults` in force.
+async fn simulator_with_faults(faults: Value) -> (TestServer, String) {
+    let (sim, token) = simulator_with_token().await;
+    set_faults(&sim, faults).await;
+    (sim, token)
+}
+
+/// Sends `method path` with the bearer `token` and the JSON `body` if any.
+async fn api_request(
+    sim: &TestServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Response {
+    let mut request = client().request(method, sim.url(path)).bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request
         .send()
         .await
-        .expect("POST")
+        .unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// `GET path` with the bearer `token`.
+async fn api_get(sim: &TestServer, token: &str, path: &str) -> Response {
+    api_request(sim, token, Method::GET, path, None).await
+}
+
+/// `POST path` of the JSON `body` with the bearer `token`.
+async fn api_post(sim: &TestServer, token: &str, path: &str, body: Value) -> Response {
+    api_request(sim, token, Method::POST, path, Some(body)).await
+}
+
+/// The `result` of the JSON answer to `GET path` with the bearer `token`.
+async fn api_result(sim: &TestServer, token: &str, path: &str) -> Value {
+    let body: Value = api_get(sim, token, path).await.json().await.expect("json");
+    body["result"].clone()
+}
+
+/// The status of listing incidents with the bearer `token`.
+async fn incidents_status(sim: &TestServer, token: &str) -> StatusCode {
+    api_get(sim, token, INCIDENTS).await.status()
 }
 
 /// Creates a record in `table` and returns it, asserting the 201.
 async fn create(sim: &TestServer, token: &str, table: &str, body: Value) -> Value {
-    let response = post(sim, token, &format!("/api/now/table/{table}"), body).await;
+    let response = api_post(sim, token, &format!("/api/now/table/{table}"), body).await;
     assert_eq!(response.status(), 201);
     response.json::<Value>().await.expect("json")["result"].clone()
 }
 
+/// Puts `faults` in force through the admin endpoint, which must answer 200.
 async fn set_faults(sim: &TestServer, faults: Value) {
-    let response = client()
-        .put(sim.url("/sim/admin/faults"))
-        .bearer_auth(SIM_ADMIN_TOKEN)
-        .json(&faults)
-        .send()
-        .await
-        .expect("PUT faults");
+    let response = sim_admin_request(&sim.base_url, Method::PUT, "/faults", Some(faults)).await;
     assert_eq!(response.status(), 200);
 }
 
+/// Posts to the admin endpoint's `path` (below `/sim/admin`), which must answer 204.
 async fn admin_post(sim: &TestServer, path: &str) {
-    let response = client()
-        .post(sim.url(path))
-        .bearer_auth(SIM_ADMIN_TOKEN)
-        .send()
-        .await
-        .expect("admin");
+    let response = sim_admin_request(&sim.base_url, Method::POST, path, None).await;
     assert_eq!(response.status(), 204);
 }
 
+/// Asserts a Table API failure: `status`, and a failure body with `message`.
 async fn assert_failure(response: Response, status: u16, message: &str) -> Value {
     assert_eq!(response.status().as_u16(), status);
     let body: Value = response.json().await.expect("json error body");
@@ -102,67 +143,17 @@ async fn assert_failure(response: Response, status: u16, message: &str) -> Value
     body
 }
 
-fn query_param(url: &str, name: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).expect("url");
-    parsed
-        .query_pairs()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
-}
-
+/// The authorisation page's path for the demo client with PKCE, and `state` if given.
 fn authorize_path(state: Option<&str>) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.append_pair("response_type", "code");
-    query.append_pair("client_id", DEMO_CLIENT_ID);
-    query.append_pair("redirect_uri", REDIRECT_URI);
-    if let Some(state) = state {
-        query.append_pair("state", state);
-    }
-    query.append_pair("code_challenge", &pkce_s256(VERIFIER));
-    query.append_pair("code_challenge_method", "S256");
-    format!("/oauth_auth.do?{}", query.finish())
-}
-
-/// Signs in on the instance's page; returns the session cookie.
-async fn sign_in(sim: &TestServer, return_to: &str) -> String {
-    let response = client()
-        .post(sim.url("/login.do"))
-        .form(&[
-            ("user_name", DEMO_INTEGRATION_USER),
-            ("user_password", DEMO_INTEGRATION_PASSWORD),
-            ("return_to", return_to),
-        ])
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(response.status(), 303);
-    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
+    support::authorize_path(REDIRECT_URI, state, Some(&pkce_s256(VERIFIER)))
 }
 
 /// Runs the browser part of the flow and returns the redirect URL after the decision.
 async fn decide(sim: &TestServer, action: &str, state: &str) -> String {
-    let authorize = authorize_path(Some(state));
-    let return_to = authorize.trim_start_matches("/oauth_auth.do?").to_owned();
-    let session = sign_in(sim, &return_to).await;
-    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
-        .into_owned()
-        .collect();
-    form.push(("action".into(), action.into()));
-    let response = client()
-        .post(sim.url("/oauth_auth.do"))
-        .header(header::COOKIE, session)
-        .form(&form)
-        .send()
-        .await
-        .expect("decision");
-    assert_eq!(response.status(), 303);
-    response.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned()
+    consent_at_instance(&sim.base_url, &authorize_path(Some(state)), action).await
 }
 
+/// Exchanges the authorisation `code` with the PKCE `verifier`.
 async fn exchange(sim: &TestServer, code: &str, verifier: &str) -> Response {
     token_request(
         sim,
@@ -178,6 +169,7 @@ async fn exchange(sim: &TestServer, code: &str, verifier: &str) -> Response {
     .await
 }
 
+/// Asserts the token endpoint's refusal: 401 and `access_denied`.
 async fn assert_token_denied(response: Response) {
     assert_eq!(response.status(), 401);
     assert_eq!(
@@ -191,11 +183,7 @@ async fn assert_token_denied(response: Response) {
 #[tokio::test]
 async fn authorization_page_asks_for_sign_in_first() {
     let sim = TestServer::start_simulator(&[]);
-    let response = client()
-        .get(sim.url(&authorize_path(Some("s1"))))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&sim.url(&authorize_path(Some("s1"))), &[]).await;
     assert_eq!(response.status(), 200);
     let html = response.text().await.unwrap();
     assert!(
@@ -207,51 +195,25 @@ async fn authorization_page_asks_for_sign_in_first() {
 #[tokio::test]
 async fn authorization_requests_fail_like_a_real_instance() {
     let sim = TestServer::start_simulator(&[]);
-    let missing_state = client()
-        .get(sim.url(&authorize_path(None)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing_state.status(), 400);
-    assert!(
-        missing_state
-            .text()
-            .await
-            .unwrap()
-            .contains("Missing State parameter in request")
-    );
-
     let unknown_client = authorize_path(Some("s")).replace(DEMO_CLIENT_ID, "nobody");
-    let response = client().get(sim.url(&unknown_client)).send().await.unwrap();
-    assert_eq!(response.status(), 400);
-    assert!(response.text().await.unwrap().contains("Invalid client_id"));
-
     let wrong_redirect = authorize_path(Some("s")).replace("3000", "4000");
-    let response = client().get(sim.url(&wrong_redirect)).send().await.unwrap();
-    assert_eq!(response.status(), 400);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("Invalid redirect_uri")
-    );
+    for (path, message) in [
+        (authorize_path(None), "Missing State parameter in request"),
+        (unknown_client, "Invalid client_id"),
+        (wrong_redirect, "Invalid redirect_uri"),
+    ] {
+        assert_answer_contains(get(&sim.url(&path), &[]).await, 400, message).await;
+    }
 }
 
 #[tokio::test]
 async fn consent_page_names_the_entity_and_offers_not_you() {
     let sim = TestServer::start_simulator(&[]);
     let authorize = authorize_path(Some("s2"));
-    let session = sign_in(&sim, authorize.trim_start_matches("/oauth_auth.do?")).await;
-    let html = client()
-        .get(sim.url(&authorize))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let return_to = authorize.trim_start_matches("/oauth_auth.do?");
+    let session = sign_in_at_instance(&sim.base_url, return_to).await;
+    let signed_in = [("cookie", session.as_str())];
+    let html = get_text(&sim.url(&authorize), &signed_in).await;
     assert!(
         html.contains("ScoreNow would like to connect to your ServiceNow account"),
         "{html}"
@@ -267,25 +229,11 @@ async fn consent_page_names_the_entity_and_offers_not_you() {
         .next()
         .unwrap()
         .replace("&amp;", "&");
-    let response = client()
-        .get(sim.url(&logout))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let response = get(&sim.url(&logout), &signed_in).await;
     assert_eq!(response.status(), 303);
-    let after = client()
-        .get(sim.url(&authorize))
-        .header(header::COOKIE, &session)
-        .send()
-        .await
-        .unwrap();
+    let after = get_text(&sim.url(&authorize), &signed_in).await;
     assert!(
-        after
-            .text()
-            .await
-            .unwrap()
-            .contains("name=\"user_password\""),
+        after.contains("name=\"user_password\""),
         "signed out after Not you?"
     );
 }
@@ -293,24 +241,13 @@ async fn consent_page_names_the_entity_and_offers_not_you() {
 #[tokio::test]
 async fn wrong_password_shows_the_sign_in_form_again() {
     let sim = TestServer::start_simulator(&[]);
-    let response = client()
-        .post(sim.url("/login.do"))
-        .form(&[
-            ("user_name", DEMO_INTEGRATION_USER),
-            ("user_password", "wrong"),
-            ("return_to", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response
-            .text()
-            .await
-            .unwrap()
-            .contains("User name or password invalid")
-    );
+    let form = [
+        ("user_name", DEMO_INTEGRATION_USER),
+        ("user_password", "wrong"),
+        ("return_to", ""),
+    ];
+    let response = post_form(&sim.url("/login.do"), &[], &form).await;
+    assert_answer_contains(response, 200, "User name or password invalid").await;
 }
 
 #[tokio::test]
@@ -332,7 +269,7 @@ async fn allow_then_code_exchange_with_pkce_returns_tokens_once() {
     assert_eq!(body["expires_in"], 1799);
     assert!(body["access_token"].is_string() && body["refresh_token"].is_string());
 
-    let user = get(
+    let user = api_get(
         &sim,
         body["access_token"].as_str().unwrap(),
         "/api/now/table/sys_user?sysparm_query=user_name=scorenow.integration",
@@ -347,7 +284,7 @@ async fn allow_then_code_exchange_with_pkce_returns_tokens_once() {
 async fn expired_code_is_refused() {
     let sim = TestServer::start_simulator(&[]);
     let code = query_param(&decide(&sim, "allow", "s").await, "code").unwrap();
-    admin_post(&sim, "/sim/admin/codes/expire").await;
+    admin_post(&sim, "/codes/expire").await;
     assert_token_denied(exchange(&sim, &code, VERIFIER).await).await;
 }
 
@@ -402,68 +339,24 @@ async fn token_endpoint_accepts_form_bodies_only() {
 async fn refresh_grant_keeps_the_refresh_token_and_wrong_secret_is_denied() {
     let sim = TestServer::start_simulator(&[]);
     let (_, refresh) = tokens(&sim).await;
-    let form = |secret: &'static str, token: String| {
-        vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("client_id", DEMO_CLIENT_ID.to_owned()),
-            ("client_secret", secret.to_owned()),
-            ("refresh_token", token),
-        ]
-    };
-    let response = client()
-        .post(sim.url("/oauth_token.do"))
-        .form(&form(DEMO_CLIENT_SECRET, refresh.clone()))
-        .send()
-        .await
-        .unwrap();
+    let response = refresh_grant(&sim, DEMO_CLIENT_SECRET, &refresh).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["refresh_token"], refresh.as_str());
-    assert_eq!(
-        get(
-            &sim,
-            body["access_token"].as_str().unwrap(),
-            "/api/now/table/incident"
-        )
-        .await
-        .status(),
-        200
-    );
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(incidents_status(&sim, access).await, 200);
 
-    let denied = client()
-        .post(sim.url("/oauth_token.do"))
-        .form(&form("wrong-secret", refresh))
-        .send()
-        .await
-        .unwrap();
-    assert_token_denied(denied).await;
+    assert_token_denied(refresh_grant(&sim, "wrong-secret", &refresh).await).await;
 }
 
 #[tokio::test]
 async fn revoked_refresh_token_is_dead_and_so_are_its_access_tokens() {
     let sim = TestServer::start_simulator(&[]);
     let (access, refresh) = tokens(&sim).await;
-    let response = client()
-        .get(sim.url(&format!("/oauth_revoke_token.do?token={refresh}")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        get(&sim, &access, "/api/now/table/incident").await.status(),
-        401
-    );
-    let refreshed = token_request(
-        &sim,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", DEMO_CLIENT_ID),
-            ("client_secret", DEMO_CLIENT_SECRET),
-            ("refresh_token", &refresh),
-        ],
-    )
-    .await;
-    assert_token_denied(refreshed).await;
+    let revoke = format!("/oauth_revoke_token.do?token={refresh}");
+    assert_eq!(get(&sim.url(&revoke), &[]).await.status(), 200);
+    assert_eq!(incidents_status(&sim, &access).await, 401);
+    assert_token_denied(refresh_grant(&sim, DEMO_CLIENT_SECRET, &refresh).await).await;
 }
 
 #[tokio::test]
@@ -471,7 +364,7 @@ async fn token_lifetimes_come_from_the_oauth_entity() {
     let sim = TestServer::start_simulator(&["--access-token-lifespan", "1"]);
     let (access, _) = tokens(&sim).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let response = get(&sim, &access, "/api/now/table/incident").await;
+    let response = api_get(&sim, &access, INCIDENTS).await;
     assert_failure(response, 401, "User Not Authenticated").await;
 }
 
@@ -480,45 +373,29 @@ async fn token_lifetimes_come_from_the_oauth_entity() {
 #[tokio::test]
 async fn table_api_requires_authentication() {
     let sim = TestServer::start_simulator(&[]);
-    let response = client()
-        .get(sim.url("/api/now/table/incident"))
-        .send()
-        .await
-        .unwrap();
+    let response = get(&sim.url(INCIDENTS), &[]).await;
     assert_failure(response, 401, "User Not Authenticated").await;
-    let response = client()
-        .get(sim.url("/api/now/table/incident"))
-        .bearer_auth("forged")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 401);
+    assert_eq!(incidents_status(&sim, "forged").await, 401);
 }
 
 #[tokio::test]
 async fn basic_auth_works_for_the_integration_user_only_with_its_password() {
     let sim = TestServer::start_simulator(&[]);
-    let ok = client()
-        .get(sim.url("/api/now/table/incident"))
-        .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
-    let wrong = client()
-        .get(sim.url("/api/now/table/incident"))
-        .basic_auth(DEMO_INTEGRATION_USER, Some("nope"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
+    for (password, status) in [(DEMO_INTEGRATION_PASSWORD, 200), ("nope", 401)] {
+        let response = client()
+            .get(sim.url(INCIDENTS))
+            .basic_auth(DEMO_INTEGRATION_USER, Some(password))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "password {password}");
+    }
 }
 
 #[tokio::test]
 async fn creating_a_change_request_returns_201_location_and_string_values() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    let response = post(
+    let (sim, token) = simulator_with_token().await;
+    let response = api_post(
         &sim,
         &token,
         "/api/now/table/change_request",
@@ -526,10 +403,7 @@ async fn creating_a_change_request_returns_201_location_and_string_values() {
     )
     .await;
     assert_eq!(response.status(), 201);
-    let location = response.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let location = support::location(&response);
     let record = response.json::<Value>().await.unwrap()["result"].clone();
     assert!(location.ends_with(&format!(
         "/api/now/table/change_request/{}",
@@ -561,8 +435,7 @@ async fn creating_a_change_request_returns_201_location_and_string_values() {
 
 #[tokio::test]
 async fn incident_priority_is_computed_from_impact_and_urgency() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     let record = create(
         &sim,
         &token,
@@ -577,8 +450,7 @@ async fn incident_priority_is_computed_from_impact_and_urgency() {
 
 #[tokio::test]
 async fn list_paginates_with_total_count_and_link_header() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     for n in 0..5 {
         create(
             &sim,
@@ -588,26 +460,17 @@ async fn list_paginates_with_total_count_and_link_header() {
         )
         .await;
     }
-    let first = get(
-        &sim,
-        &token,
-        "/api/now/table/incident?sysparm_query=category=paging&sysparm_limit=2",
-    )
-    .await;
+    let paged = "/api/now/table/incident?sysparm_query=category=paging";
+    let first = api_get(&sim, &token, &format!("{paged}&sysparm_limit=2")).await;
     assert_eq!(first.headers()["x-total-count"], "5");
     let link = first.headers()[header::LINK].to_str().unwrap().to_owned();
-    assert!(
-        link.contains("sysparm_offset=0&sysparm_limit=2>;rel=\"first\""),
-        "{link}"
-    );
-    assert!(
-        link.contains("sysparm_offset=2&sysparm_limit=2>;rel=\"next\""),
-        "{link}"
-    );
-    assert!(
-        link.contains("sysparm_offset=4&sysparm_limit=2>;rel=\"last\""),
-        "{link}"
-    );
+    for relation in [
+        "sysparm_offset=0&sysparm_limit=2>;rel=\"first\"",
+        "sysparm_offset=2&sysparm_limit=2>;rel=\"next\"",
+        "sysparm_offset=4&sysparm_limit=2>;rel=\"last\"",
+    ] {
+        assert!(link.contains(relation), "{link}");
+    }
     assert!(!link.contains("rel=\"prev\""), "{link}");
     assert_eq!(
         first.json::<Value>().await.unwrap()["result"]
@@ -617,10 +480,10 @@ async fn list_paginates_with_total_count_and_link_header() {
         2
     );
 
-    let middle = get(
+    let middle = api_get(
         &sim,
         &token,
-        "/api/now/table/incident?sysparm_query=category=paging&sysparm_limit=2&sysparm_offset=2",
+        &format!("{paged}&sysparm_limit=2&sysparm_offset=2"),
     )
     .await;
     let link = middle.headers()[header::LINK].to_str().unwrap().to_owned();
@@ -629,17 +492,12 @@ async fn list_paginates_with_total_count_and_link_header() {
         "{link}"
     );
 
-    let single = get(
-        &sim,
-        &token,
-        "/api/now/table/incident?sysparm_query=category=paging",
-    )
-    .await;
+    let single = api_get(&sim, &token, paged).await;
     assert!(
         single.headers().get(header::LINK).is_none(),
         "no Link header for a single page"
     );
-    let uncounted = get(
+    let uncounted = api_get(
         &sim,
         &token,
         "/api/now/table/incident?sysparm_no_count=true",
@@ -650,8 +508,7 @@ async fn list_paginates_with_total_count_and_link_header() {
 
 #[tokio::test]
 async fn list_filters_and_orders_by_encoded_query() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     for (description, state) in [("b", "2"), ("a", "1"), ("c", "6")] {
         create(
             &sim,
@@ -661,8 +518,7 @@ async fn list_filters_and_orders_by_encoded_query() {
         )
         .await;
     }
-    let response = get(&sim, &token, "/api/now/table/incident?sysparm_query=category=q^stateIN1,2^ORDERBYDESCshort_description&sysparm_fields=short_description,state").await;
-    let result = response.json::<Value>().await.unwrap()["result"].clone();
+    let result = api_result(&sim, &token, "/api/now/table/incident?sysparm_query=category=q^stateIN1,2^ORDERBYDESCshort_description&sysparm_fields=short_description,state").await;
     assert_eq!(
         result,
         json!([{"short_description": "b", "state": "2"}, {"short_description": "a", "state": "1"}])
@@ -671,92 +527,63 @@ async fn list_filters_and_orders_by_encoded_query() {
 
 #[tokio::test]
 async fn display_values_and_reference_links_follow_the_parameters() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    let sys_id = create(
+    let (sim, token) = simulator_with_token().await;
+    let record = create(
         &sim,
         &token,
         "change_request",
         json!({"short_description": "d"}),
     )
-    .await["sys_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    .await;
+    let sys_id = record["sys_id"].as_str().unwrap();
     let path = |params: &str| {
         format!("/api/now/table/change_request/{sys_id}?sysparm_fields=state,opened_by{params}")
     };
 
-    let plain = get(&sim, &token, &path(""))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["result"]
-        .clone();
+    let plain = api_result(&sim, &token, &path("")).await;
     assert_eq!(plain["state"], "-5");
     assert_eq!(plain["opened_by"].as_object().unwrap().len(), 2, "{plain}");
 
-    let display = get(&sim, &token, &path("&sysparm_display_value=true"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["result"]
-        .clone();
+    let display = api_result(&sim, &token, &path("&sysparm_display_value=true")).await;
     assert_eq!(display["state"], "New");
     assert_eq!(
         display["opened_by"]["display_value"],
         "ScoreNow Integration"
     );
 
-    let all = get(&sim, &token, &path("&sysparm_display_value=all"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["result"]
-        .clone();
+    let all = api_result(&sim, &token, &path("&sysparm_display_value=all")).await;
     assert_eq!(all["state"], json!({"display_value": "New", "value": "-5"}));
 
-    let bare = get(&sim, &token, &path("&sysparm_exclude_reference_link=true"))
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["result"]
-        .clone();
+    let bare = api_result(&sim, &token, &path("&sysparm_exclude_reference_link=true")).await;
     assert!(bare["opened_by"].is_string(), "{bare}");
 }
 
 #[tokio::test]
 async fn empty_lists_differ_between_v1_and_v2() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     let query = "?sysparm_query=short_description=nothing-matches";
-    let v2 = get(&sim, &token, &format!("/api/now/v2/table/incident{query}")).await;
+    let v2 = api_get(&sim, &token, &format!("/api/now/v2/table/incident{query}")).await;
     assert_eq!(v2.status(), 200);
     assert_eq!(v2.json::<Value>().await.unwrap(), json!({"result": []}));
-    let unversioned = get(&sim, &token, &format!("/api/now/table/incident{query}")).await;
+    let unversioned = api_get(&sim, &token, &format!("/api/now/table/incident{query}")).await;
     assert_eq!(unversioned.status(), 200);
-    let v1 = get(&sim, &token, &format!("/api/now/v1/table/incident{query}")).await;
+    let v1 = api_get(&sim, &token, &format!("/api/now/v1/table/incident{query}")).await;
     assert_failure(v1, 404, "No Record found").await;
 }
 
 #[tokio::test]
 async fn update_and_delete_maintain_system_fields() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    let sys_id =
-        create(&sim, &token, "incident", json!({"short_description": "x"})).await["sys_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+    let (sim, token) = simulator_with_token().await;
+    let record = create(&sim, &token, "incident", json!({"short_description": "x"})).await;
+    let sys_id = record["sys_id"].as_str().unwrap();
     let path = format!("/api/now/table/incident/{sys_id}");
+    let send = |method: Method, body: Option<Value>| api_request(&sim, &token, method, &path, body);
 
-    let patched = client()
-        .patch(sim.url(&path))
-        .bearer_auth(&token)
-        .json(&json!({"state": "2", "work_notes": "looking"}))
-        .send()
-        .await
-        .unwrap();
+    let patched = send(
+        Method::PATCH,
+        Some(json!({"state": "2", "work_notes": "looking"})),
+    )
+    .await;
     assert_eq!(patched.status(), 200);
     let record = patched.json::<Value>().await.unwrap()["result"].clone();
     assert_eq!(record["state"], "2");
@@ -764,77 +591,52 @@ async fn update_and_delete_maintain_system_fields() {
     assert_eq!(record["sys_mod_count"], "1");
     assert!(record["work_notes"].as_str().unwrap().contains("looking"));
 
-    let put = client()
-        .put(sim.url(&path))
-        .bearer_auth(&token)
-        .json(&json!({"state": "6"}))
-        .send()
-        .await
-        .unwrap();
+    let put = send(Method::PUT, Some(json!({"state": "6"}))).await;
     assert_eq!(
         put.json::<Value>().await.unwrap()["result"]["active"],
         "false"
     );
 
-    let deleted = client()
-        .delete(sim.url(&path))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let deleted = send(Method::DELETE, None).await;
     assert_eq!(deleted.status(), 204);
-    assert_failure(get(&sim, &token, &path).await, 404, "No Record found").await;
-    let missing = client()
-        .patch(sim.url(&path))
-        .bearer_auth(&token)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+    assert_failure(api_get(&sim, &token, &path).await, 404, "No Record found").await;
+    let missing = send(Method::PATCH, Some(json!({}))).await;
     assert_eq!(missing.status(), 404);
 }
 
 #[tokio::test]
 async fn bad_requests_get_failure_bodies() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     assert_failure(
-        get(&sim, &token, "/api/now/table/cmdb_ci").await,
+        api_get(&sim, &token, "/api/now/table/cmdb_ci").await,
         400,
         "Invalid table cmdb_ci",
     )
     .await;
-    let invalid_json = client()
-        .post(sim.url("/api/now/table/incident"))
-        .bearer_auth(&token)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+    let post_raw = |content_type: &'static str, body: &'static str| {
+        client()
+            .post(sim.url(INCIDENTS))
+            .bearer_auth(&token)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+    };
+    let invalid_json = post_raw("application/json", "{not json").await.unwrap();
     assert_failure(invalid_json, 400, "Exception while reading request").await;
-    let wrong_type = client()
-        .post(sim.url("/api/now/table/incident"))
-        .bearer_auth(&token)
-        .header(header::CONTENT_TYPE, "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
+    let wrong_type = post_raw("text/plain", "x").await.unwrap();
     assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
 async fn oauth_entity_is_readable_without_its_secret_and_not_writable() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    let response = get(&sim, &token, "/api/now/table/oauth_entity").await;
+    let (sim, token) = simulator_with_token().await;
+    let response = api_get(&sim, &token, "/api/now/table/oauth_entity").await;
     let body = response.text().await.unwrap();
     assert!(
         body.contains(DEMO_CLIENT_ID) && !body.contains(DEMO_CLIENT_SECRET),
         "{body}"
     );
-    let write = post(
+    let write = api_post(
         &sim,
         &token,
         "/api/now/table/oauth_entity",
@@ -846,10 +648,9 @@ async fn oauth_entity_is_readable_without_its_secret_and_not_writable() {
 
 #[tokio::test]
 async fn seed_holds_tickets_not_created_by_scorenow() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     for table in ["change_request", "incident"] {
-        let response = get(
+        let response = api_get(
             &sim,
             &token,
             &format!("/api/now/table/{table}?sysparm_query=correlation_idISEMPTY"),
@@ -866,8 +667,7 @@ async fn seed_holds_tickets_not_created_by_scorenow() {
 
 #[tokio::test]
 async fn concurrent_creates_get_distinct_numbers() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     let creates = (0..100).map(|n| {
         create(
             &sim,
@@ -888,29 +688,24 @@ async fn concurrent_creates_get_distinct_numbers() {
 
 #[tokio::test]
 async fn aggregate_counts_with_and_without_grouping() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
+    let (sim, token) = simulator_with_token().await;
     for state in ["1", "1", "2"] {
-        post(
+        api_post(
             &sim,
             &token,
-            "/api/now/table/incident",
+            INCIDENTS,
             json!({"state": state, "category": "agg"}),
         )
         .await;
     }
-    let total = get(
-        &sim,
-        &token,
-        "/api/now/stats/incident?sysparm_query=category=agg&sysparm_count=true",
-    )
-    .await;
+    let counted = "/api/now/stats/incident?sysparm_query=category=agg&sysparm_count=true";
+    let total = api_get(&sim, &token, counted).await;
     assert_eq!(
         total.json::<Value>().await.unwrap(),
         json!({"result": {"stats": {"count": "3"}}})
     );
 
-    let grouped = get(&sim, &token, "/api/now/stats/incident?sysparm_query=category=agg&sysparm_count=true&sysparm_group_by=state").await;
+    let grouped = api_get(&sim, &token, &format!("{counted}&sysparm_group_by=state")).await;
     assert_eq!(
         grouped.json::<Value>().await.unwrap(),
         json!({"result": [
@@ -924,88 +719,60 @@ async fn aggregate_counts_with_and_without_grouping() {
 
 #[tokio::test]
 async fn rate_limit_fault_answers_429_with_retry_after_for_the_next_n_requests() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"rate_limit_next": 2, "retry_after_secs": 7})).await;
+    let (sim, token) =
+        simulator_with_faults(json!({"rate_limit_next": 2, "retry_after_secs": 7})).await;
     for _ in 0..2 {
-        let response = get(&sim, &token, "/api/now/table/incident").await;
+        let response = api_get(&sim, &token, INCIDENTS).await;
         assert_eq!(response.headers()["retry-after"], "7");
-        assert!(response.headers().contains_key("x-ratelimit-limit"));
-        assert!(response.headers().contains_key("x-ratelimit-reset"));
-        assert!(response.headers().contains_key("x-ratelimit-rule"));
+        for header in ["x-ratelimit-limit", "x-ratelimit-reset", "x-ratelimit-rule"] {
+            assert!(response.headers().contains_key(header), "{header}");
+        }
         assert!(!response.headers().contains_key("x-ratelimit-remaining"));
         assert_failure(response, 429, "Rate limit exceeded").await;
     }
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        200
-    );
+    assert_eq!(incidents_status(&sim, &token).await, 200);
 }
 
 #[tokio::test]
 async fn error_rate_fault_answers_500_or_503() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"error_rate": 1.0})).await;
+    let (sim, token) = simulator_with_faults(json!({"error_rate": 1.0})).await;
     for _ in 0..6 {
-        let status = get(&sim, &token, "/api/now/table/incident")
-            .await
-            .status()
-            .as_u16();
+        let status = incidents_status(&sim, &token).await.as_u16();
         assert!(status == 500 || status == 503, "{status}");
     }
 }
 
 #[tokio::test]
 async fn drop_fault_breaks_the_connection_mid_response() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"drop_next": 1})).await;
-    let response = get(&sim, &token, "/api/now/table/incident").await;
+    let (sim, token) = simulator_with_faults(json!({"drop_next": 1})).await;
+    let response = api_get(&sim, &token, INCIDENTS).await;
     assert_eq!(response.status(), 200, "headers arrive");
     assert!(response.bytes().await.is_err(), "body is cut off");
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        200
-    );
+    assert_eq!(incidents_status(&sim, &token).await, 200);
 }
 
 #[tokio::test]
 async fn malformed_fault_sends_broken_json_once() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"malformed_next": 1})).await;
-    let broken = get(&sim, &token, "/api/now/table/incident").await;
+    let (sim, token) = simulator_with_faults(json!({"malformed_next": 1})).await;
+    let broken = api_get(&sim, &token, INCIDENTS).await;
     assert_eq!(broken.status(), 200);
     assert!(broken.json::<Value>().await.is_err());
-    assert!(
-        get(&sim, &token, "/api/now/table/incident")
-            .await
-            .json::<Value>()
-            .await
-            .is_ok()
-    );
+    let next = api_get(&sim, &token, INCIDENTS).await;
+    assert!(next.json::<Value>().await.is_ok());
 }
 
 #[tokio::test]
 async fn latency_fault_delays_responses() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"latency_ms": 300})).await;
+    let (sim, token) = simulator_with_faults(json!({"latency_ms": 300})).await;
     let started = std::time::Instant::now();
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        200
-    );
+    assert_eq!(incidents_status(&sim, &token).await, 200);
     assert!(started.elapsed() >= std::time::Duration::from_millis(300));
 }
 
 #[tokio::test]
 async fn cross_scope_fault_refuses_oauth_entity_reads_with_the_seed_message() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"cross_scope_oauth_entity": true})).await;
-    let response = get(&sim, &token, "/api/now/table/oauth_entity").await;
+    let (sim, token) = simulator_with_faults(json!({"cross_scope_oauth_entity": true})).await;
+    let response = api_get(&sim, &token, "/api/now/table/oauth_entity").await;
     assert_failure(
         response,
         403,
@@ -1013,7 +780,7 @@ async fn cross_scope_fault_refuses_oauth_entity_reads_with_the_seed_message() {
     )
     .await;
     assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
+        incidents_status(&sim, &token).await,
         200,
         "other tables unaffected"
     );
@@ -1021,13 +788,8 @@ async fn cross_scope_fault_refuses_oauth_entity_reads_with_the_seed_message() {
 
 #[tokio::test]
 async fn ip_filter_fault_refuses_api_and_oauth() {
-    let sim = TestServer::start_simulator(&[]);
-    let (token, _) = tokens(&sim).await;
-    set_faults(&sim, json!({"ip_filtered": true})).await;
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        403
-    );
+    let (sim, token) = simulator_with_faults(json!({"ip_filtered": true})).await;
+    assert_eq!(incidents_status(&sim, &token).await, 403);
     assert_eq!(
         token_request(&sim, &[("grant_type", "password")])
             .await
@@ -1040,75 +802,41 @@ async fn ip_filter_fault_refuses_api_and_oauth() {
 async fn expiring_and_revoking_every_token() {
     let sim = TestServer::start_simulator(&[]);
     let (access, refresh) = tokens(&sim).await;
-    admin_post(&sim, "/sim/admin/tokens/expire").await;
+    admin_post(&sim, "/tokens/expire").await;
+    assert_eq!(incidents_status(&sim, &access).await, 401);
     assert_eq!(
-        get(&sim, &access, "/api/now/table/incident").await.status(),
-        401
-    );
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("client_id", DEMO_CLIENT_ID),
-        ("client_secret", DEMO_CLIENT_SECRET),
-        ("refresh_token", refresh.as_str()),
-    ];
-    assert_eq!(
-        token_request(&sim, &form).await.status(),
+        refresh_grant(&sim, DEMO_CLIENT_SECRET, &refresh)
+            .await
+            .status(),
         200,
         "refresh token survives expiry"
     );
-    admin_post(&sim, "/sim/admin/tokens/revoke").await;
-    assert_token_denied(token_request(&sim, &form).await).await;
+    admin_post(&sim, "/tokens/revoke").await;
+    assert_token_denied(refresh_grant(&sim, DEMO_CLIENT_SECRET, &refresh).await).await;
 }
 
 #[tokio::test]
 async fn faults_can_be_set_by_configuration() {
     let sim = TestServer::start_simulator(&["--faults", r#"{"rate_limit_next": 1}"#]);
     let (token, _) = tokens(&sim).await;
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        429
-    );
-    assert_eq!(
-        get(&sim, &token, "/api/now/table/incident").await.status(),
-        200
-    );
+    assert_eq!(incidents_status(&sim, &token).await, 429);
+    assert_eq!(incidents_status(&sim, &token).await, 200);
 }
 
 #[tokio::test]
 async fn admin_endpoint_requires_its_token_and_counts_requests() {
     let sim = TestServer::start_simulator(&[]);
-    let anonymous = client()
-        .get(sim.url("/sim/admin/faults"))
-        .send()
-        .await
-        .unwrap();
+    let faults = sim.url("/sim/admin/faults");
+    let anonymous = get(&faults, &[]).await;
     assert_eq!(anonymous.status(), 401);
-    let wrong = client()
-        .get(sim.url("/sim/admin/faults"))
-        .bearer_auth("guess")
-        .send()
-        .await
-        .unwrap();
+    let wrong = get(&faults, &[("authorization", "Bearer guess")]).await;
     assert_eq!(wrong.status(), 401);
 
     let (token, refresh) = tokens(&sim).await;
-    get(&sim, &token, "/api/now/table/incident").await;
-    token_request(
-        &sim,
-        &[
-            ("grant_type", "refresh_token"),
-            ("client_id", DEMO_CLIENT_ID),
-            ("client_secret", DEMO_CLIENT_SECRET),
-            ("refresh_token", &refresh),
-        ],
-    )
-    .await;
-    let stats: Value = client()
-        .get(sim.url("/sim/admin/stats"))
-        .bearer_auth(SIM_ADMIN_TOKEN)
-        .send()
+    api_get(&sim, &token, INCIDENTS).await;
+    refresh_grant(&sim, DEMO_CLIENT_SECRET, &refresh).await;
+    let stats: Value = sim_admin_request(&sim.base_url, Method::GET, "/stats", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -1127,22 +855,20 @@ async fn snapshot_survives_a_restart() {
     let number = {
         let sim = TestServer::start_simulator(&["--snapshot", &snapshot_arg]);
         let (token, _) = tokens(&sim).await;
-        let number = create(
+        let record = create(
             &sim,
             &token,
             "incident",
             json!({"short_description": "persisted"}),
         )
-        .await["number"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        .await;
+        let number = record["number"].as_str().unwrap().to_owned();
         assert!(sim.terminate(std::time::Duration::from_secs(10)).success());
         number
     };
     let sim = TestServer::start_simulator(&["--snapshot", &snapshot_arg]);
     let (token, _) = tokens(&sim).await;
-    let response = get(
+    let response = api_get(
         &sim,
         &token,
         &format!("/api/now/table/incident?sysparm_query=number={number}"),

@@ -3,8 +3,11 @@
 
 mod support;
 
-use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER, SET_COOKIE};
-use support::{TestServer, client, sign_in};
+use reqwest::header::{LOCATION, SET_COOKIE};
+use support::{
+    DEMO_PASSWORD, TestServer, form_action, get, page_html, post_form, session_cookie, sign_in,
+    sign_in_url, signed_in_cookie,
+};
 
 /// The error a failed no-JavaScript form submission carries back in `__err`.
 fn form_error(response: &reqwest::Response) -> serde_json::Value {
@@ -18,18 +21,13 @@ fn form_error(response: &reqwest::Response) -> serde_json::Value {
     serde_json::from_slice(&decoded).unwrap()
 }
 
-fn session_cookie(response: &reqwest::Response) -> String {
-    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn signing_in_sets_an_http_only_cookie_and_returns_to_next() {
     let server = TestServer::start();
     let response = sign_in(
         &server,
         "Analyst@ScoreNow.demo",
-        "scorenow-demo",
+        DEMO_PASSWORD,
         "/tickets?type=incident",
     )
     .await;
@@ -44,15 +42,7 @@ async fn signing_in_sets_an_http_only_cookie_and_returns_to_next() {
     );
     assert!(!set_cookie.contains("Secure"), "plain HTTP here");
 
-    let html = client()
-        .get(server.url("/tickets"))
-        .header(COOKIE, session_cookie(&response))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page_html(&server, "/tickets", &session_cookie(&response)).await;
     assert!(
         html.contains("top-bar__user-name\">Demo Analyst"),
         "signed-in user shown"
@@ -67,7 +57,7 @@ async fn next_may_only_be_a_local_path() {
         "//evil.example/",
         "/\\evil.example",
     ] {
-        let response = sign_in(&server, "reader@scorenow.demo", "scorenow-demo", hostile).await;
+        let response = sign_in(&server, "reader@scorenow.demo", DEMO_PASSWORD, hostile).await;
         assert_eq!(response.headers()[LOCATION], "/", "{hostile}");
     }
 }
@@ -99,20 +89,16 @@ async fn wrong_password_and_unknown_account_fail_alike() {
 #[tokio::test]
 async fn signing_out_ends_the_session() {
     let server = TestServer::start();
-    let cookie =
-        session_cookie(&sign_in(&server, "admin@scorenow.demo", "scorenow-demo", "/").await);
-    let html = support::page_html(&server, "/", &cookie).await;
-    let start = html.find("/api/sign_out").expect("sign-out form");
-    let sign_out = &html[start..start + html[start..].find('"').unwrap()];
+    let cookie = session_cookie(&sign_in(&server, "admin@scorenow.demo", DEMO_PASSWORD, "/").await);
+    let html = page_html(&server, "/", &cookie).await;
+    let sign_out = form_action(&html, "/api/sign_out");
 
-    let response = client()
-        .post(server.url(sign_out))
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let headers = [
+        ("accept", "text/html"),
+        ("referer", &server.url("/")),
+        ("cookie", &cookie),
+    ];
+    let response = post_form(&server.url(&sign_out), &headers, &[]).await;
     assert_eq!(response.headers()[LOCATION], "/login");
     assert!(
         response.headers()[SET_COOKIE]
@@ -121,7 +107,7 @@ async fn signing_out_ends_the_session() {
             .contains("Max-Age=0")
     );
 
-    let html = support::page_html(&server, "/", &cookie).await;
+    let html = page_html(&server, "/", &cookie).await;
     assert!(
         !html.contains("top-bar__user-name"),
         "the old cookie no longer signs in"
@@ -131,12 +117,11 @@ async fn signing_out_ends_the_session() {
 #[tokio::test]
 async fn pages_send_anonymous_visitors_to_sign_in_and_back() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/tickets?type=incident&state=-5"))
-        .header(ACCEPT, "text/html")
-        .send()
-        .await
-        .unwrap();
+    let response = get(
+        &server.url("/tickets?type=incident&state=-5"),
+        &[("accept", "text/html")],
+    )
+    .await;
     assert_eq!(response.status(), 302);
     assert_eq!(
         response.headers()[LOCATION],
@@ -146,7 +131,7 @@ async fn pages_send_anonymous_visitors_to_sign_in_and_back() {
     let back = sign_in(
         &server,
         "reader@scorenow.demo",
-        "scorenow-demo",
+        DEMO_PASSWORD,
         "/tickets?type=incident&state=-5",
     )
     .await;
@@ -156,22 +141,11 @@ async fn pages_send_anonymous_visitors_to_sign_in_and_back() {
 #[tokio::test]
 async fn pages_for_a_higher_role_answer_403() {
     let server = TestServer::start();
-    let reader = support::signed_in_cookie(&server, "reader@scorenow.demo").await;
-    let analyst = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
-    let admin = support::signed_in_cookie(&server, "admin@scorenow.demo").await;
-    let status = |path: &'static str, cookie: String| {
-        let server = &server;
-        async move {
-            client()
-                .get(server.url(path))
-                .header(COOKIE, cookie)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    };
+    let mut roles = Vec::new();
+    for role in ["reader", "analyst", "admin"] {
+        let cookie = signed_in_cookie(&server, &format!("{role}@scorenow.demo")).await;
+        roles.push((role, cookie));
+    }
     // The page table of PRODUCT.md with the role each page needs.
     for (path, needs) in [
         ("/", "reader"),
@@ -189,12 +163,7 @@ async fn pages_for_a_higher_role_answer_403() {
             (_, "reader") | ("analyst" | "admin", "analyst") | ("admin", "admin") => 200,
             _ => 403,
         };
-        let anonymous = client()
-            .get(server.url(path))
-            .header(ACCEPT, "text/html")
-            .send()
-            .await
-            .unwrap();
+        let anonymous = get(&server.url(path), &[("accept", "text/html")]).await;
         assert_eq!(anonymous.status(), 302, "anonymous on {path}");
         assert!(
             anonymous.headers()[LOCATION]
@@ -203,58 +172,29 @@ async fn pages_for_a_higher_role_answer_403() {
                 .starts_with("/login?next="),
             "anonymous on {path}"
         );
-        assert_eq!(
-            status(path, reader.clone()).await,
-            expected("reader"),
-            "reader on {path}"
-        );
-        assert_eq!(
-            status(path, analyst.clone()).await,
-            expected("analyst"),
-            "analyst on {path}"
-        );
-        assert_eq!(
-            status(path, admin.clone()).await,
-            expected("admin"),
-            "admin on {path}"
-        );
+        for (role, cookie) in &roles {
+            let response = get(&server.url(path), &[("cookie", cookie)]).await;
+            assert_eq!(response.status(), expected(role), "{role} on {path}");
+        }
     }
 }
 
 #[tokio::test]
 async fn cross_site_posts_are_refused() {
     let server = TestServer::start();
-    let url = support::sign_in_url(&server).await;
+    let url = sign_in_url(&server).await;
     let form = [
         ("email", "admin@scorenow.demo"),
-        ("password", "scorenow-demo"),
+        ("password", DEMO_PASSWORD),
         ("next", "/"),
     ];
-    let forged = client()
-        .post(&url)
-        .header("sec-fetch-site", "cross-site")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(&url, &[("sec-fetch-site", "cross-site")], &form).await;
     assert_eq!(forged.status(), 403);
     assert!(forged.headers().get(SET_COOKIE).is_none());
-    let foreign_origin = client()
-        .post(&url)
-        .header("origin", "https://evil.example")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let foreign_origin = post_form(&url, &[("origin", "https://evil.example")], &form).await;
     assert_eq!(foreign_origin.status(), 403);
-    let same_origin = client()
-        .post(&url)
-        .header("sec-fetch-site", "same-origin")
-        .header(ACCEPT, "text/html")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+    let same_origin_headers = [("sec-fetch-site", "same-origin"), ("accept", "text/html")];
+    let same_origin = post_form(&url, &same_origin_headers, &form).await;
     assert_eq!(same_origin.status(), 302);
     assert!(same_origin.headers().get(SET_COOKIE).is_some());
 }
@@ -266,7 +206,7 @@ async fn repeated_failures_slow_sign_in_down_even_with_the_right_password() {
         let response = sign_in(&server, "admin@scorenow.demo", "not-the-password", "/").await;
         assert!(form_error(&response).get("InvalidCredentials").is_some());
     }
-    let response = sign_in(&server, "admin@scorenow.demo", "scorenow-demo", "/").await;
+    let response = sign_in(&server, "admin@scorenow.demo", DEMO_PASSWORD, "/").await;
     assert!(response.headers().get(SET_COOKIE).is_none());
     let error = form_error(&response);
     assert_eq!(
@@ -282,23 +222,15 @@ async fn repeated_failures_slow_sign_in_down_even_with_the_right_password() {
 #[tokio::test]
 async fn signing_out_everywhere_ends_every_session() {
     let server = TestServer::start();
-    let laptop = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
-    let phone = support::signed_in_cookie(&server, "analyst@scorenow.demo").await;
-    let html = support::page_html(&server, "/", &laptop).await;
-    let start = html
-        .find("/api/sign_out_everywhere")
-        .expect("sign-out-everywhere form");
-    let action = &html[start..start + html[start..].find('"').unwrap()];
-    let response = client()
-        .post(server.url(action))
-        .header(ACCEPT, "text/html")
-        .header(COOKIE, &laptop)
-        .send()
-        .await
-        .unwrap();
+    let laptop = signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let phone = signed_in_cookie(&server, "analyst@scorenow.demo").await;
+    let html = page_html(&server, "/", &laptop).await;
+    let action = form_action(&html, "/api/sign_out_everywhere");
+    let headers = [("accept", "text/html"), ("cookie", laptop.as_str())];
+    let response = post_form(&server.url(&action), &headers, &[]).await;
     assert_eq!(response.headers()[LOCATION], "/login");
     for cookie in [&laptop, &phone] {
-        let html = support::page_html(&server, "/login", cookie).await;
+        let html = page_html(&server, "/login", cookie).await;
         assert!(!html.contains("top-bar__user-name"), "session still alive");
     }
 }
@@ -306,18 +238,13 @@ async fn signing_out_everywhere_ends_every_session() {
 #[tokio::test]
 async fn session_cookie_is_secure_behind_an_https_proxy() {
     let server = TestServer::start();
-    let response = client()
-        .post(support::sign_in_url(&server).await)
-        .header(ACCEPT, "text/html")
-        .header("x-forwarded-proto", "https")
-        .form(&[
-            ("email", "reader@scorenow.demo"),
-            ("password", "scorenow-demo"),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let headers = [("accept", "text/html"), ("x-forwarded-proto", "https")];
+    let form = [
+        ("email", "reader@scorenow.demo"),
+        ("password", DEMO_PASSWORD),
+        ("next", "/"),
+    ];
+    let response = post_form(&sign_in_url(&server).await, &headers, &form).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }

@@ -2,19 +2,20 @@
 
 mod support;
 
-use reqwest::header::{ACCEPT_ENCODING, ACCEPT_LANGUAGE, CONTENT_ENCODING, COOKIE};
-use support::{TestServer, client, signed_in_cookie};
+use reqwest::header::COOKIE;
+use support::{TestServer, client, get, get_text, signed_in_cookie};
+
+/// The server and a fresh session cookie of the demo reader.
+async fn start_as_reader() -> (TestServer, String) {
+    let server = TestServer::start();
+    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    (server, cookie)
+}
 
 #[tokio::test]
 async fn home_is_server_rendered_in_english_by_default() {
-    let server = TestServer::start();
-    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
-    let response = client()
-        .get(server.url("/"))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .expect("GET /");
+    let (server, cookie) = start_as_reader().await;
+    let response = get(&server.url("/"), &[("cookie", &cookie)]).await;
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]
@@ -28,10 +29,14 @@ async fn home_is_server_rendered_in_english_by_default() {
         "{}",
         &html[..80]
     );
-    assert!(html.contains("<title>Home · ScoreNow</title>"));
-    assert!(html.contains("<h1 class=\"page__title\">Home<"));
-    assert!(html.contains("aria-label=\"Main navigation\""));
-    assert!(html.contains("Do you use ServiceNow?"));
+    for part in [
+        "<title>Home · ScoreNow</title>",
+        "<h1 class=\"page__title\">Home<",
+        "aria-label=\"Main navigation\"",
+        "Do you use ServiceNow?",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
     assert!(
         html.contains("/pkg/scorenow.js"),
         "hydration script is linked"
@@ -40,36 +45,22 @@ async fn home_is_server_rendered_in_english_by_default() {
 
 #[tokio::test]
 async fn first_response_follows_accept_language() {
-    let server = TestServer::start();
-    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
-    let html = client()
-        .get(server.url("/securescore"))
-        .header(COOKIE, cookie)
-        .header(ACCEPT_LANGUAGE, "sv-SE,sv;q=0.9,en;q=0.5")
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let (server, cookie) = start_as_reader().await;
+    let headers = [
+        ("cookie", cookie.as_str()),
+        ("accept-language", "sv-SE,sv;q=0.9,en;q=0.5"),
+    ];
+    let html = get_text(&server.url("/securescore"), &headers).await;
     assert!(html.contains("<html lang=\"sv\""));
     assert!(html.contains("<h1 class=\"page__title\">Förbättringsåtgärder<"));
 }
 
 #[tokio::test]
 async fn locale_cookie_wins_over_accept_language() {
-    let server = TestServer::start();
-    let session = signed_in_cookie(&server, "reader@scorenow.demo").await;
-    let html = client()
-        .get(server.url("/"))
-        .header(ACCEPT_LANGUAGE, "sv")
-        .header(COOKIE, format!("{}=zh-CN; {session}", app::LOCALE_COOKIE))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let (server, session) = start_as_reader().await;
+    let cookie = format!("{}=zh-CN; {session}", app::LOCALE_COOKIE);
+    let headers = [("accept-language", "sv"), ("cookie", cookie.as_str())];
+    let html = get_text(&server.url("/"), &headers).await;
     assert!(html.contains("<html lang=\"zh-CN\""));
     assert!(html.contains("<title>主页 · ScoreNow</title>"));
 }
@@ -77,11 +68,7 @@ async fn locale_cookie_wins_over_accept_language() {
 #[tokio::test]
 async fn unknown_path_is_the_404_page() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/does/not/exist"))
-        .send()
-        .await
-        .expect("GET");
+    let response = get(&server.url("/does/not/exist"), &[]).await;
     assert_eq!(response.status(), 404);
     let html = response.text().await.expect("body");
     assert!(html.contains("<h1 class=\"page__title\">Page not found<"));
@@ -90,11 +77,7 @@ async fn unknown_path_is_the_404_page() {
 #[tokio::test]
 async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/login"))
-        .send()
-        .await
-        .expect("GET");
+    let response = get(&server.url("/login"), &[]).await;
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"]
         .to_str()
@@ -112,11 +95,7 @@ async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "same-origin");
 
-    let second = client()
-        .get(server.url("/login"))
-        .send()
-        .await
-        .expect("GET");
+    let second = get(&server.url("/login"), &[]).await;
     assert_ne!(
         second.headers()["content-security-policy"]
             .to_str()
@@ -129,11 +108,7 @@ async fn pages_carry_a_nonce_csp_matching_their_inline_script() {
 #[tokio::test]
 async fn other_responses_get_the_strict_policy() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .expect("GET");
+    let response = get(&server.url("/healthz"), &[]).await;
     assert_eq!(
         response.headers()["content-security-policy"],
         app::csp::RESOURCE_POLICY
@@ -144,45 +119,31 @@ async fn other_responses_get_the_strict_policy() {
 #[tokio::test]
 async fn responses_are_compressed_when_the_client_accepts_it() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/login"))
-        .header(ACCEPT_ENCODING, "gzip")
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.headers()[CONTENT_ENCODING], "gzip");
+    let response = get(&server.url("/login"), &[("accept-encoding", "gzip")]).await;
+    assert_eq!(response.headers()["content-encoding"], "gzip");
 }
 
 #[tokio::test]
 async fn health_and_readiness_probes_answer() {
     let server = TestServer::start();
-    let live = client()
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(live.status(), 200);
-    assert_eq!(live.text().await.unwrap(), r#"{"status":"ok"}"#);
-    let ready = client()
-        .get(server.url("/readyz"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(ready.status(), 200);
-    assert_eq!(
-        ready.text().await.unwrap(),
-        r#"{"database":"ok","status":"ready"}"#
-    );
+    for (probe, answer) in [
+        ("/healthz", r#"{"status":"ok"}"#),
+        ("/readyz", r#"{"database":"ok","status":"ready"}"#),
+    ] {
+        let response = get(&server.url(probe), &[]).await;
+        assert_eq!(response.status(), 200, "{probe}");
+        assert_eq!(response.text().await.unwrap(), answer);
+    }
 }
 
 #[tokio::test]
 async fn language_route_sets_the_cookie_and_returns_only_to_local_paths() {
     let server = TestServer::start();
-    let response = client()
-        .get(server.url("/language?locale=de&next=/tickets%3Ftype%3Dincident"))
-        .send()
-        .await
-        .expect("GET");
+    let response = get(
+        &server.url("/language?locale=de&next=/tickets%3Ftype%3Dincident"),
+        &[],
+    )
+    .await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/tickets?type=incident");
     let cookie = response.headers()["set-cookie"].to_str().unwrap();
@@ -192,11 +153,7 @@ async fn language_route_sets_the_cookie_and_returns_only_to_local_paths() {
     );
     assert!(cookie.contains("Path=/"));
 
-    let hostile = client()
-        .get(server.url("/language?locale=xx&next=//evil.example/"))
-        .send()
-        .await
-        .expect("GET");
+    let hostile = get(&server.url("/language?locale=xx&next=//evil.example/"), &[]).await;
     assert_eq!(hostile.headers()["location"], "/");
     assert!(
         hostile.headers().get("set-cookie").is_none(),
@@ -215,8 +172,7 @@ fn sigterm_stops_the_server_gracefully() {
 /// owner was already disposed, and panicked; every response must stay whole.
 #[tokio::test]
 async fn concurrent_page_renders_all_complete() {
-    let server = TestServer::start();
-    let cookie = signed_in_cookie(&server, "reader@scorenow.demo").await;
+    let (server, cookie) = start_as_reader().await;
     let requests = (0..200).map(|_| {
         let request = client().get(server.url("/")).header(COOKIE, cookie.clone());
         async move { request.send().await?.text().await }

@@ -41,6 +41,7 @@ pub struct Fake {
 
 pub type Shared = Arc<Mutex<Fake>>;
 
+/// The client-credentials token endpoint: a new token for the right secret.
 async fn token(State(fake): State<Shared>, Form(form): Form<HashMap<String, String>>) -> Response {
     let mut fake = fake.lock().unwrap();
     fake.token_requests += 1;
@@ -78,6 +79,7 @@ fn refusal(fake: &mut Fake, headers: &HeaderMap) -> Option<Response> {
     }
 }
 
+/// The control profiles, in two pages (or with a foreign next link).
 async fn profiles(
     State(fake): State<Shared>,
     headers: HeaderMap,
@@ -107,6 +109,7 @@ async fn profiles(
     .into_response()
 }
 
+/// The Secure Score snapshots (one).
 async fn scores(
     State(fake): State<Shared>,
     headers: HeaderMap,

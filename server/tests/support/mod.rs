@@ -1,12 +1,25 @@
-//! Starts the real `scorenow` binary for integration tests.
+//! Starts the real `scorenow` binary for integration tests, and the requests
+//! the tests send it: pages, server functions, the sign-in form, the
+//! simulator's admin endpoint and the browser's way through connecting
+//! ServiceNow.
 //! Each test file uses a different part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
 pub mod fake_graph;
 
+use reqwest::{
+    Method, Response,
+    header::{LOCATION, SET_COOKIE},
+};
+use serde_json::Value;
+use server::servicenow_sim::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER,
+};
 use std::{
+    future::Future,
     io::{BufRead, BufReader},
-    process::{Child, Command, ExitStatus, Stdio},
+    net::TcpListener,
+    process::{Child, Command, ExitStatus, Output, Stdio},
     time::{Duration, Instant},
 };
 
@@ -30,6 +43,16 @@ impl TestServer {
     /// and waits until it listens.
     pub fn start() -> Self {
         Self::start_with(&["--servicenow-sim-addr", "127.0.0.1:0"])
+    }
+
+    /// Starts `scorenow` in demo mode, its simulator's admin endpoint open to [`SIM_ADMIN_TOKEN`].
+    pub fn start_with_simulator_admin() -> Self {
+        Self::start_with(&[
+            "--servicenow-sim-addr",
+            "127.0.0.1:0",
+            "--servicenow-sim-admin-token",
+            SIM_ADMIN_TOKEN,
+        ])
     }
 
     /// Starts `scorenow` on `127.0.0.1:0` with `options`.
@@ -123,6 +146,11 @@ impl TestServer {
         format!("{}{path}", self.base_url)
     }
 
+    /// Base URL of the embedded ServiceNow simulator; panics when none started.
+    pub fn simulator(&self) -> &str {
+        self.simulator_url.as_deref().expect("embedded simulator")
+    }
+
     /// Kills the process with SIGKILL (no graceful shutdown: a crash, an
     /// OOM kill) and waits until it is gone.
     pub fn kill(mut self) {
@@ -169,6 +197,61 @@ pub fn scorenow() -> Command {
     command
 }
 
+/// Runs `command` to its end with a fresh `SCORENOW_DATA_DIR`; returns its output.
+pub fn output_with_fresh_data_dir(command: &mut Command) -> Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    command
+        .env("SCORENOW_DATA_DIR", dir.path())
+        .output()
+        .expect("run scorenow")
+}
+
+/// A port that was free a moment ago, for a server that must keep its
+/// address across a restart (or for an address where nothing listens).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A listener that keeps a loopback port taken, and its address (`127.0.0.1:<port>`).
+pub fn taken_address() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let address = listener.local_addr().expect("address").to_string();
+    (listener, address)
+}
+
+/// Whether `secret` stands in the clear in `server`'s database file or its write-ahead log.
+pub fn stored_in_clear(server: &TestServer, secret: &str) -> bool {
+    let database = std::fs::read(server.data_dir().join("scorenow.db")).expect("database");
+    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
+    [database, wal]
+        .iter()
+        .any(|bytes| bytes.windows(secret.len()).any(|w| w == secret.as_bytes()))
+}
+
+/// Polls `check` every 250 ms until it gives a value; panics after `timeout`, naming `what`.
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "gave up after {timeout:?} waiting until {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+// ---- HTTP ------------------------------------------------------------------
+
 /// An HTTP client that neither follows redirects nor decompresses.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -177,39 +260,104 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
+/// Sends `request` with `headers` (name, value) added; panics, naming `what`, if it cannot.
+async fn send_with(
+    mut request: reqwest::RequestBuilder,
+    headers: &[(&str, &str)],
+    what: &str,
+) -> Response {
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .send()
+        .await
+        .unwrap_or_else(|error| panic!("{what}: {error}"))
+}
+
+/// `GET url` with `headers` (name, value); panics if it cannot be sent.
+pub async fn get(url: &str, headers: &[(&str, &str)]) -> Response {
+    send_with(client().get(url), headers, &format!("GET {url}")).await
+}
+
+/// The body of `GET url` with `headers` (name, value).
+pub async fn get_text(url: &str, headers: &[(&str, &str)]) -> String {
+    get(url, headers).await.text().await.expect("body")
+}
+
+/// The body of `GET path` on `server`, sent with the `Cookie` header `cookie`.
+pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String {
+    get_text(&server.url(path), &[("cookie", cookie)]).await
+}
+
+/// Posts `form` to `url` with `headers` (name, value); panics if it cannot be sent.
+pub async fn post_form(url: &str, headers: &[(&str, &str)], form: &[(&str, &str)]) -> Response {
+    send_with(
+        client().post(url).form(form),
+        headers,
+        &format!("POST {url}"),
+    )
+    .await
+}
+
+/// Where `response` redirects to (its `Location` header).
+pub fn location(response: &Response) -> String {
+    response.headers()[LOCATION]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// The `name=value` part of `response`'s `Set-Cookie` header.
+pub fn session_cookie(response: &Response) -> String {
+    let cookie = response.headers()[SET_COOKIE].to_str().expect("cookie");
+    cookie.split(';').next().expect("name=value").to_owned()
+}
+
+/// The value of the query parameter `name` of the absolute `url`, if it has one.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Asserts that `response` has the status `status` and a body containing `needle`.
+pub async fn assert_answer_contains(response: Response, status: u16, needle: &str) {
+    assert_eq!(response.status(), status);
+    let body = response.text().await.expect("body");
+    assert!(body.contains(needle), "no {needle:?} in {body}");
+}
+
+/// The first form action in `html` that starts with the server function path `path`.
+pub fn form_action(html: &str, path: &str) -> String {
+    let start = html
+        .find(path)
+        .unwrap_or_else(|| panic!("no form for {path}"));
+    let end = start + html[start..].find('"').expect("end of action");
+    html[start..end].to_owned()
+}
+
+// ---- signing in ------------------------------------------------------------
+
 /// Password of the demo accounts seeded in demo mode.
 pub const DEMO_PASSWORD: &str = "scorenow-demo";
 
 /// The sign-in form's action (the server function's URL), read from the page.
 pub async fn sign_in_url(server: &TestServer) -> String {
-    let html = client()
-        .get(server.url("/login"))
-        .send()
-        .await
-        .expect("GET /login")
-        .text()
-        .await
-        .expect("body");
-    let start = html.find("/api/sign_in").expect("sign-in form");
-    let end = start + html[start..].find('"').expect("end of action");
-    server.url(&html[start..end])
+    let html = get_text(&server.url("/login"), &[]).await;
+    server.url(&form_action(&html, "/api/sign_in"))
 }
 
 /// Posts the sign-in form as a browser without JavaScript does.
-pub async fn sign_in(
-    server: &TestServer,
-    email: &str,
-    password: &str,
-    next: &str,
-) -> reqwest::Response {
-    client()
-        .post(sign_in_url(server).await)
-        .header(reqwest::header::ACCEPT, "text/html")
-        .header(reqwest::header::REFERER, server.url("/login"))
-        .form(&[("email", email), ("password", password), ("next", next)])
-        .send()
-        .await
-        .expect("sign in")
+pub async fn sign_in(server: &TestServer, email: &str, password: &str, next: &str) -> Response {
+    post_form(
+        &sign_in_url(server).await,
+        &[("accept", "text/html"), ("referer", &server.url("/login"))],
+        &[("email", email), ("password", password), ("next", next)],
+    )
+    .await
 }
 
 /// A `Cookie` header value of a fresh session of the demo account `email`.
@@ -217,84 +365,193 @@ pub async fn signed_in_cookie(server: &TestServer, email: &str) -> String {
     signed_in_cookie_with(server, email, DEMO_PASSWORD).await
 }
 
-/// The body of `GET path`, sent with the `Cookie` header `cookie`.
-pub async fn page_html(server: &TestServer, path: &str, cookie: &str) -> String {
-    client()
-        .get(server.url(path))
-        .header(reqwest::header::COOKIE, cookie)
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body")
-}
-
 /// A `Cookie` header value of a fresh session of `email` signed in with `password`.
 pub async fn signed_in_cookie_with(server: &TestServer, email: &str, password: &str) -> String {
     let response = sign_in(server, email, password, "/").await;
-    let cookie = response
-        .headers()
-        .get(reqwest::header::SET_COOKIE)
-        .unwrap_or_else(|| panic!("{email} could not sign in: {}", response.status()))
-        .to_str()
-        .expect("cookie")
-        .to_owned();
-    cookie.split(';').next().expect("name=value").to_owned()
+    assert!(
+        response.headers().contains_key(SET_COOKIE),
+        "{email} could not sign in: {}",
+        response.status()
+    );
+    session_cookie(&response)
 }
 
-/// Calls the server function `endpoint` as JavaScript does (a form-encoded
-/// POST asking for JSON); returns the status and the JSON body (the body as
-/// a JSON string when it is not JSON).
+// ---- server functions ------------------------------------------------------
+
+/// The form of a server function called without arguments.
+pub const NO_ARGUMENTS: &[(&str, &str)] = &[];
+
+/// Calls the server function `endpoint` as JavaScript does; returns the status and the body text.
+pub async fn call_text<K: AsRef<str>, V: AsRef<str>>(
+    server: &TestServer,
+    cookie: &str,
+    endpoint: &str,
+    form: &[(K, V)],
+) -> (u16, String) {
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let request = client()
+        .post(server.url(&format!("/api/{endpoint}")))
+        .form(&form);
+    let headers = [("accept", "application/json"), ("cookie", cookie)];
+    let response = send_with(request, &headers, endpoint).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("body"))
+}
+
+/// Calls the server function `endpoint` as JavaScript does; returns the
+/// status and the JSON body (the body as a JSON string when it is not JSON).
 pub async fn call<K: AsRef<str>, V: AsRef<str>>(
     server: &TestServer,
     cookie: &str,
     endpoint: &str,
     form: &[(K, V)],
-) -> (u16, serde_json::Value) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
-    let response = client()
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header(reqwest::header::ACCEPT, "application/json")
-        .header(reqwest::header::COOKIE, cookie)
-        .form(&form)
-        .send()
-        .await
-        .unwrap_or_else(|error| panic!("{endpoint}: {error}"));
-    let status = response.status().as_u16();
-    let body = response.text().await.expect("body");
+) -> (u16, Value) {
+    let (status, body) = call_text(server, cookie, endpoint, form).await;
     (
         status,
-        serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
     )
 }
 
-/// A port that was free a moment ago, for a server that must keep its
-/// address across a restart.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
-}
+// ---- the ServiceNow simulator ----------------------------------------------
 
-/// Calls the simulator's admin endpoint (`/sim/admin{path}`) of the
-/// simulator at `simulator_url`, unlocked with [`SIM_ADMIN_TOKEN`].
-pub async fn sim_admin(
+/// Sends `method` to `/sim/admin{path}` at `simulator_url`, with the JSON `body` if any.
+pub async fn sim_admin_request(
     simulator_url: &str,
-    method: reqwest::Method,
+    method: Method,
     path: &str,
-    body: Option<serde_json::Value>,
-) -> serde_json::Value {
+    body: Option<Value>,
+) -> Response {
     let mut request = client()
         .request(method, format!("{simulator_url}/sim/admin{path}"))
         .bearer_auth(SIM_ADMIN_TOKEN);
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("sim admin");
+    request.send().await.expect("sim admin")
+}
+
+/// Calls the simulator's admin endpoint (see [`sim_admin_request`]), which
+/// must succeed; returns its JSON answer (null when there is none).
+pub async fn sim_admin(
+    simulator_url: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
+    let response = sim_admin_request(simulator_url, method, path, body).await;
     assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.unwrap_or(serde_json::Value::Null)
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// Puts `faults` (the simulator's `Faults` as JSON) in force at `simulator_url`, alone.
+pub async fn set_sim_faults(simulator_url: &str, faults: Value) {
+    sim_admin(simulator_url, Method::PUT, "/faults", Some(faults)).await;
+}
+
+/// The demo client's authorisation path (`/oauth_auth.do?…`), with `state` and PKCE if given.
+pub fn authorize_path(
+    redirect_uri: &str,
+    state: Option<&str>,
+    code_challenge: Option<&str>,
+) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("response_type", "code");
+    query.append_pair("client_id", DEMO_CLIENT_ID);
+    query.append_pair("redirect_uri", redirect_uri);
+    if let Some(state) = state {
+        query.append_pair("state", state);
+    }
+    if let Some(challenge) = code_challenge {
+        query.append_pair("code_challenge", challenge);
+        query.append_pair("code_challenge_method", "S256");
+    }
+    format!("/oauth_auth.do?{}", query.finish())
+}
+
+/// Signs in as the integration user at `instance` on the way to `return_to`; returns its session.
+pub async fn sign_in_at_instance(instance: &str, return_to: &str) -> String {
+    let response = post_form(
+        &format!("{instance}/login.do"),
+        &[],
+        &[
+            ("user_name", DEMO_INTEGRATION_USER),
+            ("user_password", DEMO_INTEGRATION_PASSWORD),
+            ("return_to", return_to),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    session_cookie(&response)
+}
+
+/// Signs in at `instance` and answers `authorize_url`'s consent with `action`; returns the redirect.
+pub async fn consent_at_instance(instance: &str, authorize_url: &str, action: &str) -> String {
+    let return_to = authorize_url.split_once('?').expect("query").1;
+    let session = sign_in_at_instance(instance, return_to).await;
+    let mut consent: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
+        .into_owned()
+        .collect();
+    consent.push(("action".into(), action.into()));
+    let decision = client()
+        .post(format!("{instance}/oauth_auth.do"))
+        .header(reqwest::header::COOKIE, session)
+        .form(&consent)
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(decision.status(), 303);
+    location(&decision)
+}
+
+// ---- connecting ScoreNow to ServiceNow -------------------------------------
+
+/// Posts ScoreNow's ServiceNow connection form as `cookie`, as a browser without JavaScript does.
+pub async fn post_connection_form(
+    server: &TestServer,
+    cookie: &str,
+    instance: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> Response {
+    post_form(
+        &server.url("/api/connect_servicenow"),
+        &[
+            ("accept", "text/html"),
+            ("referer", &server.url("/servicenow/setup")),
+            ("cookie", cookie),
+        ],
+        &[
+            ("instance", instance),
+            ("client_id", client_id),
+            ("client_secret", client_secret),
+        ],
+    )
+    .await
+}
+
+/// Submits the connection form, which must be accepted; returns the instance's authorisation URL.
+pub async fn start_authorization(
+    server: &TestServer,
+    cookie: &str,
+    instance: &str,
+    client_id: &str,
+    client_secret: &str,
+) -> String {
+    let response = post_connection_form(server, cookie, instance, client_id, client_secret).await;
+    assert_eq!(response.status(), 302, "the connection form is accepted");
+    location(&response)
+}
+
+/// Follows `redirect` to ScoreNow's callback as `cookie`; returns the setup page's outcome.
+pub async fn callback_outcome(redirect: &str, cookie: &str) -> String {
+    let response = get(redirect, &[("cookie", cookie)]).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = location(&response);
+    location
+        .strip_prefix("/servicenow/setup?outcome=")
+        .unwrap_or_else(|| panic!("unexpected redirect {location}"))
+        .to_owned()
 }
 
 /// Connects ScoreNow to the (simulated) instance at `instance` as the admin
@@ -302,71 +559,12 @@ pub async fn sim_admin(
 /// demo client, the instance's sign-in and consent pages as the integration
 /// user, and the callback to ScoreNow.
 pub async fn connect_servicenow(server: &TestServer, cookie: &str, instance: &str) {
-    use reqwest::header::{ACCEPT, COOKIE, LOCATION, REFERER};
-    use server::servicenow_sim::{
-        DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER,
-    };
-    let location = |response: &reqwest::Response| {
-        response.headers()[LOCATION]
-            .to_str()
-            .expect("location")
-            .to_owned()
-    };
-    let form = client()
-        .post(server.url("/api/connect_servicenow"))
-        .header(ACCEPT, "text/html")
-        .header(REFERER, server.url("/servicenow/setup"))
-        .header(COOKIE, cookie)
-        .form(&[
-            ("instance", instance),
-            ("client_id", DEMO_CLIENT_ID),
-            ("client_secret", DEMO_CLIENT_SECRET),
-        ])
-        .send()
-        .await
-        .expect("connection form");
-    assert_eq!(form.status(), 302, "the connection form is accepted");
-    let authorize = location(&form);
-    let return_to = authorize.split_once('?').expect("query").1.to_owned();
-    let login = client()
-        .post(format!("{instance}/login.do"))
-        .form(&[
-            ("user_name", DEMO_INTEGRATION_USER),
-            ("user_password", DEMO_INTEGRATION_PASSWORD),
-            ("return_to", return_to.as_str()),
-        ])
-        .send()
-        .await
-        .expect("instance sign-in");
-    assert_eq!(login.status(), 303);
-    let session = login.headers()[reqwest::header::SET_COOKIE]
-        .to_str()
-        .expect("session")
-        .split(';')
-        .next()
-        .expect("name=value")
-        .to_owned();
-    let mut consent: Vec<(String, String)> = url::form_urlencoded::parse(return_to.as_bytes())
-        .into_owned()
-        .collect();
-    consent.push(("action".into(), "allow".into()));
-    let decision = client()
-        .post(format!("{instance}/oauth_auth.do"))
-        .header(COOKIE, session)
-        .form(&consent)
-        .send()
-        .await
-        .expect("consent");
-    assert_eq!(decision.status(), 303);
-    let callback = client()
-        .get(location(&decision))
-        .header(COOKIE, cookie)
-        .send()
-        .await
-        .expect("callback");
+    let authorize =
+        start_authorization(server, cookie, instance, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET).await;
+    let redirect = consent_at_instance(instance, &authorize, "allow").await;
     assert_eq!(
-        location(&callback),
-        "/servicenow/setup?outcome=connected",
+        callback_outcome(&redirect, cookie).await,
+        "connected",
         "ScoreNow is connected"
     );
 }

@@ -3,6 +3,7 @@
 //! in with them (`auth_service`) and their administration (`user_admin`).
 
 mod auth_service;
+mod breached;
 mod throttle;
 mod user_admin;
 
@@ -57,6 +58,16 @@ pub struct AccountRequest<'a> {
     pub password: &'a str,
 }
 
+/// Checks a new password: the shared length rules, and not one of the most
+/// common breached passwords (checked on the server only, where the list is).
+pub fn check_new_password(password: &str) -> Result<(), AccountFieldError> {
+    check_password(password)?;
+    if breached::is_common(password) {
+        return Err(AccountFieldError::PasswordCommon);
+    }
+    Ok(())
+}
+
 /// Hashes a password with argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -84,7 +95,7 @@ pub async fn create_account(
 ) -> Result<Account, AccountError> {
     let email = normalize_email(request.email)?;
     let display_name = normalize_name(request.display_name)?;
-    check_password(request.password)?;
+    check_new_password(request.password)?;
     let password = request.password.to_owned();
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await

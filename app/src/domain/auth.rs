@@ -84,6 +84,8 @@ pub enum AccountFieldError {
     PasswordTooShort,
     #[error("the password has more than {MAX_PASSWORD_CHARS} characters")]
     PasswordTooLong,
+    #[error("the password is one of the most common passwords in breaches")]
+    PasswordCommon,
 }
 
 /// Shortest password accepted.

@@ -33,6 +33,9 @@ fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
         ApiError::Refused(UsersRefusal::Field(AccountFieldError::PasswordTooLong)) => {
             t_string!(i18n, admin_users.errors.password_too_long).to_string()
         }
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::PasswordCommon)) => {
+            t_string!(i18n, admin_users.errors.password_common).to_string()
+        }
         ApiError::Refused(UsersRefusal::EmailTaken) => {
             t_string!(i18n, admin_users.errors.email_taken).to_string()
         }
@@ -63,7 +66,9 @@ fn field_of(error: &UsersError) -> Field {
         | ApiError::Refused(UsersRefusal::EmailTaken) => Field::Email,
         ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidName)) => Field::Name,
         ApiError::Refused(UsersRefusal::Field(
-            AccountFieldError::PasswordTooShort | AccountFieldError::PasswordTooLong,
+            AccountFieldError::PasswordTooShort
+            | AccountFieldError::PasswordTooLong
+            | AccountFieldError::PasswordCommon,
         )) => Field::Password,
         _ => Field::Form,
     }

@@ -3,7 +3,7 @@
 //! is audited.
 
 use crate::{
-    accounts::{AccountError, AccountRequest, create_account, hash_password},
+    accounts::{AccountError, AccountRequest, check_new_password, create_account, hash_password},
     storage::{
         Storage, StorageError,
         accounts::{Account, AccountChange},
@@ -13,7 +13,7 @@ use crate::{
 use app::{
     api::{ApiError, services::UserAdmin},
     domain::{
-        auth::{CurrentUser, Role, check_password},
+        auth::{CurrentUser, Role},
         users::{UserSummary, UsersError, UsersRefusal},
     },
 };
@@ -183,7 +183,7 @@ impl UserAdmin for LocalUserAdmin {
         user_id: i64,
         password: &str,
     ) -> Result<(), UsersError> {
-        check_password(password).map_err(UsersRefusal::Field)?;
+        check_new_password(password).map_err(UsersRefusal::Field)?;
         let target = self.account(user_id).await?;
         let password = password.to_owned();
         let hash = tokio::task::spawn_blocking(move || hash_password(&password))

@@ -1,0 +1,235 @@
+//! Turning the text of a setting into a typed value, or into one line that
+//! names the setting's source and says what was expected.
+
+use super::{ConfigError, FirstAdmin, LogFormat, Secret, Setting, cli::keys};
+use crate::securescore::graph::GraphCredentials;
+use clap::ArgMatches;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// How one kind of text becomes a value, and what to say when it does not.
+pub(super) struct Rule<T> {
+    /// The end of the error line, e.g. "expected `human` or `json`".
+    pub(super) expected: &'static str,
+    /// The value of the trimmed text, or `None` when it is not one.
+    pub(super) parse: fn(&str) -> Option<T>,
+}
+
+impl<T> Rule<T> {
+    /// Parses the trimmed text; the error keeps the text as written.
+    pub(super) fn apply(&self, raw: Setting<String>) -> Result<Setting<T>, ConfigError> {
+        match (self.parse)(raw.value.trim()) {
+            Some(value) => Ok(Setting {
+                value,
+                source: raw.source,
+            }),
+            None => Err(ConfigError::Invalid {
+                value: raw.value,
+                setting: raw.source,
+                expected: self.expected,
+            }),
+        }
+    }
+}
+
+/// The server's listening address.
+pub(super) const ADDR: Rule<SocketAddr> = Rule {
+    expected: "expected HOST:PORT, e.g. 127.0.0.1:3000",
+    parse: |text| text.parse().ok(),
+};
+
+/// The embedded simulator's address, or `off`.
+pub(super) const SIM_ADDR: Rule<Option<SocketAddr>> = Rule {
+    expected: "expected HOST:PORT or `off`",
+    parse: |text| match text {
+        "off" => Some(None),
+        _ => text.parse().ok().map(Some),
+    },
+};
+
+/// `human` or `json`, in any case.
+pub(super) const LOG_FORMAT: Rule<LogFormat> = Rule {
+    expected: "expected `human` or `json`",
+    parse: |text| match text.to_ascii_lowercase().as_str() {
+        "human" => Some(LogFormat::Human),
+        "json" => Some(LogFormat::Json),
+        _ => None,
+    },
+};
+
+/// An `http(s)` origin; the empty default means "derive from the address".
+pub(super) const PUBLIC_URL: Rule<Option<url::Url>> = Rule {
+    expected: "expected an http(s) URL without a path, e.g. https://scorenow.example.com",
+    parse: parse_public_url,
+};
+
+/// Seconds between two ticket syncs, at most a day.
+pub(super) const TICKET_SYNC: Rule<Duration> = Rule {
+    expected: "expected whole seconds from 1 to 86400",
+    parse: |text| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|secs| (1..=86_400).contains(secs))
+            .map(Duration::from_secs)
+    },
+};
+
+/// The base URL of Microsoft Graph or of the identity platform.
+pub(super) const ENDPOINT: Rule<url::Url> = Rule {
+    expected: "expected an https URL",
+    parse: |text| {
+        url::Url::parse(text)
+            .ok()
+            .filter(|url| matches!(url.scheme(), "https" | "http") && url.host().is_some())
+    },
+};
+
+fn parse_public_url(value: &str) -> Option<Option<url::Url>> {
+    if value.is_empty() {
+        return Some(None);
+    }
+    let url = url::Url::parse(value).ok()?;
+    let bare = matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
+    (matches!(url.scheme(), "http" | "https") && url.host_str().is_some() && bare)
+        .then(|| url::Url::parse(&url.origin().ascii_serialization()).ok())
+        .flatten()
+        .map(Some)
+}
+
+/// A comma-separated list of hosts, trimmed and lowercased, without empty entries.
+pub(super) fn host_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|host| !host.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// Microsoft Graph's credentials: tenant, client and secret together, or none.
+pub(super) fn graph_credentials(
+    tenant_id: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<Option<GraphCredentials>, ConfigError> {
+    match (tenant_id, client_id, client_secret) {
+        (None, None, None) => Ok(None),
+        (Some(tenant_id), Some(client_id), Some(client_secret)) => Ok(Some(GraphCredentials {
+            tenant_id,
+            client_id,
+            client_secret,
+        })),
+        _ => Err(ConfigError::Invalid {
+            value: "[incomplete]".to_owned(),
+            setting: super::Source::Default("--graph-tenant-id"),
+            expected: "set SCORENOW_GRAPH_TENANT_ID, SCORENOW_GRAPH_CLIENT_ID and SCORENOW_GRAPH_CLIENT_SECRET together",
+        }),
+    }
+}
+
+/// The first admin's settings: both or neither.
+pub(super) fn first_admin(
+    matches: &ArgMatches,
+    email: Option<String>,
+    password: Option<String>,
+) -> Result<Option<FirstAdmin>, ConfigError> {
+    match (email, password) {
+        (None, None) => Ok(None),
+        (Some(email), Some(password)) => Ok(Some(FirstAdmin {
+            email,
+            password: Secret(password),
+        })),
+        (Some(email), None) => Err(ConfigError::Invalid {
+            value: email,
+            setting: keys::ADMIN_EMAIL.origin(matches),
+            expected: "it needs SCORENOW_ADMIN_PASSWORD too",
+        }),
+        (None, Some(_)) => Err(ConfigError::Invalid {
+            value: "[redacted]".to_owned(),
+            setting: keys::ADMIN_PASSWORD.origin(matches),
+            expected: "it needs SCORENOW_ADMIN_EMAIL too",
+        }),
+    }
+}
+
+/// Creates the data directory if needed and proves it is writable now, so a
+/// read-only volume fails at start rather than at the first write.
+pub(super) fn ensure_writable_dir(dir: &Setting<PathBuf>) -> Result<(), ConfigError> {
+    let fail = |error: std::io::Error| ConfigError::DataDir {
+        path: dir.value.clone(),
+        setting: dir.source.clone(),
+        reason: error.to_string(),
+    };
+    std::fs::create_dir_all(&dir.value).map_err(fail)?;
+    let probe = dir.value.join(".scorenow-write-test");
+    std::fs::write(&probe, b"ok").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{Config, test_support::args};
+
+    #[test]
+    fn public_url_and_allowed_hosts_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::try_from_args(args(
+            &[
+                "--public-url",
+                "https://scorenow.example.com/",
+                "--allowed-instance-hosts",
+                " snow.example.com, 127.0.0.1:4010 ,",
+            ],
+            dir.path(),
+        ))
+        .expect("valid");
+        assert_eq!(
+            config.public_url.value.map(|u| u.to_string()),
+            Some("https://scorenow.example.com/".to_owned())
+        );
+        assert_eq!(
+            config.allowed_instance_hosts.value,
+            ["snow.example.com", "127.0.0.1:4010"]
+        );
+        assert!(config.secret_key.is_none());
+
+        let error = Config::try_from_args(args(
+            &["--public-url", "https://scorenow.example.com/app"],
+            dir.path(),
+        ))
+        .expect_err("a path is refused");
+        assert!(error.to_string().contains("--public-url"), "{error}");
+    }
+
+    #[test]
+    fn bad_address_names_the_flag() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = Config::try_from_args(args(&["--addr", "nowhere"], dir.path())).unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            "invalid value \"nowhere\" for --addr: expected HOST:PORT, e.g. 127.0.0.1:3000"
+        );
+    }
+
+    #[test]
+    fn bad_log_format_is_rejected() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = Config::try_from_args(args(&["--log-format", "xml"], dir.path())).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("--log-format: expected `human` or `json`")
+        );
+    }
+
+    #[test]
+    fn data_dir_that_cannot_be_created_is_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let blocker = dir.path().join("a-file");
+        std::fs::write(&blocker, b"").expect("write");
+        let error = Config::try_from_args(args(&[], &blocker.join("data")))
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("data directory "), "{error}");
+        assert!(error.contains("(--data-dir) is not usable"), "{error}");
+    }
+}

@@ -559,7 +559,7 @@ impl TicketDesk for TicketService {
         Ok(stored
             .into_iter()
             .filter_map(|stored| {
-                let action = stored.action_id.clone()?;
+                let action = stored.ticket.action_id.clone()?;
                 Some((action, view.ticket(stored)))
             })
             .collect())

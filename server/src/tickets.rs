@@ -247,7 +247,7 @@ impl TicketService {
         Ok(stored
             .into_iter()
             .filter_map(|stored| {
-                let action = stored.action_id.clone()?;
+                let action = stored.ticket.action_id.clone()?;
                 Some((action, view.ticket(stored)))
             })
             .collect())

@@ -1,6 +1,7 @@
-//! User accounts in storage.
+//! User accounts in storage: what an account is and the [`AccountStore`]
+//! every backend implements.
 
-use super::{Backend, Storage, StorageError};
+use super::StorageError;
 use app::domain::auth::Role;
 
 /// A stored account. The password hash never leaves the server.
@@ -31,115 +32,37 @@ pub enum AccountChange<'a> {
     PasswordHash(&'a str),
 }
 
-pub(super) type AccountRow = (i64, String, String, String, String, i64);
-
-pub(super) fn from_row(
-    (id, email, display_name, role, password_hash, active): AccountRow,
-) -> Result<Account, StorageError> {
-    let role = Role::parse(&role)
-        .ok_or_else(|| StorageError::Corrupt(format!("unknown role {role:?} of user {id}")))?;
-    Ok(Account {
-        id,
-        email,
-        display_name,
-        role,
-        password_hash,
-        active: active != 0,
-    })
-}
-
-impl Storage {
+/// Where accounts are kept.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
     /// Creates an account; [`StorageError::Conflict`] when the email is taken.
-    pub async fn create_account(&self, account: &NewAccount) -> Result<Account, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, display_name, role, password_hash) VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(&account.email)
-        .bind(&account.display_name)
-        .bind(account.role.as_str())
-        .bind(&account.password_hash)
-        .fetch_one(pool)
-        .await
-        .map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict,
-            _ => StorageError::Query(error),
-        })?;
-        Ok(Account {
-            id,
-            email: account.email.clone(),
-            display_name: account.display_name.clone(),
-            role: account.role,
-            password_hash: account.password_hash.clone(),
-            active: true,
-        })
-    }
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StorageError>;
 
     /// The account with this (normalised) email, if any.
-    pub async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT id, email, display_name, role, password_hash, active FROM users WHERE email = ?",
-        )
-        .bind(email)
-        .fetch_optional(pool)
-        .await?;
-        row.map(from_row).transpose()
-    }
+    async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StorageError>;
 
     /// The account with this id, if any.
-    pub async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<AccountRow> = sqlx::query_as(
-            "SELECT id, email, display_name, role, password_hash, active FROM users WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-        row.map(from_row).transpose()
-    }
+    async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StorageError>;
 
     /// Every account, by email.
-    pub async fn list_accounts(&self) -> Result<Vec<Account>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<AccountRow> = sqlx::query_as(
-            "SELECT id, email, display_name, role, password_hash, active FROM users ORDER BY email",
-        )
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter().map(from_row).collect()
-    }
+    async fn list_accounts(&self) -> Result<Vec<Account>, StorageError>;
 
     /// Changes an account's role, active flag or password hash; `NotFound`-like
     /// outcomes are reported as `false`.
-    pub async fn update_account(
+    async fn update_account(
         &self,
         id: i64,
         change: AccountChange<'_>,
-    ) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let query = match change {
-            AccountChange::Role(role) => sqlx::query("UPDATE users SET role = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(role.as_str()),
-            AccountChange::Active(active) => sqlx::query("UPDATE users SET active = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(i64::from(active)),
-            AccountChange::PasswordHash(hash) => sqlx::query("UPDATE users SET password_hash = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?").bind(hash),
-        };
-        Ok(query.bind(id).execute(pool).await?.rows_affected() == 1)
-    }
+    ) -> Result<bool, StorageError>;
 
     /// How many active admins exist (the first-admin bootstrap checks for none).
-    pub async fn count_active_admins(&self) -> Result<i64, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(
-            sqlx::query_scalar("SELECT count(*) FROM users WHERE role = 'admin' AND active = 1")
-                .fetch_one(pool)
-                .await?,
-        )
-    }
+    async fn count_active_admins(&self) -> Result<i64, StorageError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Storage;
 
     fn new_account(email: &str, role: Role) -> NewAccount {
         NewAccount {

@@ -1,6 +1,7 @@
-//! The audit log in storage: append-only records of who did what.
+//! The audit log in storage: append-only records of who did what, and the
+//! [`AuditStore`] every backend implements.
 
-use super::{Backend, Storage, StorageError};
+use super::StorageError;
 use serde_json::Value;
 
 /// One thing worth recording.
@@ -24,23 +25,15 @@ pub struct AuditRecord {
     pub event: AuditEvent,
 }
 
-impl Storage {
+/// Where the audit log is kept.
+#[async_trait::async_trait]
+pub trait AuditStore: Send + Sync {
     /// Appends an audit record.
-    pub async fn record_audit(&self, event: &AuditEvent) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("INSERT INTO audit_log (actor, action, target, details) VALUES (?, ?, ?, ?)")
-            .bind(&event.actor)
-            .bind(&event.action)
-            .bind(&event.target)
-            .bind(event.details.to_string())
-            .execute(pool)
-            .await?;
-        Ok(())
-    }
+    async fn record_audit(&self, event: &AuditEvent) -> Result<(), StorageError>;
 
     /// Appends an audit record of what already happened: a failure to write
     /// it is logged, not returned, so the action it records stands.
-    pub async fn audit(&self, actor: &str, action: &str, target: Option<String>, details: Value) {
+    async fn audit(&self, actor: &str, action: &str, target: Option<String>, details: Value) {
         let event = AuditEvent {
             actor: actor.to_owned(),
             action: action.to_owned(),
@@ -53,52 +46,24 @@ impl Storage {
     }
 
     /// The newest `limit` audit records, newest first.
-    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
+    async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditRecord>, StorageError> {
         self.filtered_audit("", "", limit).await
     }
 
     /// The newest `limit` audit records whose actor contains `actor` and
     /// whose action starts with `action` (empty: any), newest first.
-    pub async fn filtered_audit(
+    async fn filtered_audit(
         &self,
         actor: &str,
         action: &str,
         limit: i64,
-    ) -> Result<Vec<AuditRecord>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
-            "SELECT id, at, actor, action, target, details FROM audit_log \
-             WHERE instr(lower(actor), lower(?)) > 0 AND substr(action, 1, length(?)) = ? \
-             ORDER BY id DESC LIMIT ?",
-        )
-        .bind(actor)
-        .bind(action)
-        .bind(action)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-        rows.into_iter()
-            .map(|(id, at, actor, action, target, details)| {
-                let details = serde_json::from_str(&details)
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                Ok(AuditRecord {
-                    id,
-                    at,
-                    event: AuditEvent {
-                        actor,
-                        action,
-                        target,
-                        details,
-                    },
-                })
-            })
-            .collect()
-    }
+    ) -> Result<Vec<AuditRecord>, StorageError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Storage;
     use serde_json::json;
 
     #[tokio::test]

@@ -1,9 +1,11 @@
-//! The last good Secure Score data in storage, kept as Graph's JSON.
+//! The last good Secure Score data in storage, kept as Graph's JSON, the
+//! Graph credentials set in the UI, and the [`SecureScoreStore`] every
+//! backend implements.
 
-use super::{Backend, Storage, StorageError};
+use super::StorageError;
 
 /// Secure Score data as stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredScoreData {
     /// `demo` or `graph`.
     pub source: String,
@@ -15,44 +17,6 @@ pub struct StoredScoreData {
     pub refreshed_at: i64,
 }
 
-impl Storage {
-    /// The stored Secure Score data, if any was ever read.
-    pub async fn securescore_data(&self) -> Result<Option<StoredScoreData>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT source, profiles, snapshots, refreshed_at FROM securescore_data WHERE id = 1",
-        )
-        .fetch_optional(pool)
-        .await?;
-        Ok(row.map(
-            |(source, profiles, snapshots, refreshed_at)| StoredScoreData {
-                source,
-                profiles,
-                snapshots,
-                refreshed_at,
-            },
-        ))
-    }
-
-    /// Replaces the stored Secure Score data.
-    pub async fn save_securescore_data(&self, data: &StoredScoreData) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
-            "INSERT INTO securescore_data (id, source, profiles, snapshots, refreshed_at) \
-             VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET source = excluded.source, \
-             profiles = excluded.profiles, snapshots = excluded.snapshots, \
-             refreshed_at = excluded.refreshed_at",
-        )
-        .bind(&data.source)
-        .bind(&data.profiles)
-        .bind(&data.snapshots)
-        .bind(data.refreshed_at)
-        .execute(pool)
-        .await?;
-        Ok(())
-    }
-}
-
 /// Graph credentials set in the UI; the secret sealed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredGraphConnection {
@@ -61,61 +25,32 @@ pub struct StoredGraphConnection {
     pub sealed_client_secret: Vec<u8>,
 }
 
-impl Storage {
+/// Where Secure Score data and the Graph credentials are kept.
+#[async_trait::async_trait]
+pub trait SecureScoreStore: Send + Sync {
+    /// The stored Secure Score data, if any was ever read.
+    async fn securescore_data(&self) -> Result<Option<StoredScoreData>, StorageError>;
+
+    /// Replaces the stored Secure Score data.
+    async fn save_securescore_data(&self, data: &StoredScoreData) -> Result<(), StorageError>;
+
     /// The Graph credentials set in the UI, if any.
-    pub async fn graph_connection(&self) -> Result<Option<StoredGraphConnection>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT tenant_id, client_id, client_secret FROM graph_connection WHERE id = 1",
-        )
-        .fetch_optional(pool)
-        .await?;
-        Ok(row.map(
-            |(tenant_id, client_id, sealed_client_secret)| StoredGraphConnection {
-                tenant_id,
-                client_id,
-                sealed_client_secret,
-            },
-        ))
-    }
+    async fn graph_connection(&self) -> Result<Option<StoredGraphConnection>, StorageError>;
 
     /// Saves the Graph credentials.
-    pub async fn save_graph_connection(
+    async fn save_graph_connection(
         &self,
         connection: &StoredGraphConnection,
-    ) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
-            "INSERT INTO graph_connection (id, tenant_id, client_id, client_secret) VALUES (1, ?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET tenant_id = excluded.tenant_id, \
-             client_id = excluded.client_id, client_secret = excluded.client_secret",
-        )
-        .bind(&connection.tenant_id)
-        .bind(&connection.client_id)
-        .bind(&connection.sealed_client_secret)
-        .execute(pool)
-        .await?;
-        Ok(())
-    }
+    ) -> Result<(), StorageError>;
 
     /// Forgets the Graph credentials and the data read with them.
-    pub async fn delete_graph_connection(&self) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut tx = pool.begin().await?;
-        sqlx::query("DELETE FROM graph_connection")
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM securescore_data WHERE source = 'graph'")
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
+    async fn delete_graph_connection(&self) -> Result<(), StorageError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Storage;
 
     #[tokio::test]
     async fn data_is_replaced_whole() {

@@ -1,9 +1,7 @@
-//! Browser sessions in storage, keyed by the hash of their token.
+//! Browser sessions in storage, keyed by the hash of their token: their
+//! lifetimes and the [`SessionStore`] every backend implements.
 
-use super::{
-    Backend, Storage, StorageError,
-    accounts::{Account, from_row},
-};
+use super::{StorageError, accounts::Account};
 
 /// How often a session's last use is written; idle timeouts are exact to this.
 pub const TOUCH_INTERVAL_SECS: i64 = 60;
@@ -17,109 +15,46 @@ pub struct SessionLimits {
     pub absolute_secs: i64,
 }
 
-/// A session joined with its account.
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    created_at: i64,
-    last_seen_at: i64,
-    id: i64,
-    email: String,
-    display_name: String,
-    role: String,
-    password_hash: String,
-    active: i64,
+impl SessionLimits {
+    /// Whether a session opened at `created_at` and last used at
+    /// `last_seen_at` has ended by `now`.
+    pub(super) fn expired(self, created_at: i64, last_seen_at: i64, now: i64) -> bool {
+        now - last_seen_at > self.idle_secs || now - created_at > self.absolute_secs
+    }
 }
 
-impl Storage {
+/// Where sessions are kept.
+#[async_trait::async_trait]
+pub trait SessionStore: Send + Sync {
     /// Records a new session of `user_id` opened at `now` (Unix seconds).
-    pub async fn create_session(
+    async fn create_session(
         &self,
         token_hash: &str,
         user_id: i64,
         now: i64,
-    ) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)")
-            .bind(token_hash)
-            .bind(user_id)
-            .bind(now)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        Ok(())
-    }
+    ) -> Result<(), StorageError>;
 
     /// The active account of a live session. Expired sessions and sessions of
     /// deactivated accounts are deleted. Use is recorded at most once per
     /// [`TOUCH_INTERVAL_SECS`], so most requests only read.
-    pub async fn session_account(
+    async fn session_account(
         &self,
         token_hash: &str,
         now: i64,
         limits: SessionLimits,
-    ) -> Result<Option<Account>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.active \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        )
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await?;
-        let Some(SessionRow {
-            created_at,
-            last_seen_at,
-            id,
-            email,
-            display_name,
-            role,
-            password_hash,
-            active,
-        }) = row
-        else {
-            return Ok(None);
-        };
-        let expired =
-            now - last_seen_at > limits.idle_secs || now - created_at > limits.absolute_secs;
-        if expired || active == 0 {
-            self.delete_session(token_hash).await?;
-            return Ok(None);
-        }
-        if now - last_seen_at >= TOUCH_INTERVAL_SECS {
-            sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
-                .bind(now)
-                .bind(token_hash)
-                .execute(pool)
-                .await?;
-        }
-        from_row((id, email, display_name, role, password_hash, active)).map(Some)
-    }
+    ) -> Result<Option<Account>, StorageError>;
 
     /// Ends one session.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(pool)
-            .await?;
-        Ok(())
-    }
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError>;
 
     /// Ends every session of `user_id` ("sign out everywhere").
-    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let result = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-            .bind(user_id)
-            .execute(pool)
-            .await?;
-        Ok(result.rows_affected())
-    }
+    async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::accounts::NewAccount;
+    use crate::storage::{Storage, accounts::NewAccount};
     use app::domain::auth::Role;
 
     const LIMITS: SessionLimits = SessionLimits {

@@ -1,12 +1,12 @@
 //! Tickets in storage: the queue of tickets to send, what ServiceNow answered,
-//! the states the sync reads, and the list pages and export read back.
+//! the states the sync reads, and the list pages and export read back; the
+//! [`TicketStore`] every backend implements.
 
-use super::{Backend, Storage, StorageError};
+use super::{Storage, StorageError};
 use futures_util::{Stream, stream};
-use sqlx::{QueryBuilder, Sqlite};
 
 /// A ticket about to be queued.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct NewTicket {
     pub request_key: String,
     pub ticket_table: String,
@@ -26,18 +26,9 @@ pub struct NewTicket {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredTicket {
     pub id: i64,
-    pub request_key: String,
-    pub ticket_table: String,
-    pub action_id: Option<String>,
-    pub source: String,
-    pub category: String,
-    pub short_description: String,
-    pub description: String,
-    pub priority: i64,
-    pub due_date: String,
-    pub correlation_id: String,
-    pub created_by: String,
-    pub created_at: i64,
+    /// What was queued.
+    #[sqlx(flatten)]
+    pub ticket: NewTicket,
     pub delivery: String,
     pub attempts: i64,
     pub maybe_sent: bool,
@@ -54,7 +45,19 @@ pub struct StoredTicket {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Claim {
     pub id: i64,
-    token: String,
+    /// What proves the claim to later writes.
+    pub(super) token: String,
+}
+
+impl Claim {
+    /// A new claim on ticket `id`, with a random token no other claim has.
+    pub(super) fn new(id: i64) -> Self {
+        let token = rand::random::<[u8; 16]>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Self { id, token }
+    }
 }
 
 /// What queuing a ticket did.
@@ -101,401 +104,123 @@ pub enum TicketOrder {
     Priority,
 }
 
-impl TicketOrder {
-    fn sql(self) -> &'static str {
-        match self {
-            TicketOrder::Newest => " ORDER BY created_at DESC, id DESC",
-            TicketOrder::Oldest => " ORDER BY created_at, id",
-            TicketOrder::DueDate => " ORDER BY due_date, id",
-            TicketOrder::Priority => " ORDER BY priority, due_date, id",
-        }
-    }
-}
-
-const COLUMNS: &str = "id, request_key, ticket_table, action_id, source, category, \
-    short_description, description, priority, due_date, correlation_id, created_by, \
-    created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, sys_id, \
-    number, state, open, completion_noted";
-
 /// Rows an export reads at a time.
 const EXPORT_BATCH: i64 = 500;
 
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
-impl TicketQuery {
-    /// Appends ` WHERE …` for this query's filters.
-    fn push_filters<'q>(&'q self, sql: &mut QueryBuilder<'q, Sqlite>) {
-        sql.push(" WHERE 1 = 1");
-        if let Some(table) = &self.ticket_table {
-            sql.push(" AND ticket_table = ").push_bind(table);
-        }
-        match self.state.as_deref() {
-            Some("queued") => {
-                sql.push(" AND delivery = 'queued'");
-            }
-            Some(state) => {
-                sql.push(" AND state = ").push_bind(state);
-            }
-            None => {}
-        }
-        if let Some(priority) = self.priority {
-            sql.push(" AND priority = ").push_bind(priority);
-        }
-        if let Some(category) = &self.category {
-            sql.push(" AND category = ").push_bind(category);
-        }
-        if let Some(source) = &self.source {
-            sql.push(" AND source = ").push_bind(source);
-        }
-        if let Some(action) = &self.action_id {
-            sql.push(" AND action_id = ").push_bind(action);
-        }
-    }
-}
-
-impl Storage {
+/// Where tickets are kept.
+#[async_trait::async_trait]
+pub trait TicketStore: Send + Sync {
     /// Queues `ticket`, unless its request key was queued before or its
     /// action has an open ticket of the same type.
-    pub async fn queue_ticket(&self, ticket: &NewTicket, now: i64) -> Result<Queued, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO tickets (request_key, ticket_table, action_id, source, category, \
-             short_description, description, priority, due_date, correlation_id, created_by, \
-             created_at, delivery, next_attempt_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
-        )
-        .bind(&ticket.request_key)
-        .bind(&ticket.ticket_table)
-        .bind(&ticket.action_id)
-        .bind(&ticket.source)
-        .bind(&ticket.category)
-        .bind(&ticket.short_description)
-        .bind(&ticket.description)
-        .bind(ticket.priority)
-        .bind(&ticket.due_date)
-        .bind(&ticket.correlation_id)
-        .bind(&ticket.created_by)
-        .bind(ticket.created_at)
-        .bind(now)
-        .fetch_one(pool)
-        .await;
-        match inserted {
-            Ok(id) => Ok(Queued::New(id)),
-            Err(error) if is_unique_violation(&error) => {
-                let same: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM tickets WHERE request_key = ?")
-                        .bind(&ticket.request_key)
-                        .fetch_optional(pool)
-                        .await?;
-                if let Some(id) = same {
-                    return Ok(Queued::SameRequest(id));
-                }
-                let open: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM tickets WHERE action_id = ? AND ticket_table = ? AND open = 1",
-                )
-                .bind(&ticket.action_id)
-                .bind(&ticket.ticket_table)
-                .fetch_optional(pool)
-                .await?;
-                open.map(Queued::OpenTicketExists)
-                    .ok_or_else(|| StorageError::Query(error))
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
+    async fn queue_ticket(&self, ticket: &NewTicket, now: i64) -> Result<Queued, StorageError>;
 
     /// The ticket `id`.
-    pub async fn ticket(&self, id: i64) -> Result<Option<StoredTicket>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?,
-        )
-    }
+    async fn ticket(&self, id: i64) -> Result<Option<StoredTicket>, StorageError>;
 
     /// The open tickets of `action_id`.
-    pub async fn open_tickets_of_action(
+    async fn open_tickets_of_action(
         &self,
         action_id: &str,
-    ) -> Result<Vec<StoredTicket>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM tickets WHERE action_id = ? AND open = 1 ORDER BY ticket_table"
-        ))
-        .bind(action_id)
-        .fetch_all(pool)
-        .await?)
-    }
+    ) -> Result<Vec<StoredTicket>, StorageError>;
 
     /// Takes the queued ticket `id` for sending until `until`, unless another
     /// sender holds it or it is no longer queued; returns the claim, which
     /// every later write of this attempt must present.
-    pub async fn claim_ticket(
+    async fn claim_ticket(
         &self,
         id: i64,
         now: i64,
         until: i64,
-    ) -> Result<Option<Claim>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let token: String = rand::random::<[u8; 16]>()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let claimed = sqlx::query(
-            "UPDATE tickets SET claimed_until = ?, claim_token = ? WHERE id = ? \
-             AND delivery = 'queued' AND (claimed_until IS NULL OR claimed_until < ?)",
-        )
-        .bind(until)
-        .bind(&token)
-        .bind(id)
-        .bind(now)
-        .execute(pool)
-        .await?;
-        Ok((claimed.rows_affected() == 1).then_some(Claim { id, token }))
-    }
+    ) -> Result<Option<Claim>, StorageError>;
 
     /// Queued tickets due by `now` that no sender holds, the longest waiting first.
-    pub async fn due_tickets(&self, now: i64, limit: i64) -> Result<Vec<i64>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM tickets WHERE delivery = 'queued' AND next_attempt_at <= ? \
-             AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at, id LIMIT ?",
-        )
-        .bind(now)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?)
-    }
+    async fn due_tickets(&self, now: i64, limit: i64) -> Result<Vec<i64>, StorageError>;
 
     /// When the next queued ticket falls due, if any is queued.
-    pub async fn next_ticket_due(&self) -> Result<Option<i64>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar(
-            "SELECT min(max(next_attempt_at, coalesce(claimed_until, 0))) FROM tickets \
-             WHERE delivery = 'queued'",
-        )
-        .fetch_one(pool)
-        .await?)
-    }
+    async fn next_ticket_due(&self) -> Result<Option<i64>, StorageError>;
 
     /// Records that the create request of `claim` is about to go out: from
     /// now on the ticket may exist in ServiceNow. False when the claim was lost.
-    pub async fn ticket_attempt_started(&self, claim: &Claim) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let updated = sqlx::query(
-            "UPDATE tickets SET maybe_sent = 1 \
-             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
-        )
-        .bind(claim.id)
-        .bind(&claim.token)
-        .execute(pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
-    }
+    async fn ticket_attempt_started(&self, claim: &Claim) -> Result<bool, StorageError>;
 
     /// Records the record ServiceNow created for the ticket of `claim`.
-    pub async fn ticket_created(
+    async fn ticket_created(
         &self,
         claim: &Claim,
         record: &CreatedRecord,
-    ) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let updated = sqlx::query(
-            "UPDATE tickets SET delivery = 'created', sys_id = ?, number = ?, state = ?, open = ?, \
-             sys_updated_on = ?, claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL, \
-             last_problem = NULL WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
-        )
-        .bind(&record.sys_id)
-        .bind(&record.number)
-        .bind(&record.state)
-        .bind(record.open)
-        .bind(&record.sys_updated_on)
-        .bind(claim.id)
-        .bind(&claim.token)
-        .execute(pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
-    }
+    ) -> Result<bool, StorageError>;
 
     /// Puts the ticket of `claim` back in the queue until `next_attempt_at`,
     /// after a failed attempt with `problem`.
-    pub async fn ticket_deferred(
+    async fn ticket_deferred(
         &self,
         claim: &Claim,
         next_attempt_at: i64,
         problem: &str,
-    ) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let updated = sqlx::query(
-            "UPDATE tickets SET next_attempt_at = ?, last_problem = ?, attempts = attempts + 1, \
-             claimed_until = NULL, claim_token = NULL \
-             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
-        )
-        .bind(next_attempt_at)
-        .bind(problem)
-        .bind(claim.id)
-        .bind(&claim.token)
-        .execute(pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
-    }
+    ) -> Result<bool, StorageError>;
 
     /// Records that ServiceNow refused the ticket of `claim` for good; it no
     /// longer counts as the action's open ticket.
-    pub async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let updated = sqlx::query(
-            "UPDATE tickets SET delivery = 'refused', open = 0, last_problem = ?, \
-             claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL \
-             WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
-        )
-        .bind(problem)
-        .bind(claim.id)
-        .bind(&claim.token)
-        .execute(pool)
-        .await?;
-        Ok(updated.rows_affected() == 1)
-    }
+    async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError>;
 
     /// Applies a state read from ServiceNow to the ticket `sys_id` of
     /// `table`; false when no stored ticket has that `sys_id`.
-    pub async fn sync_ticket_state(
+    async fn sync_ticket_state(
         &self,
         table: &str,
         sys_id: &str,
         state: &str,
         open: bool,
         sys_updated_on: &str,
-    ) -> Result<bool, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let updated = sqlx::query(
-            "UPDATE tickets SET state = ?, open = ?, sys_updated_on = ? \
-             WHERE ticket_table = ? AND sys_id = ?",
-        )
-        .bind(state)
-        .bind(open)
-        .bind(sys_updated_on)
-        .bind(table)
-        .bind(sys_id)
-        .execute(pool)
-        .await;
-        match updated {
-            Ok(done) => Ok(done.rows_affected() == 1),
-            // Reopened while the action has another open ticket: take the
-            // state, but only one ticket per action and type counts as open.
-            Err(error) if is_unique_violation(&error) => {
-                sqlx::query(
-                    "UPDATE tickets SET state = ?, sys_updated_on = ? \
-                     WHERE ticket_table = ? AND sys_id = ?",
-                )
-                .bind(state)
-                .bind(sys_updated_on)
-                .bind(table)
-                .bind(sys_id)
-                .execute(pool)
-                .await?;
-                Ok(true)
-            }
-            Err(error) => Err(error.into()),
-        }
-    }
+    ) -> Result<bool, StorageError>;
 
     /// When the first ticket of `table` was asked for, if any was.
-    pub async fn first_ticket_created_at(&self, table: &str) -> Result<Option<i64>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(
-            sqlx::query_scalar("SELECT min(created_at) FROM tickets WHERE ticket_table = ?")
-                .bind(table)
-                .fetch_one(pool)
-                .await?,
-        )
-    }
+    async fn first_ticket_created_at(&self, table: &str) -> Result<Option<i64>, StorageError>;
 
     /// The newest `sys_updated_on` the sync has read of `table`.
-    pub async fn ticket_watermark(&self, table: &str) -> Result<Option<String>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(
-            sqlx::query_scalar("SELECT watermark FROM ticket_sync WHERE ticket_table = ?")
-                .bind(table)
-                .fetch_optional(pool)
-                .await?,
-        )
-    }
+    async fn ticket_watermark(&self, table: &str) -> Result<Option<String>, StorageError>;
 
     /// Moves the sync's watermark of `table`.
-    pub async fn set_ticket_watermark(
-        &self,
-        table: &str,
-        watermark: &str,
-    ) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query(
-            "INSERT INTO ticket_sync (ticket_table, watermark) VALUES (?, ?) \
-             ON CONFLICT (ticket_table) DO UPDATE SET watermark = excluded.watermark",
-        )
-        .bind(table)
-        .bind(watermark)
-        .execute(pool)
-        .await?;
-        Ok(())
-    }
+    async fn set_ticket_watermark(&self, table: &str, watermark: &str) -> Result<(), StorageError>;
 
     /// Open, created tickets of `action_ids` whose completion is not noted yet.
-    pub async fn tickets_awaiting_completion_note(
+    async fn tickets_awaiting_completion_note(
         &self,
         action_ids: &[String],
-    ) -> Result<Vec<StoredTicket>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        if action_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT {COLUMNS} FROM tickets WHERE delivery = 'created' AND open = 1 \
-             AND completion_noted = 0 AND action_id IN ("
-        ));
-        let mut ids = sql.separated(", ");
-        for id in action_ids {
-            ids.push_bind(id);
-        }
-        sql.push(")");
-        Ok(sql.build_query_as().fetch_all(pool).await?)
-    }
+    ) -> Result<Vec<StoredTicket>, StorageError>;
 
     /// Records that ticket `id` got its "completed in Secure Score" work note.
-    pub async fn completion_noted(&self, id: i64) -> Result<(), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        sqlx::query("UPDATE tickets SET completion_noted = 1 WHERE id = ?")
-            .bind(id)
-            .execute(pool)
-            .await?;
-        Ok(())
-    }
+    async fn completion_noted(&self, id: i64) -> Result<(), StorageError>;
 
     /// One page of the tickets `query` names, and how many there are in all.
-    pub async fn ticket_page(
+    async fn ticket_page(
         &self,
         query: &TicketQuery,
         offset: i64,
         limit: i64,
-    ) -> Result<(Vec<StoredTicket>, i64), StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM tickets");
-        query.push_filters(&mut count);
-        let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-        let mut page = QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM tickets"));
-        query.push_filters(&mut page);
-        page.push(query.order.sql());
-        page.push(" LIMIT ").push_bind(limit);
-        page.push(" OFFSET ").push_bind(offset);
-        let tickets = page.build_query_as().fetch_all(pool).await?;
-        Ok((tickets, total))
+    ) -> Result<(Vec<StoredTicket>, i64), StorageError>;
+
+    /// The `limit` newest tickets of `table`.
+    async fn latest_tickets(
+        &self,
+        table: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredTicket>, StorageError> {
+        let query = TicketQuery {
+            ticket_table: Some(table.to_owned()),
+            ..TicketQuery::default()
+        };
+        Ok(self.ticket_page(&query, 0, limit).await?.0)
     }
 
+    /// How many tickets of `table` wait in the queue.
+    async fn queued_ticket_count(&self, table: &str) -> Result<i64, StorageError>;
+
+    /// Each action's newest ticket, open ones first.
+    async fn latest_ticket_per_action(&self) -> Result<Vec<StoredTicket>, StorageError>;
+}
+
+impl Storage {
     /// Every ticket `query` names, read in batches as the stream is consumed.
     pub fn ticket_stream(
         &self,
@@ -518,42 +243,6 @@ impl Storage {
                 })
             }
         })
-    }
-
-    /// The `limit` newest tickets of `table`.
-    pub async fn latest_tickets(
-        &self,
-        table: &str,
-        limit: i64,
-    ) -> Result<Vec<StoredTicket>, StorageError> {
-        let query = TicketQuery {
-            ticket_table: Some(table.to_owned()),
-            ..TicketQuery::default()
-        };
-        Ok(self.ticket_page(&query, 0, limit).await?.0)
-    }
-
-    /// How many tickets of `table` wait in the queue.
-    pub async fn queued_ticket_count(&self, table: &str) -> Result<i64, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_scalar(
-            "SELECT count(*) FROM tickets WHERE ticket_table = ? AND delivery = 'queued'",
-        )
-        .bind(table)
-        .fetch_one(pool)
-        .await?)
-    }
-
-    /// Each action's newest ticket, open ones first.
-    pub async fn latest_ticket_per_action(&self) -> Result<Vec<StoredTicket>, StorageError> {
-        let Backend::Sqlite(pool) = &self.backend;
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY action_id \
-             ORDER BY open DESC, created_at DESC, id DESC) AS rank FROM tickets \
-             WHERE action_id IS NOT NULL) WHERE rank = 1"
-        ))
-        .fetch_all(pool)
-        .await?)
     }
 }
 
@@ -723,8 +412,8 @@ mod tests {
         let (page, total) = storage.ticket_page(&query, 0, 25).await.unwrap();
         assert_eq!(total, 241);
         assert_eq!(page.len(), 25);
-        assert_eq!(page[0].created_at, 1_200, "newest first");
-        assert!(page.iter().all(|t| t.priority == 1));
+        assert_eq!(page[0].ticket.created_at, 1_200, "newest first");
+        assert!(page.iter().all(|t| t.ticket.priority == 1));
         use futures_util::TryStreamExt;
         let batches: Vec<Vec<StoredTicket>> = storage
             .ticket_stream(TicketQuery::default())

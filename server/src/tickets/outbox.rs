@@ -105,10 +105,10 @@ impl TicketService {
         let Some(ticket) = self.storage.ticket(id).await? else {
             return Ok(Attempt::Skipped);
         };
-        let Some(table) = TicketTable::parse(&ticket.ticket_table) else {
+        let Some(table) = TicketTable::parse(&ticket.ticket.ticket_table) else {
             return Err(StorageError::Corrupt(format!(
                 "table {}",
-                ticket.ticket_table
+                ticket.ticket.ticket_table
             )));
         };
         let outcome = tokio::time::timeout(ATTEMPT_BUDGET, self.attempt(&claim, &ticket, table))
@@ -174,7 +174,7 @@ impl TicketService {
         ticket: &StoredTicket,
         table: TicketTable,
     ) -> Result<Option<CreatedRecord>, CallError> {
-        let query = record::lookup_query(&ticket.correlation_id, &ticket.request_key);
+        let query = record::lookup_query(&ticket.ticket.correlation_id, &ticket.ticket.request_key);
         let found = self
             .servicenow
             .with_api(|api| async move {
@@ -197,14 +197,14 @@ impl TicketService {
             .map(|(_, group, category)| (group, category))
             .unwrap_or_default();
         let priority =
-            Priority::from_value(&ticket.priority.to_string()).unwrap_or(Priority::Moderate);
+            Priority::from_value(&ticket.ticket.priority.to_string()).unwrap_or(Priority::Moderate);
         Ok(record::new_record(
             table,
-            &ticket.short_description,
-            &ticket.description,
+            &ticket.ticket.short_description,
+            &ticket.ticket.description,
             priority,
-            &record::due_date(&ticket.due_date),
-            &ticket.correlation_id,
+            &record::due_date(&ticket.ticket.due_date),
+            &ticket.ticket.correlation_id,
             &record::Defaults {
                 assignment_group: &defaults.0,
                 category: &defaults.1,
@@ -230,7 +230,7 @@ impl TicketService {
                     self.storage.audit(
                         "system",
                         "ticket.refused",
-                        Some(ticket.short_description.clone()),
+                        Some(ticket.ticket.short_description.clone()),
                         json!({ "ticket": ticket.id, "problem": problem, "status": failure.status }),
                     )
                     .await;
@@ -268,7 +268,7 @@ impl TicketService {
                 .audit(
                     "system",
                     "ticket.queued",
-                    Some(ticket.short_description.clone()),
+                    Some(ticket.ticket.short_description.clone()),
                     json!({ "ticket": ticket.id, "problem": problem, "retry_in_secs": wait }),
                 )
                 .await;
@@ -285,9 +285,9 @@ impl TicketService {
                 Some(record.number.clone()),
                 json!({
                     "ticket": ticket.id,
-                    "table": ticket.ticket_table,
-                    "action_id": ticket.action_id,
-                    "requested_by": ticket.created_by,
+                    "table": ticket.ticket.ticket_table,
+                    "action_id": ticket.ticket.action_id,
+                    "requested_by": ticket.ticket.created_by,
                     "failed_attempts": ticket.attempts,
                 }),
             )

@@ -202,8 +202,8 @@ impl TicketService {
         for ticket in tickets {
             let (Some(sys_id), Some(action_id), Some(table)) = (
                 ticket.sys_id.clone(),
-                ticket.action_id.clone(),
-                TicketTable::parse(&ticket.ticket_table),
+                ticket.ticket.action_id.clone(),
+                TicketTable::parse(&ticket.ticket.ticket_table),
             ) else {
                 continue;
             };

@@ -40,7 +40,8 @@ impl TicketView {
 
     /// `stored` as pages show it.
     pub fn ticket(&self, stored: StoredTicket) -> Ticket {
-        let ticket_type = TicketTable::parse(&stored.ticket_table).unwrap_or(TicketTable::Incident);
+        let ticket_type =
+            TicketTable::parse(&stored.ticket.ticket_table).unwrap_or(TicketTable::Incident);
         let delivery = Delivery::parse(&stored.delivery).unwrap_or(Delivery::Queued);
         let url = match (&self.instance, &stored.sys_id) {
             (Some(instance), Some(sys_id)) => {
@@ -58,6 +59,7 @@ impl TicketView {
             .and_then(|kind| serde_json::from_value::<ProblemKind>(serde_json::json!(kind)).ok());
         let action_completed = stored.open
             && stored
+                .ticket
                 .action_id
                 .as_ref()
                 .is_some_and(|action| self.completed_actions.contains(action));
@@ -70,15 +72,15 @@ impl TicketView {
             state: stored.state,
             state_name,
             open: stored.open,
-            name: stored.short_description,
-            priority: Priority::from_value(&stored.priority.to_string())
+            name: stored.ticket.short_description,
+            priority: Priority::from_value(&stored.ticket.priority.to_string())
                 .unwrap_or(Priority::Moderate),
-            due_date: stored.due_date,
-            category: Category::parse(&stored.category),
-            source: Source::parse(&stored.source).unwrap_or(Source::User),
-            action_id: stored.action_id,
-            created_by: stored.created_by,
-            created_at: utc_text(stored.created_at),
+            due_date: stored.ticket.due_date,
+            category: Category::parse(&stored.ticket.category),
+            source: Source::parse(&stored.ticket.source).unwrap_or(Source::User),
+            action_id: stored.ticket.action_id,
+            created_by: stored.ticket.created_by,
+            created_at: utc_text(stored.ticket.created_at),
             problem,
             action_completed,
         }

@@ -1,0 +1,85 @@
+//! [`SessionStore`] on SQLite: the `sessions` table, read joined with `users`.
+
+use super::{Sqlite, accounts::AccountRow};
+use crate::storage::{
+    StorageError,
+    accounts::Account,
+    sessions::{SessionLimits, SessionStore, TOUCH_INTERVAL_SECS},
+};
+
+/// A session joined with its account.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    created_at: i64,
+    last_seen_at: i64,
+    #[sqlx(flatten)]
+    account: AccountRow,
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Sqlite {
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        self.execute(
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?)")
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(now),
+        )
+        .await
+    }
+
+    async fn session_account(
+        &self,
+        token_hash: &str,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<Option<Account>, StorageError> {
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.active \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(SessionRow {
+            created_at,
+            last_seen_at,
+            account,
+        }) = row
+        else {
+            return Ok(None);
+        };
+        if limits.expired(created_at, last_seen_at, now) || !account.is_active() {
+            self.delete_session(token_hash).await?;
+            return Ok(None);
+        }
+        if now - last_seen_at >= TOUCH_INTERVAL_SECS {
+            self.execute(
+                sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                    .bind(now)
+                    .bind(token_hash),
+            )
+            .await?;
+        }
+        account.into_account().map(Some)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        self.execute(sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash))
+            .await
+    }
+
+    async fn delete_user_sessions(&self, user_id: i64) -> Result<u64, StorageError> {
+        let result = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(result.rows_affected())
+    }
+}

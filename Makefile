@@ -25,9 +25,9 @@ ARGS ?=
 .PHONY: run test size bench tool-wrk tools tool-wasm-target tool-cargo-leptos tool-wasm-bindgen tool-wasm-opt \
         tool-chromium e2e-deps lint test-rust test-e2e build-dev build-release
 
-## run: build the release site and server, then serve on http://127.0.0.1:3000 (override with ARGS="--addr …")
+## run: build the release site and server, then serve the demo on http://127.0.0.1:3000 (override with ARGS="--addr …")
 run: tools tool-wasm-opt build-release
-	target/release/scorenow $(ARGS)
+	target/release/scorenow --demo $(ARGS)
 
 ## test: everything CI checks
 test: tools tool-chromium e2e-deps lint test-rust build-dev test-e2e

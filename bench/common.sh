@@ -36,7 +36,7 @@ bench_setup() {
 # waits until it is ready.
 # Usage: start_scorenow [ARGS…]
 start_scorenow() {
-  "$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr "127.0.0.1:$sim_port" \
+  "$binary" --addr "127.0.0.1:$port" --demo --servicenow-sim-addr "127.0.0.1:$sim_port" \
     --data-dir "$data_dir" --log warn "$@" &
   server=$!
   wait_for "$base/readyz"

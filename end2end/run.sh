@@ -14,7 +14,7 @@ data_dir=$(mktemp -d)
 mkdir -p "$e2e_dir/test-results"
 log="$e2e_dir/test-results/server.log"
 
-"$binary" --addr "127.0.0.1:$port" --servicenow-sim-addr 127.0.0.1:0 --servicenow-sim-admin-token e2e-sim-admin-token --data-dir "$data_dir" --site-root "$root/target/site" >"$log" 2>&1 &
+"$binary" --addr "127.0.0.1:$port" --demo --servicenow-sim-addr 127.0.0.1:0 --servicenow-sim-admin-token e2e-sim-admin-token --data-dir "$data_dir" --site-root "$root/target/site" >"$log" 2>&1 &
 server_pid=$!
 stop_server() {
   kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true

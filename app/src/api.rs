@@ -27,6 +27,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("signed_in_user", None),
     ("sign_in", None),
     ("sign_out", None),
+    ("confirm_password", Some(Role::Reader)),
     ("sign_out_everywhere", None),
     ("demo_accounts", None),
     ("list_users", Some(Role::Admin)),

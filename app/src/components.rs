@@ -8,6 +8,7 @@ pub mod language_picker;
 pub mod layout;
 pub mod outcome;
 pub mod page;
+pub mod password_confirmation;
 pub mod protected;
 pub mod score_summary;
 pub mod securescore;

@@ -4,10 +4,12 @@
 
 mod auth_service;
 mod breached;
+mod hashing;
 mod throttle;
 mod user_admin;
 
-pub use auth_service::LocalAuth;
+pub use auth_service::{LocalAuth, SessionPolicy};
+pub use hashing::Hashing;
 pub use user_admin::LocalUserAdmin;
 
 use crate::storage::{
@@ -86,20 +88,18 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
-/// Validates, hashes (off the async threads) and stores a new account, and
+/// Validates, hashes (through `hashing`) and stores a new account, and
 /// records who created it.
 pub async fn create_account(
     storage: &Storage,
+    hashing: &Hashing,
     request: AccountRequest<'_>,
     actor: &str,
 ) -> Result<Account, AccountError> {
     let email = normalize_email(request.email)?;
     let display_name = normalize_name(request.display_name)?;
     check_new_password(request.password)?;
-    let password = request.password.to_owned();
-    let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|error| AccountError::Hashing(error.to_string()))??;
+    let password_hash = hashing.hash(request.password).await?;
     let account = storage
         .create_account(&NewAccount {
             email: email.clone(),
@@ -129,6 +129,7 @@ pub async fn create_account(
 /// does nothing otherwise. Returns whether an account was created.
 pub async fn ensure_first_admin(
     storage: &Storage,
+    hashing: &Hashing,
     email: &str,
     password: &str,
 ) -> Result<bool, AccountError> {
@@ -146,12 +147,53 @@ pub async fn ensure_first_admin(
         role: Role::Admin,
         password,
     };
-    create_account(storage, request, "system").await?;
+    create_account(storage, hashing, request, "system").await?;
     Ok(true)
 }
 
+/// The demo accounts `storage` holds, by email: outside demo mode, their
+/// published password must not stay active.
+pub async fn demo_accounts_present(storage: &Storage) -> Result<Vec<&'static str>, AccountError> {
+    let mut present = Vec::new();
+    for (email, _, _) in DEMO_USERS {
+        if storage
+            .account_by_email(email)
+            .await
+            .map_err(AccountError::Storage)?
+            .is_some()
+        {
+            present.push(email);
+        }
+    }
+    Ok(present)
+}
+
+/// Deletes the demo accounts (and their sessions), recording each in the
+/// audit log; returns the emails removed.
+pub async fn remove_demo_accounts(storage: &Storage) -> Result<Vec<&'static str>, AccountError> {
+    let mut removed = Vec::new();
+    for (email, _, _) in DEMO_USERS {
+        if storage
+            .delete_account(email)
+            .await
+            .map_err(AccountError::Storage)?
+        {
+            storage
+                .audit(
+                    "cli",
+                    "user.demo_removed",
+                    Some(email.to_owned()),
+                    json!({}),
+                )
+                .await;
+            removed.push(email);
+        }
+    }
+    Ok(removed)
+}
+
 /// Seeds the demo users that do not exist yet.
-pub async fn seed_demo_users(storage: &Storage) -> Result<(), AccountError> {
+pub async fn seed_demo_users(storage: &Storage, hashing: &Hashing) -> Result<(), AccountError> {
     for (email, display_name, role) in DEMO_USERS {
         // Checked first so that a restart does not pay for three password hashes.
         if storage
@@ -168,7 +210,7 @@ pub async fn seed_demo_users(storage: &Storage) -> Result<(), AccountError> {
             role,
             password: DEMO_PASSWORD,
         };
-        match create_account(storage, request, "system").await {
+        match create_account(storage, hashing, request, "system").await {
             Ok(_) | Err(AccountError::EmailTaken(_)) => {}
             Err(error) => return Err(error),
         }
@@ -206,7 +248,9 @@ mod tests {
             role: Role::Analyst,
             password: "correct horse battery",
         };
-        let account = create_account(&storage, request, "cli").await.unwrap();
+        let account = create_account(&storage, &Hashing::new(1), request, "cli")
+            .await
+            .unwrap();
         assert_eq!(account.email, "ada@example.com");
         assert_eq!(account.display_name, "Ada");
         assert!(verify_password(
@@ -237,7 +281,7 @@ mod tests {
             ..valid
         };
         assert!(matches!(
-            create_account(&storage, short, "cli").await,
+            create_account(&storage, &Hashing::new(1), short, "cli").await,
             Err(AccountError::Field(AccountFieldError::PasswordTooShort))
         ));
         let bad_email = AccountRequest {
@@ -245,16 +289,18 @@ mod tests {
             ..valid
         };
         assert!(matches!(
-            create_account(&storage, bad_email, "cli").await,
+            create_account(&storage, &Hashing::new(1), bad_email, "cli").await,
             Err(AccountError::Field(AccountFieldError::InvalidEmail))
         ));
-        create_account(&storage, valid, "cli").await.unwrap();
+        create_account(&storage, &Hashing::new(1), valid, "cli")
+            .await
+            .unwrap();
         let again = AccountRequest {
             email: "ADA@example.com",
             ..valid
         };
         assert!(matches!(
-            create_account(&storage, again, "cli").await,
+            create_account(&storage, &Hashing::new(1), again, "cli").await,
             Err(AccountError::EmailTaken(_))
         ));
     }
@@ -263,14 +309,24 @@ mod tests {
     async fn first_admin_is_created_only_once() {
         let (_dir, storage) = storage().await;
         assert!(
-            ensure_first_admin(&storage, "root@example.com", "correct horse battery")
-                .await
-                .unwrap()
+            ensure_first_admin(
+                &storage,
+                &Hashing::new(1),
+                "root@example.com",
+                "correct horse battery"
+            )
+            .await
+            .unwrap()
         );
         assert!(
-            !ensure_first_admin(&storage, "other@example.com", "correct horse battery")
-                .await
-                .unwrap()
+            !ensure_first_admin(
+                &storage,
+                &Hashing::new(1),
+                "other@example.com",
+                "correct horse battery"
+            )
+            .await
+            .unwrap()
         );
         assert!(
             storage
@@ -284,8 +340,8 @@ mod tests {
     #[tokio::test]
     async fn demo_users_are_seeded_idempotently() {
         let (_dir, storage) = storage().await;
-        seed_demo_users(&storage).await.unwrap();
-        seed_demo_users(&storage).await.unwrap();
+        seed_demo_users(&storage, &Hashing::new(1)).await.unwrap();
+        seed_demo_users(&storage, &Hashing::new(1)).await.unwrap();
         for (email, _, role) in DEMO_USERS {
             let account = storage
                 .account_by_email(email)

@@ -116,7 +116,9 @@ pub struct Config {
     pub site_root: Setting<PathBuf>,
     /// Logging.
     pub log: LogConfig,
-    /// Where the embedded simulator listens; `None` when turned off.
+    /// Demo mode: the simulator, the demo catalog and the demo accounts.
+    pub demo: Setting<bool>,
+    /// Where the embedded simulator listens in demo mode; `None` when turned off.
     pub servicenow_sim_addr: Setting<Option<SocketAddr>>,
     /// Unlocks the embedded simulator's admin endpoint.
     #[cfg(feature = "servicenow-sim")]
@@ -127,6 +129,12 @@ pub struct Config {
     pub public_url: Setting<Option<url::Url>>,
     /// Extra hosts allowed as ServiceNow instances.
     pub allowed_instance_hosts: Setting<Vec<String>>,
+    /// Peers whose forwarding headers name the client.
+    pub trusted_proxies: Setting<Vec<ipnet::IpNet>>,
+    /// How long a session lasts unused.
+    pub session_idle_timeout: Setting<Duration>,
+    /// How long a session lasts at most after sign-in.
+    pub session_lifetime: Setting<Duration>,
     /// How often ticket states are synced from ServiceNow.
     pub ticket_sync_every: Setting<Duration>,
     /// The key for secrets at rest; `None`: the key file in the data directory.
@@ -160,6 +168,8 @@ pub enum Launch {
     Simulator(Box<SimConfig>),
     /// Create an account and exit.
     CreateAccount(Box<CreateAccount>),
+    /// Delete the demo accounts and exit.
+    RemoveDemoAccounts(Box<Config>),
 }
 
 /// A configuration problem, reported as a single line.
@@ -209,6 +219,11 @@ impl Launch {
         }
         let config = Config::from_matches(&matches)?;
         if let Some(("admin", admin)) = matches.subcommand()
+            && let Some(("remove-demo-accounts", _)) = admin.subcommand()
+        {
+            return Ok(Launch::RemoveDemoAccounts(Box::new(config)));
+        }
+        if let Some(("admin", admin)) = matches.subcommand()
             && let Some(("create", create)) = admin.subcommand()
         {
             let text = |id: &str| create.get_one::<String>(id).cloned().unwrap_or_default();
@@ -231,6 +246,20 @@ impl Launch {
 }
 
 impl Config {
+    /// Whether browsers reach ScoreNow over https (its public URL says so):
+    /// the session cookie is then `__Host-` and `Secure`, and HSTS is sent.
+    pub fn serves_https(&self) -> bool {
+        self.public_url
+            .value
+            .as_ref()
+            .is_some_and(|url| url.scheme() == "https")
+    }
+
+    /// Where the embedded simulator listens: in demo mode only, unless turned off.
+    pub fn simulator_addr(&self) -> Option<SocketAddr> {
+        self.servicenow_sim_addr.value.filter(|_| self.demo.value)
+    }
+
     /// Builds the configuration from explicit arguments (first one is the program name).
     pub fn try_from_args<I, T>(args: I) -> Result<Self, ConfigError>
     where
@@ -262,6 +291,7 @@ impl Config {
             data_dir: resolver.resolve(&keys::DATA_DIR, cli.data_dir),
             site_root: resolver.resolve(&keys::SITE_ROOT, cli.site_root),
             log: LogConfig::resolve(&resolver, cli.log_format, cli.log)?,
+            demo: resolver.parse(&keys::DEMO, cli.demo, &validate::BOOL)?,
             servicenow_sim_addr: resolver.parse(
                 &keys::SIM_ADDR,
                 cli.servicenow_sim_addr,
@@ -274,6 +304,21 @@ impl Config {
             allowed_instance_hosts: resolver
                 .resolve(&keys::ALLOWED_HOSTS, cli.allowed_instance_hosts)
                 .map(|hosts| validate::host_list(&hosts)),
+            trusted_proxies: resolver.parse(
+                &keys::TRUSTED_PROXIES,
+                cli.trusted_proxies,
+                &validate::NETWORKS,
+            )?,
+            session_idle_timeout: resolver.parse(
+                &keys::SESSION_IDLE_TIMEOUT,
+                cli.session_idle_timeout,
+                &validate::SESSION_DURATION,
+            )?,
+            session_lifetime: resolver.parse(
+                &keys::SESSION_LIFETIME,
+                cli.session_lifetime,
+                &validate::SESSION_DURATION,
+            )?,
             ticket_sync_every: resolver.parse(
                 &keys::TICKET_SYNC_SECS,
                 cli.ticket_sync_secs,

@@ -44,6 +44,12 @@ pub enum ServeError {
     /// The key for secrets at rest is unusable.
     #[error(transparent)]
     Secrets(#[from] secret_box::SecretBoxError),
+    /// Outside demo mode, the database still holds the demo accounts.
+    #[error(
+        "the database holds the demo accounts {0}, whose password is published; remove them \
+         with `scorenow admin remove-demo-accounts`, or start in demo mode with --demo"
+    )]
+    DemoAccounts(String),
     /// The ServiceNow simulator could not start.
     #[cfg(feature = "servicenow-sim")]
     #[error(transparent)]
@@ -67,13 +73,21 @@ async fn bind(
 /// Opens storage, binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServeError> {
     let storage = Storage::open_sqlite(&config.data_dir.value).await?;
+    let hashing = accounts::Hashing::per_core();
     if let Some(admin) = &config.first_admin
-        && accounts::ensure_first_admin(&storage, &admin.email, admin.password.expose()).await?
+        && accounts::ensure_first_admin(&storage, &hashing, &admin.email, admin.password.expose())
+            .await?
     {
         tracing::info!(email = %admin.email, "first admin account created");
     }
-    if config.servicenow_sim_addr.value.is_some() {
-        accounts::seed_demo_users(&storage).await?;
+    if config.demo.value {
+        accounts::seed_demo_users(&storage, &hashing).await?;
+    } else {
+        let present = accounts::demo_accounts_present(&storage).await?;
+        if !present.is_empty() {
+            storage.close().await;
+            return Err(ServeError::DemoAccounts(present.join(", ")));
+        }
     }
     let secrets = match &config.secret_key {
         Some(key) => SecretBox::from_base64(key.value.expose(), &key.source.to_string())?,
@@ -93,6 +107,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     let (demo_origin, demo) = (None, None);
     let setup = services::Setup {
         storage: storage.clone(),
+        hashing,
         secrets,
         public_url,
         demo_origin,
@@ -107,7 +122,12 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
     );
 
     let stop = shutdown::signal();
-    tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), "ScoreNow is listening");
+    let mode = if config.demo.value {
+        "demo (simulator, demo catalog and demo accounts with a published password)"
+    } else {
+        "production"
+    };
+    tracing::info!(address = %local_addr, data_dir = %config.data_dir.value.display(), mode, "ScoreNow is listening");
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -138,13 +158,28 @@ pub async fn create_account(task: config::CreateAccount) -> Result<(), ServeErro
         role: task.role,
         password: &password,
     };
-    let account = accounts::create_account(&storage, request, "cli").await?;
+    let account =
+        accounts::create_account(&storage, &accounts::Hashing::new(1), request, "cli").await?;
     storage.close().await;
     println!(
         "Created {} account {}.",
         account.role.as_str(),
         account.email
     );
+    Ok(())
+}
+
+/// Deletes the demo accounts (`scorenow admin remove-demo-accounts`), so
+/// that ScoreNow can run without `--demo` on a database demo mode used.
+pub async fn remove_demo_accounts(config: Config) -> Result<(), ServeError> {
+    let storage = Storage::open_sqlite(&config.data_dir.value).await?;
+    let removed = accounts::remove_demo_accounts(&storage).await?;
+    storage.close().await;
+    if removed.is_empty() {
+        println!("No demo accounts to remove.");
+    } else {
+        println!("Removed the demo accounts {}.", removed.join(", "));
+    }
     Ok(())
 }
 
@@ -190,7 +225,7 @@ async fn start_embedded_simulator(
     config: &Config,
     redirect_uri: String,
 ) -> Result<Option<(tokio::task::JoinHandle<()>, url::Url)>, ServeError> {
-    let Some(addr) = config.servicenow_sim_addr.value else {
+    let Some(addr) = config.simulator_addr() else {
         return Ok(None);
     };
     let listener = bind(addr, &config.servicenow_sim_addr.source).await?;

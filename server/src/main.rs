@@ -16,6 +16,7 @@ async fn main() -> ExitCode {
             Err(error) => return fail(&error),
         },
         Launch::CreateAccount(task) => server::create_account(*task).await,
+        Launch::RemoveDemoAccounts(config) => server::remove_demo_accounts(*config).await,
         #[cfg(feature = "servicenow-sim")]
         Launch::Simulator(sim) => match server::telemetry::init(&sim.log) {
             Ok(()) => server::run_simulator(*sim).await,

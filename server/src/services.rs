@@ -3,7 +3,7 @@
 //! jobs. A new service is constructed here and added to [`Services`].
 
 use crate::{
-    accounts::{LocalAuth, LocalUserAdmin},
+    accounts::{Hashing, LocalAuth, LocalUserAdmin, SessionPolicy},
     audit_reader::StoredAuditLog,
     config::Config,
     secret_box::SecretBox,
@@ -22,6 +22,8 @@ const SECURESCORE_REFRESH: Duration = Duration::from_secs(3600);
 /// What the services are built from besides the configuration.
 pub struct Setup {
     pub storage: Storage,
+    /// The bounded pool of password hashing.
+    pub hashing: Hashing,
     pub secrets: SecretBox,
     /// How browsers reach ScoreNow, without a trailing slash.
     pub public_url: String,
@@ -43,9 +45,10 @@ pub struct Started {
 
 /// Builds the services and starts their background jobs.
 pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageError> {
-    let demo_mode = config.servicenow_sim_addr.value.is_some();
+    let demo_mode = config.demo.value;
     let Setup {
         storage,
+        hashing,
         secrets,
         public_url,
         demo_origin,
@@ -77,8 +80,12 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         tickets.sync_every(config.ticket_sync_every.value),
     ];
     let services = Services {
-        auth: Arc::new(LocalAuth::new(storage.clone(), demo_mode)),
-        users: Arc::new(LocalUserAdmin::new(storage.clone())),
+        auth: Arc::new(LocalAuth::new(
+            storage.clone(),
+            hashing.clone(),
+            SessionPolicy::from_config(config),
+        )),
+        users: Arc::new(LocalUserAdmin::new(storage.clone(), hashing)),
         servicenow: servicenow.clone(),
         securescore: Arc::new(ActionReader::new(securescore, tickets.clone())),
         tickets,

@@ -19,6 +19,7 @@ pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
 mod sqlite;
+pub mod throttle;
 pub mod tickets;
 
 use std::{fmt::Debug, ops::Deref, path::Path, sync::Arc};
@@ -58,6 +59,7 @@ pub trait Backend:
     + securescore::SecureScoreStore
     + servicenow::ServiceNowStore
     + sessions::SessionStore
+    + throttle::ThrottleStore
     + tickets::TicketStore
     + Debug
     + Send

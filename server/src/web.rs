@@ -1,6 +1,7 @@
 //! HTTP: the Leptos pages, health probes, the no-JavaScript language switch,
 //! and the layers every response passes through.
 
+mod client_address;
 mod cross_site;
 mod health;
 mod language;
@@ -71,7 +72,12 @@ pub fn router(
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             context, shell,
         ));
-    security_headers::apply(router)
+    let trusted = client_address::TrustedProxies::new(config.trusted_proxies.value.clone());
+    security_headers::apply(router, config.serves_https())
+        .layer(middleware::from_fn_with_state(
+            trusted,
+            client_address::resolve,
+        ))
         .layer(middleware::from_fn(cross_site::refuse_cross_site))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -16,6 +16,7 @@ fn arguments(endpoint: &str) -> &'static [(&'static str, &'static str)] {
             ("password", "wrong"),
             ("next", "/"),
         ],
+        "confirm_password" => &[("password", "not the password")],
         "create_user" => &[
             ("email", "x"),
             ("display_name", "X"),

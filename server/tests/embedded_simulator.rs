@@ -29,7 +29,7 @@ async fn demo_mode_starts_a_simulator_that_redirects_to_this_server() {
 
 #[tokio::test]
 async fn simulator_can_be_turned_off() {
-    let server = TestServer::start_with(&["--servicenow-sim-addr", "off"]);
+    let server = TestServer::start_with(&["--demo", "--servicenow-sim-addr", "off"]);
     assert!(server.simulator_url.is_none());
 }
 
@@ -41,6 +41,7 @@ fn simulator_port_in_use_names_its_setting() {
         .args([
             "--addr",
             "127.0.0.1:0",
+            "--demo",
             "--servicenow-sim-addr",
             &addr,
             "--data-dir",

@@ -27,6 +27,7 @@ async fn call(server: &TestServer, cookie: &str, endpoint: &str, form: &[(&str, 
 /// ScoreNow in demo mode using the fake Graph at `base` for Graph and its sign-in, plus `options`.
 fn start_with_graph(base: &str, options: &[&str]) -> TestServer {
     let mut all = vec![
+        "--demo",
         "--servicenow-sim-addr",
         "127.0.0.1:0",
         "--graph-url",

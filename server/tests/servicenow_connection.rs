@@ -10,9 +10,10 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use server::servicenow_sim::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_INTEGRATION_USER};
 use support::{
-    NO_ARGUMENTS, TestServer, call, callback_outcome, connect_servicenow, consent_at_instance,
-    free_port, location, page_html, post_connection_form, post_form, query_param, set_sim_faults,
-    signed_in_cookie, sim_admin, start_authorization, stored_in_clear,
+    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, callback_outcome, confirm_password,
+    connect_servicenow, consent_at_instance, free_port, location, page_html, post_connection_form,
+    post_form, query_param, set_sim_faults, signed_in_cookie, sim_admin, start_authorization,
+    stored_in_clear,
 };
 
 /// A fresh session of the demo admin.
@@ -459,6 +460,16 @@ async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secret
     )
     .await;
     assert_eq!(code, 500);
+    assert_eq!(body, json!("ReauthenticationRequired"));
+    assert_eq!(confirm_password(&server, &cookie, DEMO_PASSWORD).await, 200);
+    let (code, body) = call(
+        &server,
+        &cookie,
+        "remove_servicenow_connection",
+        NO_ARGUMENTS,
+    )
+    .await;
+    assert_eq!(code, 500);
     assert_eq!(body, json!("NotConfirmed"));
     assert_eq!(status(&server, &cookie).await["state"], "Connected");
 
@@ -547,6 +558,7 @@ async fn reads_are_retried_after_a_rate_limit_and_a_dropped_connection() {
 async fn an_unreachable_instance_is_a_network_problem_not_a_crash() {
     let host = format!("127.0.0.1:{}", free_port());
     let server = TestServer::start_with(&[
+        "--demo",
         "--servicenow-sim-addr",
         "127.0.0.1:0",
         "--allowed-instance-hosts",

@@ -236,15 +236,44 @@ async fn signing_out_everywhere_ends_every_session() {
 }
 
 #[tokio::test]
-async fn session_cookie_is_secure_behind_an_https_proxy() {
-    let server = TestServer::start();
-    let headers = [("accept", "text/html"), ("x-forwarded-proto", "https")];
+async fn the_public_url_not_a_client_header_makes_the_session_cookie_secure() {
     let form = [
         ("email", "reader@scorenow.demo"),
         ("password", DEMO_PASSWORD),
         ("next", "/"),
     ];
-    let response = post_form(&sign_in_url(&server).await, &headers, &form).await;
+    let headers = [("accept", "text/html"), ("x-forwarded-proto", "https")];
+    let plain = TestServer::start();
+    let response = post_form(&sign_in_url(&plain).await, &headers, &form).await;
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
-    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert!(cookie.starts_with("scorenow_session="), "{cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "a client-sent header decides nothing: {cookie}"
+    );
+    assert!(!response.headers().contains_key("strict-transport-security"));
+
+    let https = TestServer::start_with(&[
+        "--demo",
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--public-url",
+        "https://scorenow.example.com",
+    ]);
+    let response = post_form(
+        &sign_in_url(&https).await,
+        &[("accept", "text/html")],
+        &form,
+    )
+    .await;
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-scorenow_session="), "{cookie}");
+    for attribute in ["; Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
 }

@@ -1,7 +1,9 @@
 //! Signing in and out, and who is signed in.
 
 #[cfg(feature = "ssr")]
-use super::{request, services::services};
+use super::{ApiError, request, services::services};
+#[cfg(feature = "ssr")]
+use crate::domain::auth::Role;
 use crate::domain::auth::{AuthError, CurrentUser, DemoAccount};
 use leptos::prelude::*;
 
@@ -14,13 +16,48 @@ pub async fn signed_in_user() -> Result<Option<CurrentUser>, AuthError> {
 /// Signs in and returns to `next` (a local path; anything else goes home).
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: String) -> Result<(), AuthError> {
+    let previous = request::session_token();
     let token = services()?
         .auth
-        .sign_in(&email, &password, request::client_address())
-        .await?;
+        .sign_in(
+            &email,
+            &password,
+            request::client_address(),
+            previous.as_deref(),
+        )
+        .await
+        .inspect_err(answer_wait)?;
     request::set_session_cookie(Some(&token));
     request::send_browser_to(crate::safe_local_path(&next).unwrap_or("/"));
     Ok(())
+}
+
+/// Confirms the signed-in user's password, which the most sensitive changes
+/// ask for (it counts for a few minutes).
+#[server(endpoint = "confirm_password")]
+pub async fn confirm_password(password: String) -> Result<(), AuthError> {
+    request::require(Role::Reader).await?;
+    let token = request::session_token().ok_or(ApiError::NotSignedIn)?;
+    services()?
+        .auth
+        .confirm_password(&token, &password, request::client_address())
+        .await
+        .inspect_err(answer_wait)
+}
+
+/// A throttled attempt answers 429, a busy server 503, both with `Retry-After`.
+#[cfg(feature = "ssr")]
+fn answer_wait(error: &AuthError) {
+    use crate::domain::auth::SignInRefusal;
+    match error.refusal() {
+        Some(SignInRefusal::Throttled {
+            retry_after_secs, ..
+        }) => request::retry_later(http::StatusCode::TOO_MANY_REQUESTS, *retry_after_secs),
+        Some(SignInRefusal::Busy {
+            retry_after_secs, ..
+        }) => request::retry_later(http::StatusCode::SERVICE_UNAVAILABLE, *retry_after_secs),
+        _ => {}
+    }
 }
 
 /// Signs out of this browser and goes to the sign-in page.

@@ -21,6 +21,10 @@ pub enum ApiError<R = NoRefusal> {
     /// The signed-in user's role does not allow this.
     #[error("forbidden")]
     Forbidden,
+    /// One of the most sensitive changes: the user must confirm their
+    /// password first (it then counts for a few minutes).
+    #[error("password confirmation required")]
+    ReauthenticationRequired,
     /// The server cannot do it now (its database or a part it needs
     /// failed; the log says which): try again later.
     #[error("unavailable")]

@@ -2,15 +2,12 @@
 //! up once per request), the role check, the session cookie and the
 //! client's address.
 
-use super::{ApiError, services::services};
+use super::{ApiError, NoRefusal, services::services};
 use crate::domain::auth::{CurrentUser, Role};
 use http::{HeaderValue, header};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use std::sync::{Arc, Mutex, PoisonError};
-
-/// Name of the session cookie.
-pub const SESSION_COOKIE: &str = "scorenow_session";
 
 /// The request's user, looked up once per request: a page calls several
 /// server functions, each of which needs it. The server provides a fresh
@@ -61,58 +58,82 @@ pub async fn require<R>(role: Role) -> Result<CurrentUser, ApiError<R>> {
     }
 }
 
+/// Whether the signed-in user confirmed their password in the last few minutes.
+pub async fn confirmed_recently<R>() -> Result<bool, ApiError<R>> {
+    let Some(token) = session_token() else {
+        return Ok(false);
+    };
+    services()?
+        .auth
+        .confirmed_recently(&token)
+        .await
+        .map_err(|_| ApiError::Unavailable)
+}
+
+/// The signed-in user with at least `role` who confirmed their password in
+/// the last few minutes, for the most sensitive changes.
+pub async fn require_confirmed<R>(role: Role) -> Result<CurrentUser, ApiError<R>> {
+    let user = require(role).await?;
+    if confirmed_recently().await? {
+        Ok(user)
+    } else {
+        Err(ApiError::ReauthenticationRequired)
+    }
+}
+
 /// The session token the request carries, if any.
 pub fn session_token() -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    session_token_in(&parts.headers)
+    let cookie = services::<NoRefusal>().ok()?.auth.session_cookie();
+    cookie.token_in(&parts.headers)
 }
 
-/// The session token in these request headers, if any.
-pub fn session_token_in(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|cookies| cookies.split(';'))
-        .filter_map(|cookie| cookie.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
+/// The address a request comes from, as the server resolved it (the TCP
+/// peer, or the client a trusted reverse proxy names); a request extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);
 
-/// The address the request came from (the TCP peer).
+/// The address this request came from.
 pub fn client_address() -> Option<std::net::IpAddr> {
-    use axum::extract::ConnectInfo;
     let parts = use_context::<http::request::Parts>()?;
     parts
         .extensions
-        .get::<ConnectInfo<std::net::SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .get::<ClientAddress>()
+        .map(|ClientAddress(address)| *address)
 }
 
-/// Sets the session cookie (or clears it with `None`). `Secure` when the
-/// request came over HTTPS, directly or through a proxy that says so.
+/// Sets the session cookie (or clears it with `None`), named and sent as
+/// the public URL decides (never as a client-sent header says).
 pub fn set_session_cookie(token: Option<&str>) {
-    let Some(response) = use_context::<ResponseOptions>() else {
+    let (Some(response), Ok(services)) =
+        (use_context::<ResponseOptions>(), services::<NoRefusal>())
+    else {
         return;
     };
-    let secure = use_context::<http::request::Parts>().is_some_and(|parts| {
-        parts.uri.scheme_str() == Some("https")
-            || parts
-                .headers
-                .get("x-forwarded-proto")
-                .is_some_and(|proto| proto == "https")
-    });
-    let attributes = format!(
-        "Path=/; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    );
-    let cookie = match token {
-        Some(token) => format!("{SESSION_COOKIE}={token}; {attributes}"),
-        None => format!("{SESSION_COOKIE}=; Max-Age=0; {attributes}"),
-    };
+    let cookie = services.auth.session_cookie().set_cookie(token);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.append_header(header::SET_COOKIE, value);
     }
+}
+
+/// Answers a refusal that a client should retry later with `status` and
+/// `Retry-After`. A plain form post (no JavaScript) keeps the redirect back
+/// to its page, which shows the wait, so only its `Retry-After` is set.
+pub fn retry_later(status: http::StatusCode, retry_after_secs: u64) {
+    let Some(response) = use_context::<ResponseOptions>() else {
+        return;
+    };
+    let plain_form = use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    });
+    if !plain_form {
+        response.set_status(status);
+    }
+    response.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
 }
 
 /// Sends the browser to `url` (a 302 for forms sent without JavaScript).

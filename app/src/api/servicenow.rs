@@ -4,7 +4,7 @@
 
 #[cfg(feature = "ssr")]
 use super::{
-    request::{require, send_browser_to},
+    request::{confirmed_recently, require, require_confirmed, send_browser_to},
     services::services,
 };
 use crate::domain::servicenow::{
@@ -40,9 +40,10 @@ pub async fn connect_servicenow(
     };
     let outcome: Result<String, ServiceNowError> = async {
         let actor = require(Role::Admin).await?;
+        let confirmed = confirmed_recently().await?;
         services()?
             .servicenow
-            .begin_authorization(&actor, Some(form))
+            .begin_authorization(&actor, Some(form), confirmed)
             .await
     }
     .await;
@@ -62,7 +63,7 @@ pub async fn reauthorize_servicenow() -> Result<(), ServiceNowError> {
     let actor = require(Role::Admin).await?;
     let url = services()?
         .servicenow
-        .begin_authorization(&actor, None)
+        .begin_authorization(&actor, None, false)
         .await?;
     send_browser_to(&url);
     Ok(())
@@ -114,12 +115,12 @@ pub async fn save_ticket_defaults(
 }
 
 /// Revokes the tokens at the instance and deletes the connection and its
-/// secrets; `confirm` must be checked.
+/// secrets; `confirm` must be checked, and the admin's password confirmed.
 #[server(endpoint = "remove_servicenow_connection")]
 pub async fn remove_servicenow_connection(
     #[server(default)] confirm: bool,
 ) -> Result<(), ServiceNowError> {
-    let actor = require(Role::Admin).await?;
+    let actor = require_confirmed(Role::Admin).await?;
     services()?.servicenow.remove(&actor, confirm).await
 }
 

@@ -29,19 +29,76 @@ pub trait AuthService: Send + Sync + 'static {
     /// The user of a valid session, refreshing its idle timeout.
     async fn user_for_session(&self, token: &str) -> Result<Option<CurrentUser>, AuthError>;
     /// Checks the credentials (slowing down repeated failures per account
-    /// and per `client` address) and opens a session; returns its token.
+    /// and per `client` address) and opens a fresh session, ending the
+    /// browser's `previous` one; returns the new session's token.
     async fn sign_in(
         &self,
         email: &str,
         password: &str,
         client: Option<std::net::IpAddr>,
+        previous: Option<&str>,
     ) -> Result<String, AuthError>;
+    /// Checks the password of the session's user again (throttled like a
+    /// sign-in) and records the confirmation on the session.
+    async fn confirm_password(
+        &self,
+        token: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<(), AuthError>;
+    /// Whether the session's user confirmed their password in the last few minutes.
+    async fn confirmed_recently(&self, token: &str) -> Result<bool, AuthError>;
     /// Closes one session.
     async fn sign_out(&self, token: &str) -> Result<(), AuthError>;
     /// Closes every session of the session's user.
     async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError>;
     /// The demo accounts to show on the sign-in page (empty outside demo mode).
     fn demo_accounts(&self) -> Vec<DemoAccount>;
+    /// How the session cookie is named and sent.
+    fn session_cookie(&self) -> SessionCookie;
+}
+
+/// How the session cookie is named and sent, decided by the public URL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionCookie {
+    /// Browsers reach ScoreNow over https: the cookie is `Secure` and
+    /// `__Host-` prefixed (no `Domain`, `Path=/`), so no subdomain can set it.
+    pub secure: bool,
+}
+
+impl SessionCookie {
+    /// The cookie's name.
+    pub fn name(self) -> &'static str {
+        if self.secure {
+            "__Host-scorenow_session"
+        } else {
+            "scorenow_session"
+        }
+    }
+
+    /// The session token in these request headers, if any.
+    pub fn token_in(self, headers: &http::HeaderMap) -> Option<String> {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|cookies| cookies.split(';'))
+            .filter_map(|cookie| cookie.trim().split_once('='))
+            .find(|(name, _)| *name == self.name())
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// The `Set-Cookie` value that stores `token`, or clears the cookie with `None`.
+    pub fn set_cookie(self, token: Option<&str>) -> String {
+        let attributes = format!(
+            "Path=/; HttpOnly; SameSite=Lax{}",
+            if self.secure { "; Secure" } else { "" }
+        );
+        match token {
+            Some(token) => format!("{}={token}; {attributes}", self.name()),
+            None => format!("{}=; Max-Age=0; {attributes}", self.name()),
+        }
+    }
 }
 
 /// User administration for admins (`server/src/accounts/user_admin.rs`).
@@ -86,11 +143,14 @@ pub trait UserAdmin: Send + Sync + 'static {
 pub trait ServiceNowAdmin: Send + Sync + 'static {
     /// Everything the setup page shows.
     async fn status(&self) -> Result<ConnectionStatus, ServiceNowError>;
-    /// Saves the form (when given) and returns the URL to send the browser to.
+    /// Saves the form (when given) and returns the URL to send the browser
+    /// to. Changing the instance or client of a stored connection needs the
+    /// admin's password `confirmed` recently.
     async fn begin_authorization(
         &self,
         actor: &CurrentUser,
         form: Option<ConnectionForm>,
+        confirmed: bool,
     ) -> Result<String, ServiceNowError>;
     /// Makes harmless calls and returns the updated status.
     async fn test_connection(

@@ -2,7 +2,10 @@
 //! deactivate or reactivate, reset password.
 
 #[cfg(feature = "ssr")]
-use super::{request::require, services::services};
+use super::{
+    request::{require, require_confirmed},
+    services::services,
+};
 #[cfg(feature = "ssr")]
 use crate::domain::users::NewUserInput;
 use crate::domain::{
@@ -43,10 +46,10 @@ pub async fn create_user(
     })
 }
 
-/// Gives a user another role.
+/// Gives a user another role (after the admin confirmed their password).
 #[server(endpoint = "change_role")]
 pub async fn change_role(user_id: i64, role: Role) -> Result<(), UsersError> {
-    let actor = require(Role::Admin).await?;
+    let actor = require_confirmed(Role::Admin).await?;
     services()?.users.change_role(&actor, user_id, role).await
 }
 

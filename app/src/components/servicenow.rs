@@ -83,6 +83,7 @@ pub fn error_message(i18n: I18nContext<Locale>, error: &ServiceNowError) -> Stri
     match error {
         ApiError::NotSignedIn => t_string!(i18n, servicenow.errors.not_signed_in).to_string(),
         ApiError::Forbidden => t_string!(i18n, servicenow.errors.forbidden).to_string(),
+        ApiError::ReauthenticationRequired => t_string!(i18n, confirm_password.intro).to_string(),
         ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::Empty)) => {
             t_string!(i18n, servicenow.errors.instance_empty).to_string()
         }

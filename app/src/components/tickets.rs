@@ -78,7 +78,7 @@ pub fn ticket_error_text(i18n: I18nContext<Locale>, error: &TicketError) -> Stri
             t_string!(i18n, ticket.error_unknown_action).to_string()
         }
         ApiError::Refused(TicketRefusal::ServiceNow(kind)) => problem_text(i18n, *kind),
-        ApiError::Unavailable | ApiError::ServerFn(_) => {
+        ApiError::ReauthenticationRequired | ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, ticket.error_unavailable).to_string()
         }
     }

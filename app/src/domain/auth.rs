@@ -53,6 +53,8 @@ pub struct CurrentUser {
 /// each carries the email back so the form can show it again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignInRefusal {
+    /// Not an email address (too long, or malformed); nothing was checked.
+    InvalidEmail { email: String },
     /// Wrong email or password (or an inactive account).
     InvalidCredentials { email: String },
     /// Too many failed attempts for this account or from this address.
@@ -60,6 +62,23 @@ pub enum SignInRefusal {
         email: String,
         retry_after_secs: u64,
     },
+    /// Too many sign-ins at this moment for the server to check another.
+    Busy {
+        email: String,
+        retry_after_secs: u64,
+    },
+}
+
+impl SignInRefusal {
+    /// The email the form sent, to show it again.
+    pub fn email(&self) -> &str {
+        match self {
+            SignInRefusal::InvalidEmail { email }
+            | SignInRefusal::InvalidCredentials { email }
+            | SignInRefusal::Throttled { email, .. }
+            | SignInRefusal::Busy { email, .. } => email,
+        }
+    }
 }
 
 /// A sign-in or session failure.

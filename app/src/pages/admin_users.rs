@@ -6,7 +6,10 @@ use crate::{
         ApiError,
         users::{ChangeRole, CreateUser, ResetPassword, SetUserActive, list_users},
     },
-    components::{outcome::failure, page::Page, user_slot::role_label},
+    components::{
+        outcome::failure, page::Page, password_confirmation::PasswordConfirmation,
+        user_slot::role_label,
+    },
     domain::{
         auth::{AccountFieldError, Role},
         users::{UserSummary, UsersError, UsersRefusal},
@@ -21,6 +24,7 @@ fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
     match error {
         ApiError::NotSignedIn => t_string!(i18n, admin_users.errors.not_signed_in).to_string(),
         ApiError::Forbidden => t_string!(i18n, admin_users.errors.forbidden).to_string(),
+        ApiError::ReauthenticationRequired => t_string!(i18n, confirm_password.intro).to_string(),
         ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidEmail)) => {
             t_string!(i18n, admin_users.errors.invalid_email).to_string()
         }
@@ -110,6 +114,9 @@ pub fn AdminUsersPage() -> impl IntoView {
             .and_then(|error| error.input.role)
             .unwrap_or(Role::Reader)
     };
+    let needs_confirmation = move || {
+        failure(change_role).is_some_and(|error| error == ApiError::ReauthenticationRequired)
+    };
     let row_error = move || {
         [failure(change_role), failure(set_active), failure(reset)]
             .into_iter()
@@ -149,6 +156,7 @@ pub fn AdminUsersPage() -> impl IntoView {
             <section class="card" aria-labelledby="users-title">
                 <h2 id="users-title" class="section__title">{t!(i18n, admin_users.users_heading)}</h2>
                 <p class="field__error" role="alert">{row_error}</p>
+                {move || needs_confirmation().then(|| view! { <PasswordConfirmation id="role-confirm-password" /> })}
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let rows = users.await.unwrap_or_default();

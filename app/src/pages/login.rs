@@ -19,24 +19,29 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     let error = move || failure(session.sign_in);
-    let entered_email = move || match error() {
-        Some(
-            ApiError::Refused(SignInRefusal::InvalidCredentials { email })
-            | ApiError::Refused(SignInRefusal::Throttled { email, .. }),
-        ) => email,
-        _ => String::new(),
+    let entered_email = move || {
+        error()
+            .and_then(|error| error.refusal().map(|refusal| refusal.email().to_owned()))
+            .unwrap_or_default()
     };
     let message = move || {
         error().map(|error| match error {
             ApiError::Refused(SignInRefusal::InvalidCredentials { .. }) => {
                 t_string!(i18n, login.invalid_credentials).to_string()
             }
+            ApiError::Refused(SignInRefusal::InvalidEmail { .. }) => {
+                t_string!(i18n, login.invalid_email).to_string()
+            }
             ApiError::Refused(SignInRefusal::Throttled {
                 retry_after_secs, ..
             }) => t_string!(i18n, login.throttled, seconds = retry_after_secs).to_string(),
+            ApiError::Refused(SignInRefusal::Busy {
+                retry_after_secs, ..
+            }) => t_string!(i18n, login.busy, seconds = retry_after_secs).to_string(),
             // Signing in checks no role: the rest means it could not be checked now.
             ApiError::NotSignedIn
             | ApiError::Forbidden
+            | ApiError::ReauthenticationRequired
             | ApiError::Unavailable
             | ApiError::ServerFn(_) => t_string!(i18n, login.unavailable).to_string(),
         })

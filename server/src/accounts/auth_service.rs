@@ -1,49 +1,134 @@
 //! Signing in with local accounts: credential checks, browser sessions and
 //! their audit records, behind `app`'s `AuthService`.
+//!
+//! A sign-in does the cheap checks first: the email is capped and
+//! normalised, a hashing slot must be free ([`Hashing`]), and the attempt is
+//! counted against the throttle before the password is hashed, so neither a
+//! flood nor parallel guesses get more hashes than the limits allow.
 
+use super::{
+    DEMO_PASSWORD, DEMO_USERS,
+    hashing::{Busy, Hashing},
+    throttle,
+};
 use crate::{
-    accounts::throttle::SignInThrottle,
-    accounts::{DEMO_PASSWORD, DEMO_USERS, hash_password, verify_password},
     clock::unix_now,
-    storage::{
-        Storage, StorageError, accounts::Account, audit::AuditEvent, sessions::SessionLimits,
-    },
+    config::Config,
+    storage::{Storage, StorageError, accounts::Account, sessions::SessionLimits},
 };
 use app::{
-    api::{ApiError, services::AuthService},
-    domain::auth::{AuthError, CurrentUser, DemoAccount, SignInRefusal, normalize_email},
+    api::{ApiError, services::AuthService, services::SessionCookie},
+    domain::auth::{
+        AuthError, CurrentUser, DemoAccount, MAX_PASSWORD_CHARS, SignInRefusal, normalize_email,
+    },
 };
 use rand::Rng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use std::{net::IpAddr, sync::LazyLock, time::Instant};
+use std::net::IpAddr;
 
-/// Sessions end after 12 hours unused, or 7 days after sign-in.
-const LIMITS: SessionLimits = SessionLimits {
-    idle_secs: 12 * 60 * 60,
-    absolute_secs: 7 * 24 * 60 * 60,
-};
+/// Longest email looked at, in bytes (254 characters of up to four bytes);
+/// anything longer is refused before any other work.
+const MAX_EMAIL_BYTES: usize = 4 * 254;
+/// How long a password confirmation counts for the most sensitive changes.
+const CONFIRMATION_WINDOW_SECS: i64 = 10 * 60;
+/// What a busy server tells the browser to wait before trying again.
+const BUSY_RETRY_SECS: u64 = 1;
 
-/// A real hash, checked when the account does not exist so that a failed
-/// sign-in takes as long whether or not the email is known.
-static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
+/// How sessions are kept: their lifetimes, and their cookie.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    pub limits: SessionLimits,
+    pub cookie: SessionCookie,
+    /// Demo mode: the sign-in page lists the demo accounts.
+    pub demo_mode: bool,
+}
+
+impl SessionPolicy {
+    /// The policy the configuration sets.
+    pub fn from_config(config: &Config) -> Self {
+        let secs =
+            |duration: std::time::Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
+        Self {
+            limits: SessionLimits {
+                idle_secs: secs(config.session_idle_timeout.value),
+                absolute_secs: secs(config.session_lifetime.value),
+            },
+            cookie: SessionCookie {
+                secure: config.serves_https(),
+            },
+            demo_mode: config.demo.value,
+        }
+    }
+}
 
 /// The `AuthService` of local accounts stored in [`Storage`].
 pub struct LocalAuth {
     storage: Storage,
-    demo_mode: bool,
-    throttle: SignInThrottle,
+    hashing: Hashing,
+    policy: SessionPolicy,
 }
 
 impl LocalAuth {
-    /// In demo mode the sign-in page lists the demo accounts.
-    pub fn new(storage: Storage, demo_mode: bool) -> Self {
+    /// Sessions kept as `policy` says; passwords checked through `hashing`.
+    pub fn new(storage: Storage, hashing: Hashing, policy: SessionPolicy) -> Self {
         Self {
             storage,
-            demo_mode,
-            throttle: SignInThrottle::default(),
+            hashing,
+            policy,
         }
+    }
+
+    /// The active account of the session `token`, if it is live.
+    async fn session_account(&self, token: &str) -> Result<Option<Account>, AuthError> {
+        self.storage
+            .session_account(&token_hash(token), unix_now(), self.policy.limits)
+            .await
+            .map_err(unavailable)
+    }
+
+    /// Checks `password` for `account` (the decoy for none) once a hashing
+    /// slot is free and the attempt is counted against `keys`; `shown` is
+    /// the email the form gets back. Clears the failures when it matches.
+    async fn check_password(
+        &self,
+        account: Option<&Account>,
+        password: &str,
+        keys: &[String],
+        shown: &str,
+    ) -> Result<bool, AuthError> {
+        let slot = self.hashing.try_slot().map_err(|Busy| {
+            ApiError::from(SignInRefusal::Busy {
+                email: shown.to_owned(),
+                retry_after_secs: BUSY_RETRY_SECS,
+            })
+        })?;
+        let now_ms = unix_now().saturating_mul(1000);
+        if let Some(wait_ms) = self
+            .storage
+            .take_sign_in_attempt(keys, now_ms)
+            .await
+            .map_err(unavailable)?
+        {
+            return Err(SignInRefusal::Throttled {
+                email: shown.to_owned(),
+                retry_after_secs: u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000).max(1),
+            }
+            .into());
+        }
+        // A password longer than any accepted one cannot match: not worth a hash.
+        let matches = password.len() <= 4 * MAX_PASSWORD_CHARS
+            && slot
+                .verify(password, account.map(|a| a.password_hash.clone()))
+                .await
+            && account.is_some();
+        if matches {
+            self.storage
+                .clear_sign_in_failures(keys)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(matches)
     }
 }
 
@@ -71,15 +156,15 @@ fn current_user(account: Account) -> CurrentUser {
     }
 }
 
+/// The email as the form sent it, cut to what a form can show again.
+fn shown_email(email: &str) -> String {
+    email.trim().chars().take(254).collect()
+}
+
 #[async_trait::async_trait]
 impl AuthService for LocalAuth {
     async fn user_for_session(&self, token: &str) -> Result<Option<CurrentUser>, AuthError> {
-        let account = self
-            .storage
-            .session_account(&token_hash(token), unix_now(), LIMITS)
-            .await
-            .map_err(unavailable)?;
-        Ok(account.map(current_user))
+        Ok(self.session_account(token).await?.map(current_user))
     }
 
     async fn sign_in(
@@ -87,53 +172,41 @@ impl AuthService for LocalAuth {
         email: &str,
         password: &str,
         client: Option<IpAddr>,
+        previous: Option<&str>,
     ) -> Result<String, AuthError> {
-        let submitted = email.trim().to_owned();
-        let mut keys = vec![format!("account:{}", submitted.to_lowercase())];
-        keys.extend(client.map(|address| format!("address:{address}")));
-        if let Some(wait) = self.throttle.remaining_wait(&keys, Instant::now()) {
-            return Err(ApiError::Refused(SignInRefusal::Throttled {
-                email: submitted,
-                retry_after_secs: wait.as_secs().max(1),
-            }));
-        }
-        let invalid = || {
-            ApiError::Refused(SignInRefusal::InvalidCredentials {
-                email: submitted.clone(),
-            })
-        };
-        let account = match normalize_email(email) {
-            Ok(normalized) => self
-                .storage
-                .account_by_email(&normalized)
-                .await
-                .map_err(unavailable)?,
-            Err(_) => None,
-        }
-        .filter(|account| account.active);
-        let hash = account
-            .as_ref()
-            .map(|account| account.password_hash.clone());
-        let password = password.to_owned();
-        // Hashing is CPU work, including the decoy's first computation.
-        let matches = tokio::task::spawn_blocking(move || {
-            verify_password(&password, hash.as_deref().unwrap_or(&DECOY_HASH))
-        })
-        .await
-        .map_err(|_| ApiError::Unavailable)?;
-        let Some(account) = account.filter(|_| matches) else {
-            self.throttle.record_failure(&keys, Instant::now());
+        let shown = shown_email(email);
+        let email = (email.len() <= MAX_EMAIL_BYTES)
+            .then(|| normalize_email(email).ok())
+            .flatten()
+            .ok_or_else(|| {
+                ApiError::from(SignInRefusal::InvalidEmail {
+                    email: shown.clone(),
+                })
+            })?;
+        let account = self
+            .storage
+            .account_by_email(&email)
+            .await
+            .map_err(unavailable)?
+            .filter(|account| account.active);
+        let keys = throttle::keys(&email, client);
+        if !self
+            .check_password(account.as_ref(), password, &keys, &shown)
+            .await?
+        {
             self.storage
-                .audit(
-                    "anonymous",
-                    "user.sign_in_failed",
-                    Some(submitted.to_lowercase()),
-                    json!({}),
-                )
+                .audit("anonymous", "user.sign_in_failed", Some(email), json!({}))
                 .await;
-            return Err(invalid());
-        };
-        self.throttle.record_success(&keys);
+            return Err(SignInRefusal::InvalidCredentials { email: shown }.into());
+        }
+        let account = account.ok_or(ApiError::Unavailable)?;
+        // A fresh session: whatever this browser held before ends here.
+        if let Some(previous) = previous {
+            self.storage
+                .delete_session(&token_hash(previous))
+                .await
+                .map_err(unavailable)?;
+        }
         let token = new_token();
         self.storage
             .create_session(&token_hash(&token), account.id, unix_now())
@@ -145,32 +218,62 @@ impl AuthService for LocalAuth {
         Ok(token)
     }
 
-    async fn sign_out(&self, token: &str) -> Result<(), AuthError> {
-        let hash = token_hash(token);
-        if let Some(account) = self
-            .storage
-            .session_account(&hash, unix_now(), LIMITS)
-            .await
-            .map_err(unavailable)?
+    async fn confirm_password(
+        &self,
+        token: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
+        let account = self
+            .session_account(token)
+            .await?
+            .ok_or(ApiError::NotSignedIn)?;
+        let keys = throttle::keys(&account.email, client);
+        if !self
+            .check_password(Some(&account), password, &keys, &account.email)
+            .await?
         {
+            self.storage
+                .audit(&account.email, "user.confirmation_failed", None, json!({}))
+                .await;
+            return Err(SignInRefusal::InvalidCredentials {
+                email: account.email,
+            }
+            .into());
+        }
+        self.storage
+            .confirm_session(&token_hash(token), unix_now())
+            .await
+            .map_err(unavailable)?;
+        self.storage
+            .audit(&account.email, "user.password_confirmed", None, json!({}))
+            .await;
+        Ok(())
+    }
+
+    async fn confirmed_recently(&self, token: &str) -> Result<bool, AuthError> {
+        let confirmed_at = self
+            .storage
+            .session_confirmed_at(&token_hash(token))
+            .await
+            .map_err(unavailable)?;
+        Ok(confirmed_at.is_some_and(|at| unix_now() - at <= CONFIRMATION_WINDOW_SECS))
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), AuthError> {
+        if let Some(account) = self.session_account(token).await? {
             self.storage
                 .audit(&account.email, "user.signed_out", None, json!({}))
                 .await;
         }
         self.storage
-            .delete_session(&hash)
+            .delete_session(&token_hash(token))
             .await
             .map_err(unavailable)
     }
 
     async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError> {
-        let hash = token_hash(token);
-        let Some(account) = self
-            .storage
-            .session_account(&hash, unix_now(), LIMITS)
-            .await
-            .map_err(unavailable)?
-        else {
+        let Some(account) = self.session_account(token).await? else {
             return Ok(());
         };
         let ended = self
@@ -178,17 +281,19 @@ impl AuthService for LocalAuth {
             .delete_user_sessions(account.id)
             .await
             .map_err(unavailable)?;
-        let event = AuditEvent {
-            actor: account.email.clone(),
-            action: "user.signed_out_everywhere".to_owned(),
-            target: None,
-            details: json!({ "sessions": ended }),
-        };
-        self.storage.record_audit(&event).await.map_err(unavailable)
+        self.storage
+            .audit(
+                &account.email,
+                "user.signed_out_everywhere",
+                None,
+                json!({ "sessions": ended }),
+            )
+            .await;
+        Ok(())
     }
 
     fn demo_accounts(&self) -> Vec<DemoAccount> {
-        if !self.demo_mode {
+        if !self.policy.demo_mode {
             return Vec::new();
         }
         DEMO_USERS
@@ -199,5 +304,9 @@ impl AuthService for LocalAuth {
                 password: DEMO_PASSWORD.to_owned(),
             })
             .collect()
+    }
+
+    fn session_cookie(&self) -> SessionCookie {
+        self.policy.cookie
     }
 }

@@ -1,139 +1,45 @@
-//! Slows down password guessing: after a few failed sign-ins for one account
-//! or from one address, each further attempt must wait, the wait doubling
-//! with every failure. Keys are what was *submitted*, so the answer is the
-//! same whether or not an account exists.
+//! What a sign-in attempt is counted against: the account (as submitted,
+//! normalised) and the client's address, IPv6 by its /64 (one subscriber's
+//! network), so that neither one account nor one network can guess fast.
+//! The counting itself is in storage, shared by every replica.
 
-use std::{
-    collections::HashMap,
-    sync::{Mutex, PoisonError},
-    time::{Duration, Instant},
-};
+use ipnet::Ipv6Net;
+use std::net::IpAddr;
 
-/// Failures allowed before waits begin.
-const FREE_ATTEMPTS: u32 = 5;
-/// The longest wait.
-const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
-/// Failures older than this are forgotten.
-const FORGET_AFTER: Duration = Duration::from_secs(60 * 60);
-
-#[derive(Clone, Copy, Debug)]
-struct Failures {
-    count: u32,
-    last: Instant,
+/// The throttle keys of an attempt for `email` (normalised) from `client`.
+pub fn keys(email: &str, client: Option<IpAddr>) -> Vec<String> {
+    let mut keys = vec![format!("account:{email}")];
+    keys.extend(client.map(|address| format!("address:{}", network_of(address))));
+    keys
 }
 
-/// Failed sign-ins per key (`account:…`, `address:…`), in memory.
-#[derive(Debug, Default)]
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, Failures>>,
-}
-
-/// How long `count` failures make the next attempt wait after the last one.
-fn wait_after(count: u32) -> Duration {
-    match count.checked_sub(FREE_ATTEMPTS) {
-        None => Duration::ZERO,
-        Some(extra) => {
-            Duration::from_secs(1u64.checked_shl(extra).unwrap_or(u64::MAX)).min(MAX_WAIT)
-        }
-    }
-}
-
-impl SignInThrottle {
-    /// How long the caller must still wait before trying any of `keys`, if at all.
-    pub fn remaining_wait(&self, keys: &[String], now: Instant) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        keys.iter()
-            .filter_map(|key| failures.get(key))
-            .filter_map(|f| (f.last + wait_after(f.count)).checked_duration_since(now))
-            .filter(|wait| !wait.is_zero())
-            .max()
-    }
-
-    /// Counts a failed attempt against every key.
-    pub fn record_failure(&self, keys: &[String], now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        failures.retain(|_, f| now.duration_since(f.last) < FORGET_AFTER);
-        for key in keys {
-            let entry = failures.entry(key.clone()).or_insert(Failures {
-                count: 0,
-                last: now,
-            });
-            entry.count += 1;
-            entry.last = now;
-        }
-    }
-
-    /// Forgets the failures of every key after a successful sign-in.
-    pub fn record_success(&self, keys: &[String]) {
-        let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
-        for key in keys {
-            failures.remove(key);
-        }
+/// The address as throttled: IPv4 whole, IPv6 by its /64.
+fn network_of(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => Ipv6Net::new(v6, 64)
+            .map(|network| network.trunc().to_string())
+            .unwrap_or_else(|_| v6.to_string()),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    fn keys() -> Vec<String> {
-        vec!["account:a@example.com".into(), "address:192.0.2.1".into()]
-    }
+    use super::keys;
 
     #[test]
-    fn waits_begin_after_the_free_attempts_and_double() {
-        let throttle = SignInThrottle::default();
-        let start = Instant::now();
-        for n in 0..FREE_ATTEMPTS {
-            assert_eq!(
-                throttle.remaining_wait(&keys(), start),
-                None,
-                "attempt {n} is free"
-            );
-            throttle.record_failure(&keys(), start);
-        }
-        assert_eq!(
-            throttle.remaining_wait(&keys(), start),
-            Some(Duration::from_secs(1))
+    fn ipv6_clients_share_their_64_and_mapped_ipv4_reads_as_ipv4() {
+        let one = keys("a@example.com", Some("2001:db8:1:2::1".parse().unwrap()));
+        let other = keys(
+            "a@example.com",
+            Some("2001:db8:1:2:ffff::9".parse().unwrap()),
         );
-        throttle.record_failure(&keys(), start);
+        assert_eq!(one, ["account:a@example.com", "address:2001:db8:1:2::/64"]);
+        assert_eq!(one, other);
         assert_eq!(
-            throttle.remaining_wait(&keys(), start),
-            Some(Duration::from_secs(2))
+            keys("a@example.com", Some("::ffff:192.0.2.1".parse().unwrap()))[1],
+            "address:192.0.2.1"
         );
-        assert_eq!(
-            throttle.remaining_wait(&keys(), start + Duration::from_secs(2)),
-            None,
-            "waited enough"
-        );
-    }
-
-    #[test]
-    fn waits_are_capped_and_apply_per_key() {
-        let throttle = SignInThrottle::default();
-        let now = Instant::now();
-        for _ in 0..40 {
-            throttle.record_failure(&["address:192.0.2.1".to_owned()], now);
-        }
-        assert_eq!(
-            throttle.remaining_wait(&keys(), now),
-            Some(MAX_WAIT),
-            "the address key throttles"
-        );
-        assert_eq!(
-            throttle.remaining_wait(&["account:other@example.com".to_owned()], now),
-            None
-        );
-    }
-
-    #[test]
-    fn success_clears_the_keys() {
-        let throttle = SignInThrottle::default();
-        let now = Instant::now();
-        for _ in 0..10 {
-            throttle.record_failure(&keys(), now);
-        }
-        throttle.record_success(&keys());
-        assert_eq!(throttle.remaining_wait(&keys(), now), None);
+        assert_eq!(keys("a@example.com", None), ["account:a@example.com"]);
     }
 }

@@ -1,13 +1,13 @@
 //! User administration for admins, behind `app`'s `UserAdmin`: every change
-//! keeps at least one active admin, ends sessions where access shrinks, and
-//! is audited.
+//! keeps at least one active admin and ends sessions where access shrinks,
+//! each as one transaction in storage (so concurrent changes cannot break
+//! either rule), and is audited.
 
 use crate::{
-    accounts::{AccountError, AccountRequest, check_new_password, create_account, hash_password},
+    accounts::{AccountError, AccountRequest, Hashing, check_new_password, create_account},
     storage::{
         Storage, StorageError,
-        accounts::{Account, AccountChange},
-        audit::AuditEvent,
+        accounts::{Account, AccountUpdate},
     },
 };
 use app::{
@@ -22,12 +22,13 @@ use serde_json::{Value, json};
 /// The `UserAdmin` of local accounts stored in [`Storage`].
 pub struct LocalUserAdmin {
     storage: Storage,
+    hashing: Hashing,
 }
 
 impl LocalUserAdmin {
-    /// User administration over `storage`.
-    pub fn new(storage: Storage) -> Self {
-        Self { storage }
+    /// User administration over `storage`, hashing new passwords through `hashing`.
+    pub fn new(storage: Storage, hashing: Hashing) -> Self {
+        Self { storage, hashing }
     }
 
     async fn account(&self, user_id: i64) -> Result<Account, UsersError> {
@@ -38,45 +39,24 @@ impl LocalUserAdmin {
             .ok_or(UsersRefusal::NotFound.into())
     }
 
-    /// Refuses a change that would take away the last active admin.
-    async fn keep_an_admin(&self, target: &Account) -> Result<(), UsersError> {
-        let is_active_admin = target.active && target.role == Role::Admin;
-        if is_active_admin
-            && self
-                .storage
-                .count_active_admins()
-                .await
-                .map_err(unavailable)?
-                <= 1
-        {
-            return Err(UsersRefusal::LastAdmin.into());
-        }
-        Ok(())
-    }
-
-    async fn apply(
+    /// The outcome of a change to `target`, audited as `action` when it was done.
+    async fn audited(
         &self,
         actor: &CurrentUser,
         target: &Account,
-        change: AccountChange<'_>,
+        update: Result<AccountUpdate, StorageError>,
         action: &str,
         details: Value,
     ) -> Result<(), UsersError> {
-        if !self
-            .storage
-            .update_account(target.id, change)
-            .await
-            .map_err(unavailable)?
-        {
-            return Err(UsersRefusal::NotFound.into());
+        match update.map_err(unavailable)? {
+            AccountUpdate::NotFound => return Err(UsersRefusal::NotFound.into()),
+            AccountUpdate::LastAdmin => return Err(UsersRefusal::LastAdmin.into()),
+            AccountUpdate::Done => {}
         }
-        let event = AuditEvent {
-            actor: actor.email.clone(),
-            action: action.to_owned(),
-            target: Some(target.email.clone()),
-            details,
-        };
-        self.storage.record_audit(&event).await.map_err(unavailable)
+        self.storage
+            .audit(&actor.email, action, Some(target.email.clone()), details)
+            .await;
+        Ok(())
     }
 }
 
@@ -115,9 +95,9 @@ impl UserAdmin for LocalUserAdmin {
             role,
             password,
         };
-        match create_account(&self.storage, request, &actor.email).await {
+        match create_account(&self.storage, &self.hashing, request, &actor.email).await {
             Ok(_) => Ok(()),
-            Err(AccountError::Field(error)) => Err(ApiError::Refused(UsersRefusal::Field(error))),
+            Err(AccountError::Field(error)) => Err(UsersRefusal::Field(error).into()),
             Err(AccountError::EmailTaken(_)) => Err(UsersRefusal::EmailTaken.into()),
             Err(AccountError::Storage(error)) => Err(unavailable(error)),
             Err(AccountError::Hashing(_)) => Err(ApiError::Unavailable),
@@ -134,18 +114,10 @@ impl UserAdmin for LocalUserAdmin {
         if target.role == role {
             return Ok(());
         }
-        if role != Role::Admin {
-            self.keep_an_admin(&target).await?;
-        }
         let details = json!({ "from": target.role.as_str(), "to": role.as_str() });
-        self.apply(
-            actor,
-            &target,
-            AccountChange::Role(role),
-            "user.role_changed",
-            details,
-        )
-        .await
+        let update = self.storage.change_role(target.id, role).await;
+        self.audited(actor, &target, update, "user.role_changed", details)
+            .await
     }
 
     async fn set_active(
@@ -155,26 +127,14 @@ impl UserAdmin for LocalUserAdmin {
         active: bool,
     ) -> Result<(), UsersError> {
         let target = self.account(user_id).await?;
-        if !active {
-            self.keep_an_admin(&target).await?;
-            self.storage
-                .delete_user_sessions(target.id)
-                .await
-                .map_err(unavailable)?;
-        }
         let action = if active {
             "user.reactivated"
         } else {
             "user.deactivated"
         };
-        self.apply(
-            actor,
-            &target,
-            AccountChange::Active(active),
-            action,
-            json!({}),
-        )
-        .await
+        let update = self.storage.set_active(target.id, active).await;
+        self.audited(actor, &target, update, action, json!({}))
+            .await
     }
 
     async fn reset_password(
@@ -185,23 +145,14 @@ impl UserAdmin for LocalUserAdmin {
     ) -> Result<(), UsersError> {
         check_new_password(password).map_err(UsersRefusal::Field)?;
         let target = self.account(user_id).await?;
-        let password = password.to_owned();
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        let hash = self
+            .hashing
+            .hash(password)
             .await
-            .map_err(|_| ApiError::Unavailable)?
             .map_err(|_| ApiError::Unavailable)?;
-        self.storage
-            .delete_user_sessions(target.id)
+        let update = self.storage.set_password_hash(target.id, &hash).await;
+        self.audited(actor, &target, update, "user.password_reset", json!({}))
             .await
-            .map_err(unavailable)?;
-        self.apply(
-            actor,
-            &target,
-            AccountChange::PasswordHash(&hash),
-            "user.password_reset",
-            json!({}),
-        )
-        .await
     }
 }
 
@@ -209,6 +160,7 @@ impl UserAdmin for LocalUserAdmin {
 mod tests {
     use super::*;
     use crate::accounts::verify_password;
+    use futures_util::future::join_all;
 
     async fn setup() -> (tempfile::TempDir, Storage, LocalUserAdmin, CurrentUser) {
         let dir = tempfile::tempdir().unwrap();
@@ -219,14 +171,21 @@ mod tests {
             role: Role::Admin,
             password: "correct horse battery",
         };
-        let root = create_account(&storage, request, "cli").await.unwrap();
+        let root = create_account(&storage, &Hashing::new(1), request, "cli")
+            .await
+            .unwrap();
         let actor = CurrentUser {
             id: root.id,
             email: root.email,
             display_name: root.display_name,
             role: root.role,
         };
-        (dir, storage.clone(), LocalUserAdmin::new(storage), actor)
+        (
+            dir,
+            storage.clone(),
+            LocalUserAdmin::new(storage, Hashing::new(1)),
+            actor,
+        )
     }
 
     #[tokio::test]
@@ -348,5 +307,36 @@ mod tests {
             admin.change_role(&actor, 999, Role::Reader).await,
             Err(UsersRefusal::NotFound.into())
         );
+    }
+
+    #[tokio::test]
+    async fn demoting_every_admin_at_once_leaves_exactly_one() {
+        let (_dir, storage, admin, actor) = setup().await;
+        let mut ids = vec![actor.id];
+        for n in 0..5 {
+            let email = format!("admin{n}@example.com");
+            admin
+                .create(
+                    &actor,
+                    &email,
+                    "Admin",
+                    Role::Admin,
+                    "correct horse battery",
+                )
+                .await
+                .unwrap();
+            ids.push(storage.account_by_email(&email).await.unwrap().unwrap().id);
+        }
+        let outcomes = join_all(
+            ids.iter()
+                .map(|id| admin.change_role(&actor, *id, Role::Reader)),
+        )
+        .await;
+        let refused = outcomes
+            .iter()
+            .filter(|outcome| **outcome == Err(UsersRefusal::LastAdmin.into()))
+            .count();
+        assert_eq!(refused, 1, "{outcomes:?}");
+        assert_eq!(storage.count_active_admins().await.unwrap(), 1);
     }
 }

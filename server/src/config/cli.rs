@@ -49,6 +49,18 @@ pub(super) struct Cli {
     #[arg(long, env = "SCORENOW_LOG", value_name = "FILTER", global = true)]
     pub(super) log: Option<String>,
 
+    /// Demo mode: the built-in ServiceNow simulator, the demo Secure Score catalog
+    /// and the demo accounts, whose password is published; never in production
+    /// [default: off]
+    #[arg(
+        long,
+        env = "SCORENOW_DEMO",
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub(super) demo: Option<String>,
+
     /// Where the embedded ServiceNow simulator listens in demo mode, or `off` [default: 127.0.0.1:3001]
     #[arg(long, env = "SCORENOW_SIM_ADDR", value_name = "HOST:PORT|off")]
     pub(super) servicenow_sim_addr: Option<String>,
@@ -73,6 +85,19 @@ pub(super) struct Cli {
     /// used as ServiceNow instances, comma-separated (`host` or `host:port`)
     #[arg(long, env = "SCORENOW_ALLOWED_INSTANCE_HOSTS", value_name = "HOSTS")]
     pub(super) allowed_instance_hosts: Option<String>,
+
+    /// Reverse proxies whose `X-Forwarded-For` or `Forwarded` header names the
+    /// client, comma-separated addresses or CIDR ranges, e.g. `10.0.0.0/8,::1` [default: none]
+    #[arg(long, env = "SCORENOW_TRUSTED_PROXIES", value_name = "ADDRESSES")]
+    pub(super) trusted_proxies: Option<String>,
+
+    /// How long a session lasts unused, e.g. `30m` or `1h` [default: 30m]
+    #[arg(long, env = "SCORENOW_SESSION_IDLE_TIMEOUT", value_name = "DURATION")]
+    pub(super) session_idle_timeout: Option<String>,
+
+    /// How long a session lasts at most after sign-in, e.g. `12h` [default: 12h]
+    #[arg(long, env = "SCORENOW_SESSION_LIFETIME", value_name = "DURATION")]
+    pub(super) session_lifetime: Option<String>,
 
     /// Seconds between two syncs of ticket states from ServiceNow [default: 60]
     #[arg(long, env = "SCORENOW_TICKET_SYNC_SECS", value_name = "SECONDS")]
@@ -117,8 +142,9 @@ pub(super) struct Cli {
     pub(super) login_url: Option<String>,
 
     /// TOML file with any of the settings above (keys: addr, data_dir,
-    /// site_root, log_format, log, servicenow_sim_addr, public_url,
-    /// allowed_instance_hosts, ticket_sync_secs); flags and environment override it
+    /// site_root, log_format, log, demo, servicenow_sim_addr, public_url,
+    /// allowed_instance_hosts, trusted_proxies, session_idle_timeout,
+    /// session_lifetime, ticket_sync_secs); flags and environment override it
     #[arg(
         long,
         short = 'c',
@@ -172,6 +198,9 @@ enum AdminCommand {
         #[arg(long, default_value = "admin")]
         role: String,
     },
+    /// Delete the demo accounts (their password is published) before
+    /// running without --demo
+    RemoveDemoAccounts,
 }
 
 /// The optional configuration file; its keys mirror the long flags.
@@ -183,9 +212,13 @@ pub(super) struct FileConfig {
     site_root: Option<PathBuf>,
     log_format: Option<String>,
     log: Option<String>,
+    demo: Option<bool>,
     servicenow_sim_addr: Option<String>,
     public_url: Option<String>,
     allowed_instance_hosts: Option<String>,
+    trusted_proxies: Option<String>,
+    session_idle_timeout: Option<String>,
+    session_lifetime: Option<String>,
     ticket_sync_secs: Option<String>,
 }
 
@@ -255,6 +288,42 @@ pub(super) mod keys {
         names: Names::new("log", "--log", "SCORENOW_LOG"),
         file: |file| file.log.clone(),
         default: DEFAULT_LOG_FILTER,
+    };
+    /// `--demo`; off by default.
+    pub const DEMO: Key<String> = Key {
+        names: Names::new("demo", "--demo", "SCORENOW_DEMO"),
+        file: |file| file.demo.map(|demo| demo.to_string()),
+        default: "false",
+    };
+    /// `--trusted-proxies`; none by default.
+    pub const TRUSTED_PROXIES: Key<String> = Key {
+        names: Names::new(
+            "trusted_proxies",
+            "--trusted-proxies",
+            "SCORENOW_TRUSTED_PROXIES",
+        ),
+        file: |file| file.trusted_proxies.clone(),
+        default: "",
+    };
+    /// `--session-idle-timeout`.
+    pub const SESSION_IDLE_TIMEOUT: Key<String> = Key {
+        names: Names::new(
+            "session_idle_timeout",
+            "--session-idle-timeout",
+            "SCORENOW_SESSION_IDLE_TIMEOUT",
+        ),
+        file: |file| file.session_idle_timeout.clone(),
+        default: "30m",
+    };
+    /// `--session-lifetime`.
+    pub const SESSION_LIFETIME: Key<String> = Key {
+        names: Names::new(
+            "session_lifetime",
+            "--session-lifetime",
+            "SCORENOW_SESSION_LIFETIME",
+        ),
+        file: |file| file.session_lifetime.clone(),
+        default: "12h",
     };
     /// `--servicenow-sim-addr`.
     pub const SIM_ADDR: Key<String> = Key {

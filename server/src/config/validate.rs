@@ -73,6 +73,42 @@ pub(super) const TICKET_SYNC: Rule<Duration> = Rule {
     },
 };
 
+/// A yes-or-no setting: `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off`, in any case.
+pub(super) const BOOL: Rule<bool> = Rule {
+    expected: "expected true or false",
+    parse: |text| match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    },
+};
+
+/// Comma-separated addresses or CIDR ranges (an address is a range of one).
+pub(super) const NETWORKS: Rule<Vec<ipnet::IpNet>> = Rule {
+    expected: "expected comma-separated IP addresses or CIDR ranges, e.g. 10.0.0.0/8,::1",
+    parse: |text| {
+        text.split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| {
+                item.parse::<ipnet::IpNet>()
+                    .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .ok()
+            })
+            .collect()
+    },
+};
+
+/// A session's lifetime or idle timeout: from a minute to 30 days, e.g. `30m`.
+pub(super) const SESSION_DURATION: Rule<Duration> = Rule {
+    expected: "expected a duration from 1m to 30d, e.g. 30m or 12h",
+    parse: |text| {
+        humantime::parse_duration(text)
+            .ok()
+            .filter(|duration| (60..=30 * 86_400).contains(&duration.as_secs()))
+    },
+};
+
 /// The base URL of Microsoft Graph or of the identity platform.
 pub(super) const ENDPOINT: Rule<url::Url> = Rule {
     expected: "expected an https URL",

@@ -30,8 +30,9 @@ impl ServiceNowAdmin for ServiceNowService {
         &self,
         actor: &CurrentUser,
         form: Option<ConnectionForm>,
+        confirmed: bool,
     ) -> Result<String, ServiceNowError> {
-        self.start_authorization(actor, form).await
+        self.start_authorization(actor, form, confirmed).await
     }
 
     async fn test_connection(

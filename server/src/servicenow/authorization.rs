@@ -13,9 +13,12 @@ use crate::{
     clock::{unix_now, utc_text},
     storage::servicenow::PendingAuthorization,
 };
-use app::domain::{
-    auth::{CurrentUser, Role},
-    servicenow::{ConnectionForm, ProblemKind, ServiceNowError, ServiceNowRefusal},
+use app::{
+    api::ApiError,
+    domain::{
+        auth::{CurrentUser, Role},
+        servicenow::{ConnectionForm, ProblemKind, ServiceNowError, ServiceNowRefusal},
+    },
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -49,9 +52,10 @@ impl ServiceNowService {
         &self,
         actor: &CurrentUser,
         form: Option<ConnectionForm>,
+        confirmed: bool,
     ) -> Result<String, ServiceNowError> {
         if let Some(form) = form {
-            self.save_form(actor, form).await?;
+            self.save_form(actor, form, confirmed).await?;
         }
         let stored = self.stored().await?.ok_or_else(not_configured)?;
         let instance = self.instance(&stored)?;
@@ -80,11 +84,13 @@ impl ServiceNowService {
         Ok(start.url.to_string())
     }
 
-    /// Validates and saves the connection form.
+    /// Validates and saves the connection form; moving a stored connection
+    /// to another instance or client needs the password `confirmed`.
     async fn save_form(
         &self,
         actor: &CurrentUser,
         form: ConnectionForm,
+        confirmed: bool,
     ) -> Result<(), ServiceNowError> {
         let instance = self
             .policy
@@ -98,6 +104,12 @@ impl ServiceNowService {
         let stored = self.stored().await?;
         if secret.is_empty() && stored.is_none() {
             return Err(ServiceNowRefusal::MissingClientSecret.into());
+        }
+        let moves = stored.as_ref().is_some_and(|stored| {
+            stored.instance_url != instance.as_str() || stored.client_id != client_id
+        });
+        if moves && !confirmed {
+            return Err(ApiError::ReauthenticationRequired);
         }
         let sealed =
             (!secret.is_empty()).then(|| self.secrets.seal(purpose::CLIENT_SECRET, secret));

@@ -24,12 +24,15 @@ pub struct NewAccount {
     pub password_hash: String,
 }
 
-/// One change to an existing account.
-#[derive(Clone, Copy, Debug)]
-pub enum AccountChange<'a> {
-    Role(Role),
-    Active(bool),
-    PasswordHash(&'a str),
+/// What a change to an account did. Each change is one transaction, so the
+/// rule it keeps holds however many changes run at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountUpdate {
+    Done,
+    /// No account has this id.
+    NotFound,
+    /// Refused: it would leave no active admin.
+    LastAdmin,
 }
 
 /// Where accounts are kept.
@@ -47,13 +50,19 @@ pub trait AccountStore: Send + Sync {
     /// Every account, by email.
     async fn list_accounts(&self) -> Result<Vec<Account>, StorageError>;
 
-    /// Changes an account's role, active flag or password hash; `NotFound`-like
-    /// outcomes are reported as `false`.
-    async fn update_account(
-        &self,
-        id: i64,
-        change: AccountChange<'_>,
-    ) -> Result<bool, StorageError>;
+    /// Gives an account another role, unless that demotes the last active admin.
+    async fn change_role(&self, id: i64, role: Role) -> Result<AccountUpdate, StorageError>;
+
+    /// Reactivates an account, or deactivates it and ends its sessions, unless
+    /// that takes away the last active admin.
+    async fn set_active(&self, id: i64, active: bool) -> Result<AccountUpdate, StorageError>;
+
+    /// Replaces an account's password hash and ends its sessions, together:
+    /// no session opened with the old password survives.
+    async fn set_password_hash(&self, id: i64, hash: &str) -> Result<AccountUpdate, StorageError>;
+
+    /// Deletes the account with this email (and its sessions); whether one existed.
+    async fn delete_account(&self, email: &str) -> Result<bool, StorageError>;
 
     /// How many active admins exist (the first-admin bootstrap checks for none).
     async fn count_active_admins(&self) -> Result<i64, StorageError>;

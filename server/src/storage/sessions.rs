@@ -3,8 +3,9 @@
 
 use super::{StorageError, accounts::Account};
 
-/// How often a session's last use is written; idle timeouts are exact to this.
-pub const TOUCH_INTERVAL_SECS: i64 = 60;
+/// How often, at most, a session's last use is written; idle timeouts are
+/// exact to a quarter of themselves, and to this at worst.
+const TOUCH_INTERVAL_SECS: i64 = 60;
 
 /// How long sessions live, in seconds.
 #[derive(Clone, Copy, Debug)]
@@ -21,6 +22,11 @@ impl SessionLimits {
     pub(super) fn expired(self, created_at: i64, last_seen_at: i64, now: i64) -> bool {
         now - last_seen_at > self.idle_secs || now - created_at > self.absolute_secs
     }
+
+    /// How long a use may go unrecorded, so that most requests only read.
+    pub(super) fn touch_interval(self) -> i64 {
+        (self.idle_secs / 4).clamp(1, TOUCH_INTERVAL_SECS)
+    }
 }
 
 /// Where sessions are kept.
@@ -36,13 +42,19 @@ pub trait SessionStore: Send + Sync {
 
     /// The active account of a live session. Expired sessions and sessions of
     /// deactivated accounts are deleted. Use is recorded at most once per
-    /// [`TOUCH_INTERVAL_SECS`], so most requests only read.
+    /// touch interval of `limits`, so most requests only read.
     async fn session_account(
         &self,
         token_hash: &str,
         now: i64,
         limits: SessionLimits,
     ) -> Result<Option<Account>, StorageError>;
+
+    /// Records that the session's user confirmed their password at `now`.
+    async fn confirm_session(&self, token_hash: &str, now: i64) -> Result<(), StorageError>;
+
+    /// When the session's user last confirmed their password, if ever.
+    async fn session_confirmed_at(&self, token_hash: &str) -> Result<Option<i64>, StorageError>;
 
     /// Ends one session.
     async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError>;

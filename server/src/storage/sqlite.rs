@@ -7,6 +7,7 @@ mod audit;
 mod securescore;
 mod servicenow;
 mod sessions;
+mod throttle;
 mod tickets;
 
 use super::{Backend, StorageError};

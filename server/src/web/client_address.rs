@@ -111,7 +111,10 @@ mod tests {
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
         let trusted = proxies(&["10.0.0.0/8"]);
         let claims = headers(&[("x-forwarded-for", "203.0.113.9")]);
-        assert_eq!(trusted.client(ip("198.51.100.7"), &claims), ip("198.51.100.7"));
+        assert_eq!(
+            trusted.client(ip("198.51.100.7"), &claims),
+            ip("198.51.100.7")
+        );
         assert_eq!(
             TrustedProxies::default().client(ip("10.0.0.1"), &claims),
             ip("10.0.0.1")

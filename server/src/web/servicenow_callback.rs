@@ -5,7 +5,7 @@
 
 use super::AppState;
 use crate::servicenow::CallbackParams;
-use app::{api::request::session_token_in, domain::servicenow::CallbackOutcome};
+use app::domain::servicenow::CallbackOutcome;
 use axum::{
     extract::{Query, State},
     http::HeaderMap,
@@ -22,7 +22,7 @@ pub async fn complete(
     headers: HeaderMap,
     Query(params): Query<CallbackParams>,
 ) -> Redirect {
-    let user = match session_token_in(&headers) {
+    let user = match state.services.auth.session_cookie().token_in(&headers) {
         Some(token) => state
             .services
             .auth

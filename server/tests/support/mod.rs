@@ -39,15 +39,16 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts `scorenow` on `127.0.0.1:0` (its simulator on another free port)
-    /// and waits until it listens.
+    /// Starts `scorenow` in demo mode on `127.0.0.1:0` (its simulator on
+    /// another free port) and waits until it listens.
     pub fn start() -> Self {
-        Self::start_with(&["--servicenow-sim-addr", "127.0.0.1:0"])
+        Self::start_with(&["--demo", "--servicenow-sim-addr", "127.0.0.1:0"])
     }
 
     /// Starts `scorenow` in demo mode, its simulator's admin endpoint open to [`SIM_ADMIN_TOKEN`].
     pub fn start_with_simulator_admin() -> Self {
         Self::start_with(&[
+            "--demo",
             "--servicenow-sim-addr",
             "127.0.0.1:0",
             "--servicenow-sim-admin-token",
@@ -411,6 +412,19 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
         status,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
     )
+}
+
+/// Confirms the password of the session `cookie` (which the most sensitive
+/// changes need); returns the answer's status.
+pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str) -> u16 {
+    call(
+        server,
+        cookie,
+        "confirm_password",
+        &[("password", password)],
+    )
+    .await
+    .0
 }
 
 // ---- the ServiceNow simulator ----------------------------------------------

@@ -2,13 +2,17 @@
 //! names, ticket defaults, re-authorisation and removal of the connection.
 
 use crate::{
-    api::servicenow::{
-        ReauthorizeServicenow, RemoveServicenowConnection, SaveStateNames, SaveTicketDefaults,
-        servicenow_settings,
+    api::{
+        ApiError,
+        servicenow::{
+            ReauthorizeServicenow, RemoveServicenowConnection, SaveStateNames, SaveTicketDefaults,
+            servicenow_settings,
+        },
     },
     components::{
         outcome::{failure, success},
         page::Page,
+        password_confirmation::PasswordConfirmation,
         servicenow::{error_message, state_label},
         tickets::type_label,
     },
@@ -252,13 +256,9 @@ fn DefaultsForm(
 #[component]
 fn RemoveForm(remove: ServerAction<RemoveServicenowConnection>) -> impl IntoView {
     let i18n = use_i18n();
-    let error = move || {
-        remove
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error_message(i18n, &error))
-    };
+    let error = move || failure(remove).map(|error| error_message(i18n, &error));
+    let needs_confirmation =
+        move || failure(remove).is_some_and(|error| error == ApiError::ReauthenticationRequired);
     view! {
         <section class="card card--danger" aria-labelledby="remove-title">
             <h2 id="remove-title" class="section__title">{t!(i18n, servicenow_settings.remove_heading)}</h2>
@@ -271,6 +271,7 @@ fn RemoveForm(remove: ServerAction<RemoveServicenowConnection>) -> impl IntoView
                 <p id="remove-error" class="field__error" role="alert">{error}</p>
                 <button type="submit" class="button button--danger">{t!(i18n, servicenow_settings.remove)}</button>
             </ActionForm>
+            {move || needs_confirmation().then(|| view! { <PasswordConfirmation id="remove-confirm-password" /> })}
         </section>
     }
 }

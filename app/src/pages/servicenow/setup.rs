@@ -12,6 +12,7 @@ use crate::{
     components::{
         outcome::failure,
         page::Page,
+        password_confirmation::PasswordConfirmation,
         servicenow::{CopyButton, ProblemPanel, error_message, state_label},
     },
     domain::servicenow::{
@@ -268,6 +269,8 @@ fn ConnectionFormCard(
     let instance = move || refused().map_or_else(|| stored_instance.clone(), |e| e.input.instance);
     let client_id = move || refused().map_or_else(|| stored_client.clone(), |e| e.input.client_id);
     let secret_stored = status.secret_stored;
+    let needs_confirmation =
+        move || refused().is_some_and(|error| error.reason == ApiError::ReauthenticationRequired);
     let invalid = move |field: Field| move || error_at(field).is_some().to_string();
     view! {
         <section class="card" aria-labelledby="connect-title">
@@ -301,6 +304,7 @@ fn ConnectionFormCard(
                 <p class="field__error" role="alert">{move || error_at(Field::Form)}</p>
                 <button type="submit" class="button button--primary">{t!(i18n, servicenow_setup.authorize)}</button>
             </ActionForm>
+            {move || needs_confirmation().then(|| view! { <PasswordConfirmation id="connect-confirm-password" /> })}
         </section>
     }
 }

@@ -4,7 +4,7 @@ use super::{Sqlite, accounts::AccountRow};
 use crate::storage::{
     StorageError,
     accounts::Account,
-    sessions::{SessionLimits, SessionStore, TOUCH_INTERVAL_SECS},
+    sessions::{SessionLimits, SessionStore},
 };
 
 /// A session joined with its account.
@@ -59,7 +59,7 @@ impl SessionStore for Sqlite {
             self.delete_session(token_hash).await?;
             return Ok(None);
         }
-        if now - last_seen_at >= TOUCH_INTERVAL_SECS {
+        if now - last_seen_at >= limits.touch_interval() {
             self.execute(
                 sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
                     .bind(now)
@@ -68,6 +68,24 @@ impl SessionStore for Sqlite {
             .await?;
         }
         account.into_account().map(Some)
+    }
+
+    async fn confirm_session(&self, token_hash: &str, now: i64) -> Result<(), StorageError> {
+        self.execute(
+            sqlx::query("UPDATE sessions SET confirmed_at = ? WHERE token_hash = ?")
+                .bind(now)
+                .bind(token_hash),
+        )
+        .await
+    }
+
+    async fn session_confirmed_at(&self, token_hash: &str) -> Result<Option<i64>, StorageError> {
+        let confirmed: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT confirmed_at FROM sessions WHERE token_hash = ?")
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(confirmed.flatten())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StorageError> {

@@ -1,0 +1,105 @@
+//! Password hashing under a bound. argon2id is deliberately expensive, so
+//! only as many hashes run at once as the machine has cores: a sign-in that
+//! finds them all busy is turned away at once ([`Busy`]), without hashing,
+//! instead of queueing until the machine is exhausted. Work an admin asked
+//! for (a new account, a new password) waits its turn instead.
+
+use super::{AccountError, hash_password, verify_password};
+use std::sync::{Arc, LazyLock};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// A real hash, checked when the account does not exist so that a failed
+/// sign-in takes as long whether or not the email is known.
+static DECOY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("decoy password, never valid").unwrap_or_default());
+
+/// Every hashing slot is taken: try again in a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Busy;
+
+/// The bounded pool of password-hashing work, shared by every service.
+#[derive(Clone, Debug)]
+pub struct Hashing {
+    slots: Arc<Semaphore>,
+}
+
+/// One taken hashing slot, for one password check.
+pub struct Slot(OwnedSemaphorePermit);
+
+impl Hashing {
+    /// At most `concurrency` hashes at once.
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    /// One hash per core.
+    pub fn per_core() -> Self {
+        Self::new(std::thread::available_parallelism().map_or(2, usize::from))
+    }
+
+    /// A slot if one is free now.
+    pub fn try_slot(&self) -> Result<Slot, Busy> {
+        self.slots
+            .clone()
+            .try_acquire_owned()
+            .map(Slot)
+            .map_err(|_| Busy)
+    }
+
+    /// Hashes a new password (off the async threads), waiting for a slot.
+    pub async fn hash(&self, password: &str) -> Result<String, AccountError> {
+        let permit = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|error| AccountError::Hashing(error.to_string()))?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            hash_password(&password)
+        })
+        .await
+        .map_err(|error| AccountError::Hashing(error.to_string()))?
+    }
+}
+
+impl Slot {
+    /// Whether `password` matches `hash`; without a hash (no such account)
+    /// the decoy is checked, so that both take as long.
+    pub async fn verify(self, password: &str, hash: Option<String>) -> bool {
+        let password = password.to_owned();
+        let Slot(permit) = self;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            verify_password(&password, hash.as_deref().unwrap_or(&DECOY_HASH))
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_check_beyond_the_bound_is_turned_away_without_waiting() {
+        let hashing = Hashing::new(1);
+        let taken = hashing.try_slot().expect("the one slot");
+        assert!(hashing.try_slot().is_err(), "busy while the slot is taken");
+        let hash = hashing.hash("correct horse battery");
+        // Waits for the slot instead of failing, and gets it once it is free.
+        drop(taken);
+        let hash = hash.await.unwrap();
+        let slot = hashing.try_slot().expect("free again");
+        assert!(slot.verify("correct horse battery", Some(hash)).await);
+        let slot = hashing.try_slot().expect("free again");
+        assert!(
+            !slot.verify("anything", None).await,
+            "the decoy never matches"
+        );
+    }
+}

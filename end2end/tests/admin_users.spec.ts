@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, signInByLabels, snap } from "./support";
+import { DEMO_PASSWORD, signIn, signInByLabels, snap } from "./support";
 
 test("only admins see the administration links", async ({ page }) => {
   await signIn(page, "analyst@scorenow.demo");
@@ -33,6 +33,13 @@ test("an admin adds a user, changes the role and deactivates the account", async
   await expect(row).toBeVisible();
   await snap(page, "admin-users");
 
+  // A role change needs the admin's password again, then goes through.
+  await row.getByLabel("Role of new.analyst@example.com").selectOption("reader");
+  await row.getByRole("button", { name: "Change role" }).click();
+  await expect(page.getByText("This change needs your password again.").first()).toBeVisible();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Confirm password" }).click();
+  await expect(page.getByText("Password confirmed for the next 10 minutes.")).toBeVisible();
   await row.getByLabel("Role of new.analyst@example.com").selectOption("reader");
   await row.getByRole("button", { name: "Change role" }).click();
   await expect(page.getByRole("row", { name: /new\.analyst@example\.com/ }).getByLabel("Role of new.analyst@example.com")).toHaveValue("reader");

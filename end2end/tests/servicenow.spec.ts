@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import {
   DEMO_CLIENT_ID,
+  DEMO_PASSWORD,
   DEMO_CLIENT_SECRET,
   allowAtInstance,
   demoInstance,
@@ -55,7 +56,13 @@ test("an admin connects ServiceNow, renames a state and removes the connection",
   await expect(page.getByTestId("states-change_request").getByLabel("New")).toHaveValue("Proposed");
   await snap(page, "servicenow-settings");
 
+  // Removing needs the admin's password again, then the box ticked.
   await waitForHydration(page);
+  await page.getByRole("button", { name: "Remove connection" }).click();
+  await expect(page.getByText("This change needs your password again.").first()).toBeVisible();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Confirm password" }).click();
+  await expect(page.getByText("Password confirmed for the next 10 minutes.")).toBeVisible();
   await page.getByRole("button", { name: "Remove connection" }).click();
   await expect(page.getByText("Tick the box to confirm the removal.")).toBeVisible();
   await page.getByLabel("I understand").check();

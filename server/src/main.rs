@@ -4,8 +4,31 @@
 use server::config::Launch;
 use std::process::ExitCode;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    return_large_blocks_to_the_system();
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(launch()),
+        Err(error) => fail(&error),
+    }
+}
+
+/// Each password hash takes a 19 MiB block (argon2id). glibc raises its
+/// mmap threshold after the first such block is freed and then keeps later
+/// ones in its heaps, so memory would stay at the peak of every thread that
+/// ever hashed; a fixed threshold sends large blocks back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_large_blocks_to_the_system() {
+    const LARGE_BLOCK: libc::c_int = 4 * 1024 * 1024;
+    // SAFETY: mallopt only sets one of malloc's tuning parameters.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, LARGE_BLOCK);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_large_blocks_to_the_system() {}
+
+async fn launch() -> ExitCode {
     let launch = match Launch::load() {
         Ok(launch) => launch,
         Err(error) => return fail(&error),

@@ -2,9 +2,9 @@
 //! their audit records, behind `app`'s `AuthService`.
 //!
 //! A sign-in does the cheap checks first: the email is capped and
-//! normalised, a hashing slot must be free ([`Hashing`]), and the attempt is
-//! counted against the throttle before the password is hashed, so neither a
-//! flood nor parallel guesses get more hashes than the limits allow.
+//! normalised, the attempt is counted against the throttle, and a hashing
+//! slot must be free ([`Hashing`]) before the password is hashed, so neither
+//! parallel guesses nor a flood get more hashes than the limits allow.
 
 use super::{
     DEMO_PASSWORD, DEMO_USERS,
@@ -12,7 +12,7 @@ use super::{
     throttle,
 };
 use crate::{
-    clock::unix_now,
+    clock::{unix_now, unix_now_ms},
     config::Config,
     storage::{Storage, StorageError, accounts::Account, sessions::SessionLimits},
 };
@@ -87,9 +87,10 @@ impl LocalAuth {
             .map_err(unavailable)
     }
 
-    /// Checks `password` for `account` (the decoy for none) once a hashing
-    /// slot is free and the attempt is counted against `keys`; `shown` is
-    /// the email the form gets back. Clears the failures when it matches.
+    /// Checks `password` for `account` (the decoy for none): first counts the
+    /// attempt against `keys` (refused while they must wait), then takes a
+    /// hashing slot (refused when none is free); `shown` is the email the
+    /// form gets back. Clears the failures when it matches.
     async fn check_password(
         &self,
         account: Option<&Account>,
@@ -97,16 +98,9 @@ impl LocalAuth {
         keys: &[String],
         shown: &str,
     ) -> Result<bool, AuthError> {
-        let slot = self.hashing.try_slot().map_err(|Busy| {
-            ApiError::from(SignInRefusal::Busy {
-                email: shown.to_owned(),
-                retry_after_secs: BUSY_RETRY_SECS,
-            })
-        })?;
-        let now_ms = unix_now().saturating_mul(1000);
         if let Some(wait_ms) = self
             .storage
-            .take_sign_in_attempt(keys, now_ms)
+            .take_sign_in_attempt(keys, unix_now_ms())
             .await
             .map_err(unavailable)?
         {
@@ -116,6 +110,12 @@ impl LocalAuth {
             }
             .into());
         }
+        let slot = self.hashing.try_slot().map_err(|Busy| {
+            ApiError::from(SignInRefusal::Busy {
+                email: shown.to_owned(),
+                retry_after_secs: BUSY_RETRY_SECS,
+            })
+        })?;
         // A password longer than any accepted one cannot match: not worth a hash.
         let matches = password.len() <= 4 * MAX_PASSWORD_CHARS
             && slot

@@ -1,12 +1,14 @@
-//! Password hashing under a bound. argon2id is deliberately expensive, so
-//! only as many hashes run at once as the machine has cores: a sign-in that
-//! finds them all busy is turned away at once ([`Busy`]), without hashing,
-//! instead of queueing until the machine is exhausted. Work an admin asked
-//! for (a new account, a new password) waits its turn instead.
+//! Password hashing under a bound. argon2id is deliberately expensive (in
+//! time and in memory: 19 MiB a hash), so hashes run on a pool of one
+//! thread per core, one at a time each: a sign-in that finds every slot busy
+//! is turned away at once ([`Busy`]), without hashing, instead of queueing
+//! until the machine is exhausted. Work an admin asked for (a new account, a
+//! new password) waits its turn instead. The fixed threads also bound the
+//! memory the allocator keeps for hashing.
 
 use super::{AccountError, hash_password, verify_password};
 use std::sync::{Arc, LazyLock};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// A real hash, checked when the account does not exist so that a failed
 /// sign-in takes as long whether or not the email is known.
@@ -18,19 +20,50 @@ static DECOY_HASH: LazyLock<String> =
 pub struct Busy;
 
 /// The bounded pool of password-hashing work, shared by every service.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Hashing {
     slots: Arc<Semaphore>,
+    threads: Arc<rayon::ThreadPool>,
+}
+
+impl std::fmt::Debug for Hashing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hashing")
+            .field("threads", &self.threads.current_num_threads())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One taken hashing slot, for one password check.
-pub struct Slot(OwnedSemaphorePermit);
+pub struct Slot {
+    permit: OwnedSemaphorePermit,
+    threads: Arc<rayon::ThreadPool>,
+}
+
+/// Runs `work` on `threads`; `None` if it panicked.
+async fn on<T: Send + 'static>(
+    threads: &rayon::ThreadPool,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (done, outcome) = oneshot::channel();
+    threads.spawn(move || {
+        let _ = done.send(work());
+    });
+    outcome.await.ok()
+}
 
 impl Hashing {
-    /// At most `concurrency` hashes at once.
+    /// At most `concurrency` hashes at once, on as many threads.
     pub fn new(concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrency)
+            .thread_name(|n| format!("password-hashing-{n}"))
+            .build()
+            .expect("a thread pool of a few threads can be built");
         Self {
-            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            slots: Arc::new(Semaphore::new(concurrency)),
+            threads: Arc::new(threads),
         }
     }
 
@@ -41,11 +74,11 @@ impl Hashing {
 
     /// A slot if one is free now.
     pub fn try_slot(&self) -> Result<Slot, Busy> {
-        self.slots
-            .clone()
-            .try_acquire_owned()
-            .map(Slot)
-            .map_err(|_| Busy)
+        let permit = self.slots.clone().try_acquire_owned().map_err(|_| Busy)?;
+        Ok(Slot {
+            permit,
+            threads: self.threads.clone(),
+        })
     }
 
     /// Hashes a new password (off the async threads), waiting for a slot.
@@ -57,12 +90,9 @@ impl Hashing {
             .await
             .map_err(|error| AccountError::Hashing(error.to_string()))?;
         let password = password.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            hash_password(&password)
-        })
-        .await
-        .map_err(|error| AccountError::Hashing(error.to_string()))?
+        let hashed = on(&self.threads, move || hash_password(&password)).await;
+        drop(permit);
+        hashed.unwrap_or_else(|| Err(AccountError::Hashing("the hashing thread failed".into())))
     }
 }
 
@@ -71,13 +101,12 @@ impl Slot {
     /// the decoy is checked, so that both take as long.
     pub async fn verify(self, password: &str, hash: Option<String>) -> bool {
         let password = password.to_owned();
-        let Slot(permit) = self;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let matches = on(&self.threads, move || {
             verify_password(&password, hash.as_deref().unwrap_or(&DECOY_HASH))
         })
-        .await
-        .unwrap_or(false)
+        .await;
+        drop(self.permit);
+        matches.unwrap_or(false)
     }
 }
 

@@ -99,13 +99,13 @@ pub(super) const NETWORKS: Rule<Vec<ipnet::IpNet>> = Rule {
     },
 };
 
-/// A session's lifetime or idle timeout: from a minute to 30 days, e.g. `30m`.
+/// A session's lifetime or idle timeout: from a second to 30 days, e.g. `30m`.
 pub(super) const SESSION_DURATION: Rule<Duration> = Rule {
-    expected: "expected a duration from 1m to 30d, e.g. 30m or 12h",
+    expected: "expected a duration from 1s to 30d, e.g. 30m or 12h",
     parse: |text| {
         humantime::parse_duration(text)
             .ok()
-            .filter(|duration| (60..=30 * 86_400).contains(&duration.as_secs()))
+            .filter(|duration| (1..=30 * 86_400).contains(&duration.as_secs()))
     },
 };
 

@@ -137,6 +137,11 @@ impl TestServer {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The temporary data directory this server was given by default.
     pub fn data_dir(&self) -> &std::path::Path {
         self.data_dir.path()

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO_PASSWORD, signIn, signInByLabels, snap } from "./support";
+import { DEMO_PASSWORD, signIn, signInByLabels, snap, waitForHydration } from "./support";
 
 test("only admins see the administration links", async ({ page }) => {
   await signIn(page, "analyst@scorenow.demo");
@@ -34,6 +34,7 @@ test("an admin adds a user, changes the role and deactivates the account", async
   await snap(page, "admin-users");
 
   // A role change needs the admin's password again, then goes through.
+  await waitForHydration(page);
   await row.getByLabel("Role of new.analyst@example.com").selectOption("reader");
   await row.getByRole("button", { name: "Change role" }).click();
   await expect(page.getByText("This change needs your password again.").first()).toBeVisible();

@@ -8,7 +8,7 @@ mod hashing;
 mod throttle;
 mod user_admin;
 
-pub use auth_service::{LocalAuth, SessionPolicy};
+pub use auth_service::{AuthSettings, LocalAuth};
 pub use hashing::Hashing;
 pub use user_admin::LocalUserAdmin;
 

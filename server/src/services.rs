@@ -3,7 +3,7 @@
 //! jobs. A new service is constructed here and added to [`Services`].
 
 use crate::{
-    accounts::{Hashing, LocalAuth, LocalUserAdmin, SessionPolicy},
+    accounts::{AuthSettings, Hashing, LocalAuth, LocalUserAdmin},
     audit_reader::StoredAuditLog,
     config::Config,
     secret_box::SecretBox,
@@ -83,7 +83,7 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         auth: Arc::new(LocalAuth::new(
             storage.clone(),
             hashing.clone(),
-            SessionPolicy::from_config(config),
+            AuthSettings::from_config(config),
         )),
         users: Arc::new(LocalUserAdmin::new(storage.clone(), hashing)),
         servicenow: servicenow.clone(),

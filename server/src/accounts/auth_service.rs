@@ -35,17 +35,18 @@ const CONFIRMATION_WINDOW_SECS: i64 = 10 * 60;
 /// What a busy server tells the browser to wait before trying again.
 const BUSY_RETRY_SECS: u64 = 1;
 
-/// How sessions are kept: their lifetimes, and their cookie.
+/// What signing in is set up with: how long sessions last, their cookie,
+/// and whether the demo accounts are listed.
 #[derive(Clone, Copy, Debug)]
-pub struct SessionPolicy {
+pub struct AuthSettings {
     pub limits: SessionLimits,
     pub cookie: SessionCookie,
     /// Demo mode: the sign-in page lists the demo accounts.
     pub demo_mode: bool,
 }
 
-impl SessionPolicy {
-    /// The policy the configuration sets.
+impl AuthSettings {
+    /// The settings the configuration gives.
     pub fn from_config(config: &Config) -> Self {
         let secs =
             |duration: std::time::Duration| i64::try_from(duration.as_secs()).unwrap_or(i64::MAX);
@@ -66,23 +67,23 @@ impl SessionPolicy {
 pub struct LocalAuth {
     storage: Storage,
     hashing: Hashing,
-    policy: SessionPolicy,
+    settings: AuthSettings,
 }
 
 impl LocalAuth {
-    /// Sessions kept as `policy` says; passwords checked through `hashing`.
-    pub fn new(storage: Storage, hashing: Hashing, policy: SessionPolicy) -> Self {
+    /// Sessions kept as `settings` say; passwords checked through `hashing`.
+    pub fn new(storage: Storage, hashing: Hashing, settings: AuthSettings) -> Self {
         Self {
             storage,
             hashing,
-            policy,
+            settings,
         }
     }
 
     /// The active account of the session `token`, if it is live.
     async fn session_account(&self, token: &str) -> Result<Option<Account>, AuthError> {
         self.storage
-            .session_account(&token_hash(token), unix_now(), self.policy.limits)
+            .session_account(&token_hash(token), unix_now(), self.settings.limits)
             .await
             .map_err(unavailable)
     }
@@ -293,7 +294,7 @@ impl AuthService for LocalAuth {
     }
 
     fn demo_accounts(&self) -> Vec<DemoAccount> {
-        if !self.policy.demo_mode {
+        if !self.settings.demo_mode {
             return Vec::new();
         }
         DEMO_USERS
@@ -307,6 +308,6 @@ impl AuthService for LocalAuth {
     }
 
     fn session_cookie(&self) -> SessionCookie {
-        self.policy.cookie
+        self.settings.cookie
     }
 }

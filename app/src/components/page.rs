@@ -1,6 +1,6 @@
 //! The standard page body: document title, heading and content.
 
-use super::icons::InboxIcon;
+use super::icons::{Glyph, Icon};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -54,7 +54,7 @@ pub fn EmptyState(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card empty-state">
-            <InboxIcon />
+            <Icon glyph=Glyph::Inbox />
             <p class="empty-state__text">{children()}</p>
             <p class="empty-state__note">{t!(i18n, not_yet_available)}</p>
         </section>

@@ -3,7 +3,7 @@
 
 use crate::{
     api::{ApiError, auth::demo_accounts},
-    components::{outcome::failure, page::Page, user_slot::role_label},
+    components::{form::Field, outcome::failure, page::Page, user_slot::role_label},
     domain::auth::SignInRefusal,
     i18n::*,
     session::Session,
@@ -48,8 +48,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p>{t!(i18n, login.intro)}</p>
                 <ActionForm action=session.sign_in attr:class="form">
                     <input type="hidden" name="next" value=next />
-                    <div class="field">
-                        <label for="login-email">{t!(i18n, login.email)}</label>
+                    <Field id="login-email" label=t!(i18n, login.email)>
                         <input
                             id="login-email"
                             type="email"
@@ -61,9 +60,8 @@ pub fn LoginPage() -> impl IntoView {
                             aria-invalid=move || error().is_some().to_string()
                             aria-describedby="login-error"
                         />
-                    </div>
-                    <div class="field">
-                        <label for="login-password">{t!(i18n, login.password)}</label>
+                    </Field>
+                    <Field id="login-password" label=t!(i18n, login.password)>
                         <input
                             id="login-password"
                             type="password"
@@ -73,7 +71,7 @@ pub fn LoginPage() -> impl IntoView {
                             aria-invalid=move || error().is_some().to_string()
                             aria-describedby="login-error"
                         />
-                    </div>
+                    </Field>
                     <p id="login-error" class="field__error" role="alert">{message}</p>
                     <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
                 </ActionForm>

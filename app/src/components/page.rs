@@ -47,6 +47,27 @@ fn DocumentTitle(text: String) -> impl IntoView {
     view! { <Title text=format!("{text} · {}", t_string!(i18n, app_name)) /> }
 }
 
+/// A page answering with the HTTP `status` (404, 403) and a card saying why.
+#[component]
+pub fn StatusPage(
+    status: http::StatusCode,
+    /// The localised page title.
+    title: TitleFn,
+    children: Children,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+    view! {
+        <Page title>
+            <section class="card not-found">{children()}</section>
+        </Page>
+    }
+}
+
 /// An honest placeholder for a part of the product that is not built yet:
 /// it says what will be here, and that it is not available in this version.
 #[component]

@@ -179,10 +179,8 @@ pub fn TicketForm(
                     }
                 }).collect_view()}
                 <Field id="ticket-name" label=t!(i18n, share_dialog.name) error=problem_of(|p| p.name)>
-                    <input id="ticket-name" name="name" type="text" required maxlength=NAME_MAX.to_string()
-                        aria-invalid=invalid(|p| p.name) aria-describedby="ticket-name-error"
-                        prop:value=move || fields.name.get()
-                        on:input=move |ev| fields.name.set(event_target_value(&ev)) />
+                    <DraftInput id="ticket-name" name="name" kind="text" maxlength=NAME_MAX
+                        value=fields.name invalid=invalid(|p| p.name) />
                 </Field>
                 <Field id="ticket-description" label=t!(i18n, share_dialog.description) error=problem_of(|p| p.description)>
                     <textarea id="ticket-description" name="description" rows="8" required
@@ -200,10 +198,8 @@ pub fn TicketForm(
                             value=fields.priority choices=Priority::ALL invalid=invalid(|p| p.priority) />
                     </Field>
                     <Field id="ticket-due" label=t!(i18n, share_dialog.due_date) error=problem_of(|p| p.due_date)>
-                        <input id="ticket-due" name="due_date" type="date" required min=min_date.clone()
-                            aria-invalid=invalid(|p| p.due_date) aria-describedby="ticket-due-error"
-                            prop:value=move || fields.due_date.get()
-                            on:input=move |ev| fields.due_date.set(event_target_value(&ev)) />
+                        <DraftInput id="ticket-due" name="due_date" kind="date" min=min_date.clone()
+                            value=fields.due_date invalid=invalid(|p| p.due_date) />
                     </Field>
                     {user_recommendation.then(|| view! {
                         <Field id="ticket-category" label=t!(i18n, share_dialog.category) error=problem_of(|p| p.category)>
@@ -233,6 +229,28 @@ pub fn TicketForm(
                 })}
             </form>
         </div>
+    }
+}
+
+/// A required `<input>` of the form of type `kind`, bound to `value`,
+/// described by its error paragraph.
+#[component]
+fn DraftInput(
+    id: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    /// `aria-invalid`: whether the field has a problem.
+    #[prop(into)]
+    invalid: Signal<String>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional, into)] min: Option<String>,
+) -> impl IntoView {
+    view! {
+        <input id=id name=name type=kind required maxlength=maxlength.map(|max| max.to_string()) min=min
+            aria-invalid=invalid aria-describedby=format!("{id}-error")
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev)) />
     }
 }
 

@@ -19,6 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     let error = move || failure(session.sign_in);
+    let invalid = move || error().is_some().to_string();
     let entered_email = move || match error() {
         Some(
             ApiError::Refused(SignInRefusal::InvalidCredentials { email })
@@ -57,7 +58,7 @@ pub fn LoginPage() -> impl IntoView {
                             required
                             prop:value=entered_email
                             value=entered_email
-                            aria-invalid=move || error().is_some().to_string()
+                            aria-invalid=invalid
                             aria-describedby="login-error"
                         />
                     </Field>
@@ -68,7 +69,7 @@ pub fn LoginPage() -> impl IntoView {
                             name="password"
                             autocomplete="current-password"
                             required
-                            aria-invalid=move || error().is_some().to_string()
+                            aria-invalid=invalid
                             aria-describedby="login-error"
                         />
                     </Field>

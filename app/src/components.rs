@@ -2,6 +2,8 @@
 
 mod clipboard;
 pub mod error_panel;
+pub mod filters;
+pub mod form;
 pub mod graph_connection;
 pub mod icons;
 pub mod language_picker;
@@ -16,6 +18,7 @@ pub mod servicenow;
 pub mod share_dialog;
 pub mod share_menu;
 mod side_nav;
+pub mod table;
 pub mod ticket_cards;
 pub mod ticket_form;
 pub mod tickets;

@@ -1,6 +1,6 @@
 //! What the user sees when part of a page fails to render.
 
-use super::icons::WarningIcon;
+use super::icons::{Glyph, Icon};
 use crate::i18n::*;
 use leptos::prelude::*;
 
@@ -11,7 +11,7 @@ pub fn ErrorPanel() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card error-panel" role="alert">
-            <WarningIcon />
+            <Icon glyph=Glyph::Warning />
             <h1 class="page__title">{t!(i18n, error.title)}</h1>
             <p>{t!(i18n, error.body)}</p>
             <a class="button button--primary" href="">

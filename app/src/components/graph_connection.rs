@@ -7,7 +7,8 @@ use crate::{
         securescore::{RemoveGraphConnection, SaveGraphConnection, load_graph_connection},
     },
     components::{
-        outcome::{failure, success},
+        form::Field,
+        outcome::{failure, failure_at, success},
         securescore::source_problem_text,
     },
     domain::securescore::{
@@ -18,21 +19,21 @@ use crate::{
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
-/// Which field of the form an error belongs next to.
+/// Where in the form an error shows: next to a field, or below the form.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
+enum Place {
     Tenant,
     Client,
     Secret,
     Form,
 }
 
-fn field_of(error: &SecureScoreError) -> Field {
+fn place_of(error: &SecureScoreError) -> Place {
     match error {
-        ApiError::Refused(SecureScoreRefusal::TenantId) => Field::Tenant,
-        ApiError::Refused(SecureScoreRefusal::ClientId) => Field::Client,
-        ApiError::Refused(SecureScoreRefusal::ClientSecret) => Field::Secret,
-        _ => Field::Form,
+        ApiError::Refused(SecureScoreRefusal::TenantId) => Place::Tenant,
+        ApiError::Refused(SecureScoreRefusal::ClientId) => Place::Client,
+        ApiError::Refused(SecureScoreRefusal::ClientSecret) => Place::Secret,
+        _ => Place::Form,
     }
 }
 
@@ -101,11 +102,8 @@ fn GraphForm(
     }
     let stored = connection.configured_by == GraphConfiguredBy::Admin;
     let refused = move || failure(save);
-    let error_at = move |field: Field| {
-        refused()
-            .map(|error| error.reason)
-            .filter(|error| field_of(error) == field)
-            .map(|error| error_message(i18n, &error))
+    let error_at = move |place: Place| {
+        move || failure_at(save, place, place_of).map(|error| error_message(i18n, &error))
     };
     let saved = move || success(save).is_some();
     let entered_tenant = {
@@ -114,13 +112,7 @@ fn GraphForm(
     };
     let entered_client =
         move || refused().map_or_else(|| client.clone(), |error| error.input.client_id);
-    let remove_error = move || {
-        remove
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error_message(i18n, &error))
-    };
+    let remove_error = move || failure(remove).map(|error| error_message(i18n, &error));
     view! {
         <p>{move || t_string!(i18n, securescore.graph.intro, url = url.clone()).to_string()}</p>
         <p data-testid="graph-state">
@@ -131,26 +123,20 @@ fn GraphForm(
             }}
         </p>
         <ActionForm action=save attr:class="form">
-            <div class="field">
-                <label for="graph-tenant">{t!(i18n, securescore.graph.tenant_id)}</label>
+            <Field id="graph-tenant" label=t!(i18n, securescore.graph.tenant_id) error=error_at(Place::Tenant)>
                 <input id="graph-tenant" type="text" name="tenant_id" required spellcheck="false" autocomplete="off"
                     value=entered_tenant.clone() prop:value=entered_tenant aria-describedby="graph-tenant-error" />
-                <p id="graph-tenant-error" class="field__error" role="alert">{move || error_at(Field::Tenant)}</p>
-            </div>
-            <div class="field">
-                <label for="graph-client">{t!(i18n, securescore.graph.client_id)}</label>
+            </Field>
+            <Field id="graph-client" label=t!(i18n, securescore.graph.client_id) error=error_at(Place::Client)>
                 <input id="graph-client" type="text" name="client_id" required spellcheck="false" autocomplete="off"
                     value=entered_client.clone() prop:value=entered_client aria-describedby="graph-client-error" />
-                <p id="graph-client-error" class="field__error" role="alert">{move || error_at(Field::Client)}</p>
-            </div>
-            <div class="field">
-                <label for="graph-secret">{t!(i18n, securescore.graph.client_secret)}</label>
+            </Field>
+            <Field id="graph-secret" label=t!(i18n, securescore.graph.client_secret) error=error_at(Place::Secret)>
                 <input id="graph-secret" type="password" name="client_secret" autocomplete="new-password"
                     required=!stored aria-describedby="graph-secret-hint graph-secret-error" />
                 {stored.then(|| view! { <p id="graph-secret-hint" class="field__hint">{t!(i18n, securescore.graph.secret_stored)}</p> })}
-                <p id="graph-secret-error" class="field__error" role="alert">{move || error_at(Field::Secret)}</p>
-            </div>
-            <p class="field__error" role="alert">{move || error_at(Field::Form)}</p>
+            </Field>
+            <p class="field__error" role="alert">{error_at(Place::Form)}</p>
             <p class="field__ok" role="status">{move || saved().then(|| t_string!(i18n, securescore.graph.saved).to_string())}</p>
             <button type="submit" class="button button--primary" disabled=move || save.pending().get()>{t!(i18n, securescore.graph.save)}</button>
         </ActionForm>

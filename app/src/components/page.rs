@@ -1,6 +1,6 @@
 //! The standard page body: document title, heading and content.
 
-use super::icons::InboxIcon;
+use super::icons::{Glyph, Icon};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
@@ -47,6 +47,27 @@ fn DocumentTitle(text: String) -> impl IntoView {
     view! { <Title text=format!("{text} · {}", t_string!(i18n, app_name)) /> }
 }
 
+/// A page answering with the HTTP `status` (404, 403) and a card saying why.
+#[component]
+pub fn StatusPage(
+    status: http::StatusCode,
+    /// The localised page title.
+    title: TitleFn,
+    children: Children,
+) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+    view! {
+        <Page title>
+            <section class="card not-found">{children()}</section>
+        </Page>
+    }
+}
+
 /// An honest placeholder for a part of the product that is not built yet:
 /// it says what will be here, and that it is not available in this version.
 #[component]
@@ -54,7 +75,7 @@ pub fn EmptyState(children: Children) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="card empty-state">
-            <InboxIcon />
+            <Icon glyph=Glyph::Inbox />
             <p class="empty-state__text">{children()}</p>
             <p class="empty-state__note">{t!(i18n, not_yet_available)}</p>
         </section>

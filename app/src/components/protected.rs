@@ -2,7 +2,7 @@
 //! includes the one it needs. The server checks the same before rendering,
 //! and every server function checks again on its own.
 
-use crate::{components::page::Page, domain::auth::Role, i18n::*, session::Session};
+use crate::{components::page::StatusPage, domain::auth::Role, i18n::*, session::Session};
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::{components::Redirect, hooks::use_location};
 
@@ -44,17 +44,11 @@ pub fn Protected(role: Role, children: ChildrenFn) -> impl IntoView {
 /// "Not for you": the user is signed in but lacks the role.
 #[component]
 fn ForbiddenPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::FORBIDDEN);
-    }
     let i18n = use_i18n();
     view! {
-        <Page title=|i18n| t_string!(i18n, forbidden.title).to_string()>
-            <section class="card not-found">
-                <p>{t!(i18n, forbidden.body)}</p>
-            </section>
-        </Page>
+        <StatusPage status=http::StatusCode::FORBIDDEN title=|i18n| t_string!(i18n, forbidden.title).to_string()>
+            <p>{t!(i18n, forbidden.body)}</p>
+        </StatusPage>
     }
 }
 

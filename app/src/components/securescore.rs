@@ -1,10 +1,10 @@
 //! Secure Score pieces several pages share: localised names of categories,
-//! statuses and levels, point formatting and the demo-data badge.
+//! statuses, sort orders and levels, point formatting and the demo-data badge.
 
 use crate::{
     domain::{
         recommendation::Category,
-        securescore::{ActionStatus, Freshness, Level, SourceProblem},
+        securescore::{ActionSort, ActionStatus, Freshness, Level, SourceProblem},
     },
     i18n::*,
 };
@@ -33,6 +33,15 @@ pub fn status_label(i18n: I18nContext<Locale>, status: ActionStatus) -> String {
         ActionStatus::RiskAccepted => t_string!(i18n, securescore.statuses.risk_accepted),
         ActionStatus::ThirdParty => t_string!(i18n, securescore.statuses.third_party),
         ActionStatus::Reviewed => t_string!(i18n, securescore.statuses.reviewed),
+    }
+    .to_string()
+}
+
+/// The localised name of a sort order of the actions table.
+pub fn sort_label(i18n: I18nContext<Locale>, sort: ActionSort) -> String {
+    match sort {
+        ActionSort::Rank => t_string!(i18n, securescore.sort_rank),
+        ActionSort::Points => t_string!(i18n, securescore.sort_points),
     }
     .to_string()
 }

@@ -30,52 +30,74 @@ pub fn state_label(i18n: I18nContext<Locale>, state: ConnectionState) -> String 
 
 /// What went wrong, in the user's language.
 pub fn problem_text(i18n: I18nContext<Locale>, kind: ProblemKind) -> String {
-    match kind {
-        ProblemKind::ReauthorizationNeeded => {
-            t_string!(i18n, servicenow.problem.reauthorization_needed)
-        }
-        ProblemKind::Forbidden => t_string!(i18n, servicenow.problem.forbidden),
-        ProblemKind::CrossScopePolicy => t_string!(i18n, servicenow.problem.cross_scope_policy),
-        ProblemKind::NotFound => t_string!(i18n, servicenow.problem.not_found),
-        ProblemKind::RateLimited => t_string!(i18n, servicenow.problem.rate_limited),
-        ProblemKind::ServerError => t_string!(i18n, servicenow.problem.server_error),
-        ProblemKind::Network => t_string!(i18n, servicenow.problem.network),
-        ProblemKind::Timeout => t_string!(i18n, servicenow.problem.timeout),
-        ProblemKind::Malformed => t_string!(i18n, servicenow.problem.malformed),
-        ProblemKind::Redirected => t_string!(i18n, servicenow.problem.redirected),
-        ProblemKind::Rejected => t_string!(i18n, servicenow.problem.rejected),
-        ProblemKind::ConsentDenied => t_string!(i18n, servicenow.problem.consent_denied),
-        ProblemKind::StateMismatch => t_string!(i18n, servicenow.problem.state_mismatch),
-        ProblemKind::AuthorizationRefused => {
-            t_string!(i18n, servicenow.problem.authorization_refused)
-        }
-    }
-    .to_string()
+    problem_texts(i18n, kind).0.to_string()
 }
 
 /// The seed's troubleshooting advice for a problem.
 pub fn advice_text(i18n: I18nContext<Locale>, kind: ProblemKind) -> String {
+    problem_texts(i18n, kind).1.to_string()
+}
+
+/// A problem's two texts: what went wrong, and what to do about it.
+fn problem_texts(i18n: I18nContext<Locale>, kind: ProblemKind) -> (&'static str, &'static str) {
     match kind {
-        ProblemKind::ReauthorizationNeeded => {
-            t_string!(i18n, servicenow.advice.reauthorization_needed)
-        }
-        ProblemKind::Forbidden => t_string!(i18n, servicenow.advice.forbidden),
-        ProblemKind::CrossScopePolicy => t_string!(i18n, servicenow.advice.cross_scope_policy),
-        ProblemKind::NotFound => t_string!(i18n, servicenow.advice.not_found),
-        ProblemKind::RateLimited => t_string!(i18n, servicenow.advice.rate_limited),
-        ProblemKind::ServerError => t_string!(i18n, servicenow.advice.server_error),
-        ProblemKind::Network => t_string!(i18n, servicenow.advice.network),
-        ProblemKind::Timeout => t_string!(i18n, servicenow.advice.timeout),
-        ProblemKind::Malformed => t_string!(i18n, servicenow.advice.malformed),
-        ProblemKind::Redirected => t_string!(i18n, servicenow.advice.redirected),
-        ProblemKind::Rejected => t_string!(i18n, servicenow.advice.rejected),
-        ProblemKind::ConsentDenied => t_string!(i18n, servicenow.advice.consent_denied),
-        ProblemKind::StateMismatch => t_string!(i18n, servicenow.advice.state_mismatch),
-        ProblemKind::AuthorizationRefused => {
-            t_string!(i18n, servicenow.advice.authorization_refused)
-        }
+        ProblemKind::ReauthorizationNeeded => (
+            t_string!(i18n, servicenow.problem.reauthorization_needed),
+            t_string!(i18n, servicenow.advice.reauthorization_needed),
+        ),
+        ProblemKind::Forbidden => (
+            t_string!(i18n, servicenow.problem.forbidden),
+            t_string!(i18n, servicenow.advice.forbidden),
+        ),
+        ProblemKind::CrossScopePolicy => (
+            t_string!(i18n, servicenow.problem.cross_scope_policy),
+            t_string!(i18n, servicenow.advice.cross_scope_policy),
+        ),
+        ProblemKind::NotFound => (
+            t_string!(i18n, servicenow.problem.not_found),
+            t_string!(i18n, servicenow.advice.not_found),
+        ),
+        ProblemKind::RateLimited => (
+            t_string!(i18n, servicenow.problem.rate_limited),
+            t_string!(i18n, servicenow.advice.rate_limited),
+        ),
+        ProblemKind::ServerError => (
+            t_string!(i18n, servicenow.problem.server_error),
+            t_string!(i18n, servicenow.advice.server_error),
+        ),
+        ProblemKind::Network => (
+            t_string!(i18n, servicenow.problem.network),
+            t_string!(i18n, servicenow.advice.network),
+        ),
+        ProblemKind::Timeout => (
+            t_string!(i18n, servicenow.problem.timeout),
+            t_string!(i18n, servicenow.advice.timeout),
+        ),
+        ProblemKind::Malformed => (
+            t_string!(i18n, servicenow.problem.malformed),
+            t_string!(i18n, servicenow.advice.malformed),
+        ),
+        ProblemKind::Redirected => (
+            t_string!(i18n, servicenow.problem.redirected),
+            t_string!(i18n, servicenow.advice.redirected),
+        ),
+        ProblemKind::Rejected => (
+            t_string!(i18n, servicenow.problem.rejected),
+            t_string!(i18n, servicenow.advice.rejected),
+        ),
+        ProblemKind::ConsentDenied => (
+            t_string!(i18n, servicenow.problem.consent_denied),
+            t_string!(i18n, servicenow.advice.consent_denied),
+        ),
+        ProblemKind::StateMismatch => (
+            t_string!(i18n, servicenow.problem.state_mismatch),
+            t_string!(i18n, servicenow.advice.state_mismatch),
+        ),
+        ProblemKind::AuthorizationRefused => (
+            t_string!(i18n, servicenow.problem.authorization_refused),
+            t_string!(i18n, servicenow.advice.authorization_refused),
+        ),
     }
-    .to_string()
 }
 
 /// The localised message for a refused request.

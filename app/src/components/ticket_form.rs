@@ -4,17 +4,17 @@
 
 use super::{
     securescore::category_label,
-    tickets::{
-        TicketBadge, field_problem_text, priority_label, source_label, ticket_error_text,
-        type_label,
-    },
+    tickets::{TicketBadge, field_problem_text, source_label, ticket_error_text},
 };
 use crate::{
     api::{
         ApiError,
         tickets::{ShareTicket, load_ticket},
     },
-    components::outcome::{failure, success},
+    components::{
+        form::{Choice, ChoiceOptions, Field},
+        outcome::{failure, success},
+    },
     domain::{
         recommendation::Category,
         servicenow::{ConnectionState, TicketTable},
@@ -132,10 +132,8 @@ pub fn TicketForm(
         move || problems.with(|p| pick(p).is_some()).to_string()
     };
     let sent = move || success(send);
-    let failure = move || {
-        send.value()
-            .get()
-            .and_then(Result::err)
+    let send_error = move || {
+        failure(send)
             .filter(|error| !matches!(error, ApiError::Refused(TicketRefusal::Invalid(_))))
             .map(|error| ticket_error_text(i18n, &error))
     };
@@ -166,20 +164,10 @@ pub fn TicketForm(
                     <dt>{t!(i18n, share_dialog.initiator)}</dt>
                     <dd data-testid="fact-initiator">{initiator.clone()}</dd>
                 </dl>
-                <div class="field">
-                    <label for="ticket-type">{t!(i18n, share_dialog.ticket_type)}</label>
-                    <select id="ticket-type" name="ticket_type" node_ref=first_field
-                        aria-invalid=invalid(|p| p.ticket_type) aria-describedby="ticket-type-error"
-                        prop:value=move || fields.ticket_type.get()
-                        on:change=move |ev| fields.ticket_type.set(event_target_value(&ev))>
-                        {TicketTable::ALL.into_iter().map(|table| view! {
-                            <option value=table.as_str() selected=move || fields.ticket_type.get() == table.as_str()>
-                                {move || type_label(i18n, table)}
-                            </option>
-                        }).collect_view()}
-                    </select>
-                    <p id="ticket-type-error" class="field__error" role="alert">{problem_of(|p| p.ticket_type)}</p>
-                </div>
+                <Field id="ticket-type" label=t!(i18n, share_dialog.ticket_type) error=problem_of(|p| p.ticket_type)>
+                    <DraftSelect id="ticket-type" name="ticket_type" node_ref=first_field
+                        value=fields.ticket_type choices=TicketTable::ALL invalid=invalid(|p| p.ticket_type) />
+                </Field>
                 {form.open_tickets.clone().into_iter().map(|ticket| {
                     let table = ticket.ticket_type.as_str();
                     view! {
@@ -190,16 +178,11 @@ pub fn TicketForm(
                         </div>
                     }
                 }).collect_view()}
-                <div class="field">
-                    <label for="ticket-name">{t!(i18n, share_dialog.name)}</label>
-                    <input id="ticket-name" name="name" type="text" required maxlength=NAME_MAX.to_string()
-                        aria-invalid=invalid(|p| p.name) aria-describedby="ticket-name-error"
-                        prop:value=move || fields.name.get()
-                        on:input=move |ev| fields.name.set(event_target_value(&ev)) />
-                    <p id="ticket-name-error" class="field__error" role="alert">{problem_of(|p| p.name)}</p>
-                </div>
-                <div class="field">
-                    <label for="ticket-description">{t!(i18n, share_dialog.description)}</label>
+                <Field id="ticket-name" label=t!(i18n, share_dialog.name) error=problem_of(|p| p.name)>
+                    <DraftInput id="ticket-name" name="name" kind="text" maxlength=NAME_MAX
+                        value=fields.name invalid=invalid(|p| p.name) />
+                </Field>
+                <Field id="ticket-description" label=t!(i18n, share_dialog.description) error=problem_of(|p| p.description)>
                     <textarea id="ticket-description" name="description" rows="8" required
                         aria-invalid=invalid(|p| p.description) aria-describedby="ticket-description-error ticket-description-hint"
                         prop:value=move || fields.description.get()
@@ -208,58 +191,26 @@ pub fn TicketForm(
                     <p id="ticket-description-hint" class="field__hint">
                         {move || t_string!(i18n, share_dialog.description_hint, max = DESCRIPTION_MAX).to_string()}
                     </p>
-                    <p id="ticket-description-error" class="field__error" role="alert">{problem_of(|p| p.description)}</p>
-                </div>
+                </Field>
                 <div class="field-row">
-                    <div class="field">
-                        <label for="ticket-priority">{t!(i18n, share_dialog.priority)}</label>
-                        <select id="ticket-priority" name="priority" required
-                            aria-invalid=invalid(|p| p.priority) aria-describedby="ticket-priority-error"
-                            prop:value=move || fields.priority.get()
-                            on:change=move |ev| fields.priority.set(event_target_value(&ev))>
-                            {Priority::ALL.into_iter().map(|priority| {
-                                let value = priority.value().to_string();
-                                let selected = value.clone();
-                                view! {
-                                    <option value=value selected=move || fields.priority.get() == selected>
-                                        {move || priority_label(i18n, priority)}
-                                    </option>
-                                }
-                            }).collect_view()}
-                        </select>
-                        <p id="ticket-priority-error" class="field__error" role="alert">{problem_of(|p| p.priority)}</p>
-                    </div>
-                    <div class="field">
-                        <label for="ticket-due">{t!(i18n, share_dialog.due_date)}</label>
-                        <input id="ticket-due" name="due_date" type="date" required min=min_date.clone()
-                            aria-invalid=invalid(|p| p.due_date) aria-describedby="ticket-due-error"
-                            prop:value=move || fields.due_date.get()
-                            on:input=move |ev| fields.due_date.set(event_target_value(&ev)) />
-                        <p id="ticket-due-error" class="field__error" role="alert">{problem_of(|p| p.due_date)}</p>
-                    </div>
+                    <Field id="ticket-priority" label=t!(i18n, share_dialog.priority) error=problem_of(|p| p.priority)>
+                        <DraftSelect id="ticket-priority" name="priority" required=true
+                            value=fields.priority choices=Priority::ALL invalid=invalid(|p| p.priority) />
+                    </Field>
+                    <Field id="ticket-due" label=t!(i18n, share_dialog.due_date) error=problem_of(|p| p.due_date)>
+                        <DraftInput id="ticket-due" name="due_date" kind="date" min=min_date.clone()
+                            value=fields.due_date invalid=invalid(|p| p.due_date) />
+                    </Field>
                     {user_recommendation.then(|| view! {
-                        <div class="field">
-                            <label for="ticket-category">{t!(i18n, share_dialog.category)}</label>
-                            <select id="ticket-category" name="category" required
-                                aria-invalid=invalid(|p| p.category) aria-describedby="ticket-category-error"
-                                prop:value=move || fields.category.get()
-                                on:change=move |ev| fields.category.set(event_target_value(&ev))>
+                        <Field id="ticket-category" label=t!(i18n, share_dialog.category) error=problem_of(|p| p.category)>
+                            <DraftSelect id="ticket-category" name="category" required=true
+                                value=fields.category choices=Category::KNOWN invalid=invalid(|p| p.category)>
                                 <option value="">{t!(i18n, share_dialog.choose)}</option>
-                                {Category::KNOWN.into_iter().map(|category| {
-                                    let value = category.as_str().to_owned();
-                                    let selected = value.clone();
-                                    view! {
-                                        <option value=value selected=move || fields.category.get() == selected>
-                                            {move || category_label(i18n, &category)}
-                                        </option>
-                                    }
-                                }).collect_view()}
-                            </select>
-                            <p id="ticket-category-error" class="field__error" role="alert">{problem_of(|p| p.category)}</p>
-                        </div>
+                            </DraftSelect>
+                        </Field>
                     })}
                 </div>
-                <p class="field__error" role="alert" data-testid="send-error">{failure}</p>
+                <p class="field__error" role="alert" data-testid="send-error">{send_error}</p>
                 <div class="form-actions">
                     <button type="submit" class="button button--primary" data-testid="send-ticket"
                         disabled=move || !form.can_send || !connected || send.pending().get() || open_of_type()>
@@ -278,6 +229,54 @@ pub fn TicketForm(
                 })}
             </form>
         </div>
+    }
+}
+
+/// A required `<input>` of the form of type `kind`, bound to `value`,
+/// described by its error paragraph.
+#[component]
+fn DraftInput(
+    id: &'static str,
+    name: &'static str,
+    kind: &'static str,
+    value: RwSignal<String>,
+    /// `aria-invalid`: whether the field has a problem.
+    #[prop(into)]
+    invalid: Signal<String>,
+    #[prop(optional)] maxlength: Option<usize>,
+    #[prop(optional, into)] min: Option<String>,
+) -> impl IntoView {
+    view! {
+        <input id=id name=name type=kind required maxlength=maxlength.map(|max| max.to_string()) min=min
+            aria-invalid=invalid aria-describedby=format!("{id}-error")
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev)) />
+    }
+}
+
+/// A `<select>` of the form over `choices` (after the children, a
+/// placeholder), bound to `value`, described by its error paragraph.
+#[component]
+fn DraftSelect<C: Choice>(
+    id: &'static str,
+    name: &'static str,
+    value: RwSignal<String>,
+    #[prop(into)] choices: Vec<C>,
+    /// `aria-invalid`: whether the field has a problem.
+    #[prop(into)]
+    invalid: Signal<String>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] node_ref: NodeRef<html::Select>,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <select id=id name=name required=required node_ref=node_ref
+            aria-invalid=invalid aria-describedby=format!("{id}-error")
+            prop:value=move || value.get()
+            on:change=move |ev| value.set(event_target_value(&ev))>
+            {children.map(|children| children())}
+            <ChoiceOptions choices selected=value />
+        </select>
     }
 }
 

@@ -1,5 +1,5 @@
 //! Ticket pieces several pages share: localised names of ticket types,
-//! priorities, sources and problems, and the ticket badge.
+//! priorities, sources, sort orders and problems, and the ticket badge.
 
 use super::servicenow::problem_text;
 use crate::{
@@ -7,7 +7,9 @@ use crate::{
     domain::{
         recommendation::Source,
         servicenow::TicketTable,
-        tickets::{Delivery, FieldProblem, Priority, Ticket, TicketError, TicketRefusal},
+        tickets::{
+            Delivery, FieldProblem, Priority, Ticket, TicketError, TicketRefusal, TicketSort,
+        },
     },
     i18n::*,
 };
@@ -40,6 +42,17 @@ pub fn source_label(i18n: I18nContext<Locale>, source: Source) -> String {
     match source {
         Source::Microsoft => t_string!(i18n, ticket.source_microsoft),
         Source::User => t_string!(i18n, ticket.source_user),
+    }
+    .to_string()
+}
+
+/// The localised name of a sort order of the tickets list.
+pub fn sort_label(i18n: I18nContext<Locale>, sort: TicketSort) -> String {
+    match sort {
+        TicketSort::Newest => t_string!(i18n, tickets.sort_newest),
+        TicketSort::Oldest => t_string!(i18n, tickets.sort_oldest),
+        TicketSort::DueDate => t_string!(i18n, tickets.sort_due),
+        TicketSort::Priority => t_string!(i18n, tickets.sort_priority),
     }
     .to_string()
 }

@@ -1,6 +1,10 @@
 //! The bar across the top: product name, signed-in user slot, language picker.
 
-use super::{icons::ShieldIcon, language_picker::LanguagePicker, user_slot::UserSlot};
+use super::{
+    icons::{Glyph, Icon},
+    language_picker::LanguagePicker,
+    user_slot::UserSlot,
+};
 use crate::i18n::*;
 use leptos::prelude::*;
 
@@ -11,7 +15,7 @@ pub fn TopBar() -> impl IntoView {
     view! {
         <header class="top-bar">
             <a href="/" class="top-bar__brand">
-                <ShieldIcon />
+                <Icon glyph=Glyph::Shield />
                 <span class="top-bar__name">{t!(i18n, app_name)}</span>
             </a>
             <div class="top-bar__tools">

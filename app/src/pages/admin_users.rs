@@ -7,8 +7,11 @@ use crate::{
         users::{ChangeRole, CreateUser, ResetPassword, SetUserActive, list_users},
     },
     components::{
-        outcome::failure, page::Page, password_confirmation::PasswordConfirmation,
-        user_slot::role_label,
+        form::{ChoiceOptions, Field},
+        outcome::{failure, failure_at},
+        page::Page,
+        password_confirmation::PasswordConfirmation,
+        table::{Column, Table},
     },
     domain::{
         auth::{AccountFieldError, Role},
@@ -55,26 +58,26 @@ fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
     }
 }
 
-/// Which field of the create form an error belongs next to.
+/// Where in the create form an error shows: next to a field, or below the form.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
+enum Place {
     Email,
     Name,
     Password,
     Form,
 }
 
-fn field_of(error: &UsersError) -> Field {
+fn place_of(error: &UsersError) -> Place {
     match error {
         ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidEmail))
-        | ApiError::Refused(UsersRefusal::EmailTaken) => Field::Email,
-        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidName)) => Field::Name,
+        | ApiError::Refused(UsersRefusal::EmailTaken) => Place::Email,
+        ApiError::Refused(UsersRefusal::Field(AccountFieldError::InvalidName)) => Place::Name,
         ApiError::Refused(UsersRefusal::Field(
             AccountFieldError::PasswordTooShort
             | AccountFieldError::PasswordTooLong
             | AccountFieldError::PasswordCommon,
-        )) => Field::Password,
-        _ => Field::Form,
+        )) => Place::Password,
+        _ => Place::Form,
     }
 }
 
@@ -97,11 +100,8 @@ pub fn AdminUsersPage() -> impl IntoView {
     let users = Resource::new(versions, |_| list_users());
 
     let refused = move || failure(create);
-    let create_error = move |field: Field| {
-        refused()
-            .map(|error| error.reason)
-            .filter(|error| field_of(error) == field)
-            .map(|error| error_message(i18n, &error))
+    let create_error = move |place: Place| {
+        move || failure_at(create, place, place_of).map(|error| error_message(i18n, &error))
     };
     let entered_email = move || refused().map(|error| error.input.email).unwrap_or_default();
     let entered_name = move || {
@@ -130,26 +130,19 @@ pub fn AdminUsersPage() -> impl IntoView {
             <section class="card" aria-labelledby="create-user-title">
                 <h2 id="create-user-title" class="section__title">{t!(i18n, admin_users.create_heading)}</h2>
                 <ActionForm action=create attr:class="form">
-                    <div class="field">
-                        <label for="new-user-email">{t!(i18n, admin_users.email)}</label>
+                    <Field id="new-user-email" label=t!(i18n, admin_users.email) error=create_error(Place::Email)>
                         <input id="new-user-email" type="email" name="email" required value=entered_email prop:value=entered_email aria-describedby="new-user-email-error" />
-                        <p id="new-user-email-error" class="field__error" role="alert">{move || create_error(Field::Email)}</p>
-                    </div>
-                    <div class="field">
-                        <label for="new-user-name">{t!(i18n, admin_users.name)}</label>
+                    </Field>
+                    <Field id="new-user-name" label=t!(i18n, admin_users.name) error=create_error(Place::Name)>
                         <input id="new-user-name" type="text" name="display_name" required value=entered_name prop:value=entered_name aria-describedby="new-user-name-error" />
-                        <p id="new-user-name-error" class="field__error" role="alert">{move || create_error(Field::Name)}</p>
-                    </div>
-                    <div class="field">
-                        <label for="new-user-role">{t!(i18n, admin_users.role)}</label>
+                    </Field>
+                    <Field id="new-user-role" label=t!(i18n, admin_users.role)>
                         {move || view! { <RoleSelect id="new-user-role" selected=entered_role() /> }}
-                    </div>
-                    <div class="field">
-                        <label for="new-user-password">{t!(i18n, admin_users.password)}</label>
+                    </Field>
+                    <Field id="new-user-password" label=t!(i18n, admin_users.password) error=create_error(Place::Password)>
                         <input id="new-user-password" type="password" name="password" autocomplete="new-password" required aria-describedby="new-user-password-error" />
-                        <p id="new-user-password-error" class="field__error" role="alert">{move || create_error(Field::Password)}</p>
-                    </div>
-                    <p class="field__error" role="alert">{move || create_error(Field::Form)}</p>
+                    </Field>
+                    <p class="field__error" role="alert">{create_error(Place::Form)}</p>
                     <button type="submit" class="button button--primary">{t!(i18n, admin_users.create)}</button>
                 </ActionForm>
             </section>
@@ -160,25 +153,19 @@ pub fn AdminUsersPage() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let rows = users.await.unwrap_or_default();
+                        let columns = vec![
+                            Column::new(t!(i18n, admin_users.email)),
+                            Column::new(t!(i18n, admin_users.name)),
+                            Column::new(t!(i18n, admin_users.role)),
+                            Column::new(t!(i18n, admin_users.status)),
+                            Column::new(t!(i18n, admin_users.password)),
+                        ];
                         view! {
-                            <div class="table-scroll">
-                                <table class="users-table">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{t!(i18n, admin_users.email)}</th>
-                                            <th scope="col">{t!(i18n, admin_users.name)}</th>
-                                            <th scope="col">{t!(i18n, admin_users.role)}</th>
-                                            <th scope="col">{t!(i18n, admin_users.status)}</th>
-                                            <th scope="col">{t!(i18n, admin_users.password)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|user| view! {
-                                            <UserRow user change_role set_active reset />
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <Table class="users-table" columns>
+                                {rows.into_iter().map(|user| view! {
+                                    <UserRow user change_role set_active reset />
+                                }).collect_view()}
+                            </Table>
                         }
                     })}
                 </Suspense>
@@ -190,12 +177,9 @@ pub fn AdminUsersPage() -> impl IntoView {
 /// A role `<select>` named `role`.
 #[component]
 fn RoleSelect(#[prop(into)] id: String, selected: Role) -> impl IntoView {
-    let i18n = use_i18n();
     view! {
         <select id=id name="role">
-            {Role::ALL.into_iter().map(|role| view! {
-                <option value=role.as_str() selected=role == selected>{move || role_label(i18n, role)}</option>
-            }).collect_view()}
+            <ChoiceOptions choices=Role::ALL selected=selected.as_str() />
         </select>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::{
     api::{ApiError, auth::demo_accounts},
-    components::{outcome::failure, page::Page, user_slot::role_label},
+    components::{form::Field, outcome::failure, page::Page, user_slot::role_label},
     domain::auth::SignInRefusal,
     i18n::*,
     session::Session,
@@ -19,6 +19,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_else(|| "/".to_owned());
     let error = move || failure(session.sign_in);
+    let invalid = move || error().is_some().to_string();
     let entered_email = move || {
         error()
             .and_then(|error| error.refusal().map(|refusal| refusal.email().to_owned()))
@@ -53,8 +54,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p>{t!(i18n, login.intro)}</p>
                 <ActionForm action=session.sign_in attr:class="form">
                     <input type="hidden" name="next" value=next />
-                    <div class="field">
-                        <label for="login-email">{t!(i18n, login.email)}</label>
+                    <Field id="login-email" label=t!(i18n, login.email)>
                         <input
                             id="login-email"
                             type="email"
@@ -63,22 +63,21 @@ pub fn LoginPage() -> impl IntoView {
                             required
                             prop:value=entered_email
                             value=entered_email
-                            aria-invalid=move || error().is_some().to_string()
+                            aria-invalid=invalid
                             aria-describedby="login-error"
                         />
-                    </div>
-                    <div class="field">
-                        <label for="login-password">{t!(i18n, login.password)}</label>
+                    </Field>
+                    <Field id="login-password" label=t!(i18n, login.password)>
                         <input
                             id="login-password"
                             type="password"
                             name="password"
                             autocomplete="current-password"
                             required
-                            aria-invalid=move || error().is_some().to_string()
+                            aria-invalid=invalid
                             aria-describedby="login-error"
                         />
-                    </div>
+                    </Field>
                     <p id="login-error" class="field__error" role="alert">{message}</p>
                     <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
                 </ActionForm>

@@ -11,10 +11,13 @@ use crate::{
         servicenow::home_servicenow,
     },
     components::{
+        filters::{AnyOption, ChoiceFilter, FilterForm, FilterSelect, chosen, use_query_filter},
+        form::Field,
         graph_connection::GraphConnectionCard,
         page::{EmptyState, Page},
         securescore::{FreshnessNote, category_label, points, source_problem_text, status_label},
         share_menu::ShareMenu,
+        table::{Column, Table},
         tickets::TicketBadge,
     },
     domain::{
@@ -27,17 +30,12 @@ use crate::{
     session::Session,
 };
 use leptos::prelude::*;
-use leptos_router::{components::Form, hooks::use_query_map};
 
 /// The improvement actions page.
 #[component]
 pub fn SecureScorePage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        let query = query.read();
-        ActionFilter::from_query(|name| query.get(name))
-    });
+    let filter = use_query_filter(|get| ActionFilter::from_query(get));
     let session = Session::expect();
     let refresh = ServerAction::<RefreshSecureScore>::new();
     let save_graph = ServerAction::<SaveGraphConnection>::new();
@@ -97,72 +95,32 @@ pub fn SecureScorePage() -> impl IntoView {
 #[component]
 fn Filters(filter: ActionFilter, services: Vec<String>) -> impl IntoView {
     let i18n = use_i18n();
-    let category = filter.category.clone().unwrap_or_default();
-    let service = filter.service.clone().unwrap_or_default();
-    let status = filter.status.map(ActionStatus::as_str).unwrap_or_default();
+    let category = filter.category.unwrap_or_default();
+    let service = filter.service.unwrap_or_default();
+    let status = chosen(filter.status);
     let ticket = match filter.has_ticket {
         Some(true) => "yes",
         Some(false) => "no",
         None => "",
     };
+    let (search, sort) = (filter.search, filter.sort.as_str());
     view! {
         <section class="card filters" aria-labelledby="filters-title">
             <h2 id="filters-title" class="visually-hidden">{t!(i18n, securescore.filters)}</h2>
-            <Form action="/securescore" attr:class="filters__form">
-                <div class="field filters__search">
-                    <label for="filter-q">{t!(i18n, securescore.search)}</label>
-                    <input id="filter-q" type="search" name="q" value=filter.search.clone() />
-                </div>
-                <div class="field">
-                    <label for="filter-category">{t!(i18n, securescore.category)}</label>
-                    <select id="filter-category" name="category">
-                        <option value="" selected=category.is_empty()>{t!(i18n, securescore.any)}</option>
-                        {Category::KNOWN.into_iter().map(|known| {
-                            let selected = known.as_str().eq_ignore_ascii_case(&category);
-                            let value = known.as_str().to_owned();
-                            view! { <option value=value selected=selected>{move || category_label(i18n, &known)}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-status">{t!(i18n, securescore.status)}</label>
-                    <select id="filter-status" name="status">
-                        <option value="" selected=status.is_empty()>{t!(i18n, securescore.any)}</option>
-                        {ActionStatus::ALL.into_iter().map(|known| view! {
-                            <option value=known.as_str() selected=known.as_str() == status>{move || status_label(i18n, known)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-service">{t!(i18n, securescore.service)}</label>
-                    <select id="filter-service" name="service">
-                        <option value="" selected=service.is_empty()>{t!(i18n, securescore.any)}</option>
-                        {services.into_iter().map(|name| {
-                            let selected = name.eq_ignore_ascii_case(&service);
-                            view! { <option value=name.clone() selected=selected>{name.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-ticket">{t!(i18n, securescore.ticket)}</label>
-                    <select id="filter-ticket" name="ticket">
-                        <option value="" selected=ticket.is_empty()>{t!(i18n, securescore.any)}</option>
-                        <option value="yes" selected=ticket == "yes">{t!(i18n, securescore.with_ticket)}</option>
-                        <option value="no" selected=ticket == "no">{t!(i18n, securescore.without_ticket)}</option>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-sort">{t!(i18n, securescore.sort)}</label>
-                    <select id="filter-sort" name="sort">
-                        <option value=ActionSort::Rank.as_str() selected=filter.sort == ActionSort::Rank>{t!(i18n, securescore.sort_rank)}</option>
-                        <option value=ActionSort::Points.as_str() selected=filter.sort == ActionSort::Points>{t!(i18n, securescore.sort_points)}</option>
-                    </select>
-                </div>
-                <div class="button-row filters__buttons">
-                    <button type="submit" class="button button--primary">{t!(i18n, securescore.apply)}</button>
-                    <a class="button button--subtle" href="/securescore">{t!(i18n, securescore.reset)}</a>
-                </div>
-            </Form>
+            <FilterForm action="/securescore">
+                <Field id="filter-q" label=t!(i18n, securescore.search) modifier="filters__search">
+                    <input id="filter-q" type="search" name="q" value=search />
+                </Field>
+                <ChoiceFilter name="category" label=t!(i18n, securescore.category) choices=Category::KNOWN selected=category ignore_case=true />
+                <ChoiceFilter name="status" label=t!(i18n, securescore.status) choices=ActionStatus::ALL selected=status />
+                <ChoiceFilter name="service" label=t!(i18n, securescore.service) choices=services selected=service ignore_case=true />
+                <FilterSelect name="ticket" label=t!(i18n, securescore.ticket)>
+                    <AnyOption selected=ticket.is_empty() />
+                    <option value="yes" selected=ticket == "yes">{t!(i18n, securescore.with_ticket)}</option>
+                    <option value="no" selected=ticket == "no">{t!(i18n, securescore.without_ticket)}</option>
+                </FilterSelect>
+                <ChoiceFilter name="sort" label=t!(i18n, securescore.sort) choices=[ActionSort::Rank, ActionSort::Points] selected=sort any=false />
+            </FilterForm>
         </section>
     }
 }
@@ -194,47 +152,41 @@ fn ActionsTable(
             {if list.actions.is_empty() {
                 view! { <p data-testid="no-actions">{t!(i18n, securescore.no_match)}</p> }.into_any()
             } else {
+                let columns = vec![
+                    Column::new(t!(i18n, securescore.rank)),
+                    Column::new(t!(i18n, securescore.action)),
+                    Column::new(t!(i18n, securescore.category)),
+                    Column::new(t!(i18n, securescore.service)),
+                    Column::numeric(t!(i18n, securescore.points)),
+                    Column::new(t!(i18n, securescore.status)),
+                    Column::new(t!(i18n, securescore.ticket)),
+                    Column::new(view! { <span class="visually-hidden">{t!(i18n, share.button)}</span> }),
+                ];
                 view! {
-                    <div class="table-scroll">
-                        <table class="actions-table">
-                            <thead>
+                    <Table class="actions-table" columns>
+                        {list.actions.into_iter().map(|action| {
+                            let ticket = list.tickets.get(&action.id).cloned();
+                            let href = format!("/securescore/actions/{}", action.id);
+                            let category = action.category.clone();
+                            let status = action.status;
+                            let (id, title) = (action.id.clone(), action.title.clone());
+                            view! {
                                 <tr>
-                                    <th scope="col">{t!(i18n, securescore.rank)}</th>
-                                    <th scope="col">{t!(i18n, securescore.action)}</th>
-                                    <th scope="col">{t!(i18n, securescore.category)}</th>
-                                    <th scope="col">{t!(i18n, securescore.service)}</th>
-                                    <th scope="col" class="numeric">{t!(i18n, securescore.points)}</th>
-                                    <th scope="col">{t!(i18n, securescore.status)}</th>
-                                    <th scope="col">{t!(i18n, securescore.ticket)}</th>
-                                    <th scope="col"><span class="visually-hidden">{t!(i18n, share.button)}</span></th>
+                                    <td class="numeric">{action.rank.map(|rank| rank.to_string()).unwrap_or_default()}</td>
+                                    <td><a href=href>{action.title}</a></td>
+                                    <td>{move || category_label(i18n, &category)}</td>
+                                    <td>{action.service}</td>
+                                    <td class="numeric">{points(action.points_achievable)}" / "{points(action.max_score)}</td>
+                                    <td><span class=format!("status status--{}", status.as_str())>{move || status_label(i18n, status)}</span></td>
+                                    <td>{match ticket {
+                                        Some(ticket) => view! { <TicketBadge ticket /> }.into_any(),
+                                        None => "—".into_any(),
+                                    }}</td>
+                                    <td><ShareMenu action_id=id title servicenow /></td>
                                 </tr>
-                            </thead>
-                            <tbody>
-                                {list.actions.into_iter().map(|action| {
-                                    let ticket = list.tickets.get(&action.id).cloned();
-                                    let href = format!("/securescore/actions/{}", action.id);
-                                    let category = action.category.clone();
-                                    let status = action.status;
-                                    let (id, title) = (action.id.clone(), action.title.clone());
-                                    view! {
-                                        <tr>
-                                            <td class="numeric">{action.rank.map(|rank| rank.to_string()).unwrap_or_default()}</td>
-                                            <td><a href=href>{action.title}</a></td>
-                                            <td>{move || category_label(i18n, &category)}</td>
-                                            <td>{action.service}</td>
-                                            <td class="numeric">{points(action.points_achievable)}" / "{points(action.max_score)}</td>
-                                            <td><span class=format!("status status--{}", status.as_str())>{move || status_label(i18n, status)}</span></td>
-                                            <td>{match ticket {
-                                                Some(ticket) => view! { <TicketBadge ticket /> }.into_any(),
-                                                None => "—".into_any(),
-                                            }}</td>
-                                            <td><ShareMenu action_id=id title servicenow /></td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                            }
+                        }).collect_view()}
+                    </Table>
                 }.into_any()
             }}
         </section>

@@ -10,11 +10,11 @@ use crate::{
         },
     },
     components::{
+        form::{ChoiceOptions, Field},
         outcome::{failure, success},
         page::Page,
         password_confirmation::PasswordConfirmation,
         servicenow::{error_message, state_label},
-        tickets::type_label,
     },
     domain::servicenow::{
         ConnectionState, DEFAULT_FIELD_MAX, STATE_NAME_MAX, ServiceNowRefusal, ServiceNowSettings,
@@ -111,13 +111,7 @@ fn Settings(
     let i18n = use_i18n();
     let state = settings.state;
     let instance = settings.instance.unwrap_or_default();
-    let reauthorize_error = move || {
-        reauthorize
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error_message(i18n, &error))
-    };
+    let reauthorize_error = move || failure(reauthorize).map(|error| error_message(i18n, &error));
     view! {
         <section class="card" aria-labelledby="connection-title">
             <h2 id="connection-title" class="section__title">{t!(i18n, servicenow_settings.connection_heading)}</h2>
@@ -176,20 +170,19 @@ fn StateNamesForm(
                     let error_id = format!("{input_id}-error");
                     let error = error_for(state.value.clone());
                     let value = state.value.clone();
+                    let label = view! {
+                        {state.default_name.clone()}
+                        <span class="field__hint">{move || t_string!(i18n, servicenow_settings.state_value, value = value.clone()).to_string()}</span>
+                    };
                     view! {
-                        <div class="field field--inline">
-                            <label for=input_id.clone()>
-                                {state.default_name.clone()}
-                                <span class="field__hint">{move || t_string!(i18n, servicenow_settings.state_value, value = value.clone()).to_string()}</span>
-                            </label>
+                        <Field id=input_id.clone() label error modifier="field--inline">
                             <input type="hidden" name=format!("states[{index}][value]") value=state.value.clone() />
                             <input id=input_id type="text" name=format!("states[{index}][name]")
                                 value=state.custom_name.clone().unwrap_or_default()
                                 placeholder=state.default_name.clone()
                                 maxlength=STATE_NAME_MAX.to_string()
-                                aria-describedby=error_id.clone() />
-                            <p id=error_id class="field__error" role="alert">{error}</p>
-                        </div>
+                                aria-describedby=error_id />
+                        </Field>
                     }
                 }).collect_view()}
                 <p class="field__error" role="alert">{form_error}</p>
@@ -211,39 +204,23 @@ fn DefaultsForm(
     save_defaults: ServerAction<SaveTicketDefaults>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let error = move || {
-        save_defaults
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| error_message(i18n, &error))
-    };
-    let saved = move || {
-        save_defaults
-            .value()
-            .get()
-            .is_some_and(|result| result.is_ok())
-    };
+    let error = move || failure(save_defaults).map(|error| error_message(i18n, &error));
+    let saved = move || success(save_defaults).is_some();
     view! {
         <section class="card" aria-labelledby="defaults-title">
             <h2 id="defaults-title" class="section__title">{t!(i18n, servicenow_settings.defaults_heading)}</h2>
             <ActionForm action=save_defaults attr:class="form">
-                <div class="field">
-                    <label for="default-type">{t!(i18n, servicenow_settings.ticket_type)}</label>
+                <Field id="default-type" label=t!(i18n, servicenow_settings.ticket_type)>
                     <select id="default-type" name="ticket_type">
-                        {TicketTable::ALL.into_iter().map(|table| view! {
-                            <option value=table.as_str() selected=table == defaults.ticket_type>{move || type_label(i18n, table)}</option>
-                        }).collect_view()}
+                        <ChoiceOptions choices=TicketTable::ALL selected=defaults.ticket_type.as_str() />
                     </select>
-                </div>
-                <div class="field">
-                    <label for="default-group">{t!(i18n, servicenow_settings.assignment_group)}</label>
+                </Field>
+                <Field id="default-group" label=t!(i18n, servicenow_settings.assignment_group)>
                     <input id="default-group" type="text" name="assignment_group" value=defaults.assignment_group maxlength=DEFAULT_FIELD_MAX.to_string() />
-                </div>
-                <div class="field">
-                    <label for="default-category">{t!(i18n, servicenow_settings.category)}</label>
+                </Field>
+                <Field id="default-category" label=t!(i18n, servicenow_settings.category)>
                     <input id="default-category" type="text" name="category" value=defaults.category maxlength=DEFAULT_FIELD_MAX.to_string() />
-                </div>
+                </Field>
                 <p class="field__error" role="alert">{error}</p>
                 <p class="field__ok" role="status">{move || saved().then(|| t_string!(i18n, servicenow_settings.saved).to_string())}</p>
                 <button type="submit" class="button button--primary">{t!(i18n, servicenow_settings.save)}</button>

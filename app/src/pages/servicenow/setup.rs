@@ -10,7 +10,8 @@ use crate::{
         },
     },
     components::{
-        outcome::failure,
+        form::Field,
+        outcome::{failure, failure_at},
         page::Page,
         password_confirmation::PasswordConfirmation,
         servicenow::{CopyButton, ProblemPanel, error_message, state_label},
@@ -23,21 +24,21 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// Which field of the connection form an error belongs next to.
+/// Where in the connection form an error shows: next to a field, or below the form.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Field {
+enum Place {
     Instance,
     ClientId,
     ClientSecret,
     Form,
 }
 
-fn field_of(error: &ServiceNowError) -> Field {
+fn place_of(error: &ServiceNowError) -> Place {
     match error {
-        ApiError::Refused(ServiceNowRefusal::Instance(_)) => Field::Instance,
-        ApiError::Refused(ServiceNowRefusal::MissingClientId) => Field::ClientId,
-        ApiError::Refused(ServiceNowRefusal::MissingClientSecret) => Field::ClientSecret,
-        _ => Field::Form,
+        ApiError::Refused(ServiceNowRefusal::Instance(_)) => Place::Instance,
+        ApiError::Refused(ServiceNowRefusal::MissingClientId) => Place::ClientId,
+        ApiError::Refused(ServiceNowRefusal::MissingClientSecret) => Place::ClientSecret,
+        _ => Place::Form,
     }
 }
 
@@ -87,28 +88,19 @@ fn OutcomeNotice() -> impl IntoView {
             .read()
             .get("outcome")
             .and_then(|name| CallbackOutcome::parse(&name))?;
-        let (class, text) = match outcome {
-            CallbackOutcome::Connected => (
-                "notice notice--success",
-                t_string!(i18n, servicenow.outcome.connected).to_string(),
-            ),
-            CallbackOutcome::ConsentDenied => (
-                "notice notice--error",
-                t_string!(i18n, servicenow.outcome.consent_denied).to_string(),
-            ),
-            CallbackOutcome::StateMismatch => (
-                "notice notice--error",
-                t_string!(i18n, servicenow.outcome.state_mismatch).to_string(),
-            ),
-            CallbackOutcome::Refused => (
-                "notice notice--error",
-                t_string!(i18n, servicenow.outcome.refused).to_string(),
-            ),
-            CallbackOutcome::Failed => (
-                "notice notice--error",
-                t_string!(i18n, servicenow.outcome.failed).to_string(),
-            ),
+        let class = if outcome == CallbackOutcome::Connected {
+            "notice notice--success"
+        } else {
+            "notice notice--error"
         };
+        let text = match outcome {
+            CallbackOutcome::Connected => t_string!(i18n, servicenow.outcome.connected),
+            CallbackOutcome::ConsentDenied => t_string!(i18n, servicenow.outcome.consent_denied),
+            CallbackOutcome::StateMismatch => t_string!(i18n, servicenow.outcome.state_mismatch),
+            CallbackOutcome::Refused => t_string!(i18n, servicenow.outcome.refused),
+            CallbackOutcome::Failed => t_string!(i18n, servicenow.outcome.failed),
+        }
+        .to_string();
         Some(view! { <p class=class role="status">{text}</p> })
     }
 }
@@ -258,11 +250,8 @@ fn ConnectionFormCard(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let refused = move || failure(connect);
-    let error_at = move |field: Field| {
-        refused()
-            .map(|error| error.reason)
-            .filter(|error| field_of(error) == field)
-            .map(|error| error_message(i18n, &error))
+    let error_at = move |place: Place| {
+        failure_at(connect, place, place_of).map(|error| error_message(i18n, &error))
     };
     let stored_instance = status.instance.clone().unwrap_or_default();
     let stored_client = status.client_id.clone().unwrap_or_default();
@@ -271,37 +260,31 @@ fn ConnectionFormCard(
     let secret_stored = status.secret_stored;
     let needs_confirmation =
         move || refused().is_some_and(|error| error.reason == ApiError::ReauthenticationRequired);
-    let invalid = move |field: Field| move || error_at(field).is_some().to_string();
+    let invalid = move |place: Place| move || error_at(place).is_some().to_string();
     view! {
         <section class="card" aria-labelledby="connect-title">
             <h2 id="connect-title" class="section__title">{t!(i18n, servicenow_setup.form_heading)}</h2>
             <ActionForm action=connect attr:class="form">
-                <div class="field">
-                    <label for="instance">{t!(i18n, servicenow_setup.instance_label)}</label>
+                <Field id="instance" label=t!(i18n, servicenow_setup.instance_label) error=move || error_at(Place::Instance)>
                     <input id="instance" type="text" name="instance" autocomplete="off" spellcheck="false" required
-                        value=instance.clone() prop:value=instance aria-invalid=invalid(Field::Instance)
+                        value=instance.clone() prop:value=instance aria-invalid=invalid(Place::Instance)
                         aria-describedby="instance-hint instance-error" />
                     <p id="instance-hint" class="field__hint">{t!(i18n, servicenow_setup.instance_hint)}</p>
-                    <p id="instance-error" class="field__error" role="alert">{move || error_at(Field::Instance)}</p>
-                </div>
-                <div class="field">
-                    <label for="client-id">{t!(i18n, servicenow_setup.client_id)}</label>
+                </Field>
+                <Field id="client-id" label=t!(i18n, servicenow_setup.client_id) error=move || error_at(Place::ClientId)>
                     <input id="client-id" type="text" name="client_id" autocomplete="off" spellcheck="false" required
-                        value=client_id.clone() prop:value=client_id aria-invalid=invalid(Field::ClientId)
+                        value=client_id.clone() prop:value=client_id aria-invalid=invalid(Place::ClientId)
                         aria-describedby="client-id-error" />
-                    <p id="client-id-error" class="field__error" role="alert">{move || error_at(Field::ClientId)}</p>
-                </div>
-                <div class="field">
-                    <label for="client-secret">{t!(i18n, servicenow_setup.client_secret)}</label>
+                </Field>
+                <Field id="client-secret" label=t!(i18n, servicenow_setup.client_secret) error=move || error_at(Place::ClientSecret)>
                     <input id="client-secret" type="password" name="client_secret" autocomplete="new-password"
-                        required=!secret_stored aria-invalid=invalid(Field::ClientSecret)
+                        required=!secret_stored aria-invalid=invalid(Place::ClientSecret)
                         aria-describedby="client-secret-hint client-secret-error" />
                     {secret_stored.then(|| view! {
                         <p id="client-secret-hint" class="field__hint" data-testid="secret-stored">{t!(i18n, servicenow_setup.secret_stored)}</p>
                     })}
-                    <p id="client-secret-error" class="field__error" role="alert">{move || error_at(Field::ClientSecret)}</p>
-                </div>
-                <p class="field__error" role="alert">{move || error_at(Field::Form)}</p>
+                </Field>
+                <p class="field__error" role="alert">{move || error_at(Place::Form)}</p>
                 <button type="submit" class="button button--primary">{t!(i18n, servicenow_setup.authorize)}</button>
             </ActionForm>
             {move || needs_confirmation().then(|| view! { <PasswordConfirmation id="connect-confirm-password" /> })}
@@ -317,17 +300,17 @@ mod tests {
     #[test]
     fn field_errors_go_next_to_their_field() {
         assert!(
-            field_of(&ApiError::Refused(ServiceNowRefusal::Instance(
+            place_of(&ApiError::Refused(ServiceNowRefusal::Instance(
                 InstanceProblem::Empty
-            ))) == Field::Instance
+            ))) == Place::Instance
         );
         assert!(
-            field_of(&ApiError::Refused(ServiceNowRefusal::MissingClientId)) == Field::ClientId
+            place_of(&ApiError::Refused(ServiceNowRefusal::MissingClientId)) == Place::ClientId
         );
         assert!(
-            field_of(&ApiError::Refused(ServiceNowRefusal::MissingClientSecret))
-                == Field::ClientSecret
+            place_of(&ApiError::Refused(ServiceNowRefusal::MissingClientSecret))
+                == Place::ClientSecret
         );
-        assert!(field_of(&ApiError::Unavailable) == Field::Form);
+        assert!(place_of(&ApiError::Unavailable) == Place::Form);
     }
 }

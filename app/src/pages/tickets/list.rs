@@ -5,8 +5,11 @@
 use crate::{
     api::tickets::{RefreshTickets, list_tickets},
     components::{
+        filters::{AnyOption, ChoiceFilter, FilterForm, FilterSelect, chosen, use_query_filter},
+        outcome::failure,
         page::{EmptyState, Page},
         securescore::category_label,
+        table::{Column, Table},
         tickets::{TicketBadge, priority_label, source_label, ticket_error_text, type_label},
     },
     domain::{
@@ -17,29 +20,18 @@ use crate::{
     i18n::*,
 };
 use leptos::prelude::*;
-use leptos_router::{components::Form, hooks::use_query_map};
 
 /// The tickets page.
 #[component]
 pub fn TicketsPage() -> impl IntoView {
     let i18n = use_i18n();
-    let query = use_query_map();
-    let filter = Memo::new(move |_| {
-        let query = query.read();
-        TicketFilter::from_query(|name| query.get(name))
-    });
+    let filter = use_query_filter(|get| TicketFilter::from_query(get));
     let refresh = ServerAction::<RefreshTickets>::new();
     let page = Resource::new(
         move || (filter.get(), refresh.version().get()),
         |(filter, _)| list_tickets(filter),
     );
-    let refresh_error = move || {
-        refresh
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| ticket_error_text(i18n, &error))
-    };
+    let refresh_error = move || failure(refresh).map(|error| ticket_error_text(i18n, &error));
     view! {
         <Page title=|i18n| t_string!(i18n, tickets.title).to_string()>
             <Suspense fallback=|| ()>
@@ -93,88 +85,37 @@ fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
         (Some(table), Some(value)) => format!("{}:{value}", table.as_str()),
         _ => String::new(),
     };
-    let category = filter.category.clone().unwrap_or_default();
+    let category = filter.category.unwrap_or_default();
+    let (ticket_type, priority, source) = (
+        chosen(filter.ticket_type),
+        chosen(filter.priority),
+        chosen(filter.source),
+    );
+    let sort = filter.sort.as_str();
     view! {
         <section class="card" aria-label=move || t_string!(i18n, tickets.filters).to_string()>
-            <Form method="GET" action="/tickets" attr:class="filters__form">
-                <div class="field">
-                    <label for="filter-type">{t!(i18n, tickets.type_column)}</label>
-                    <select id="filter-type" name="type">
-                        <option value="">{t!(i18n, securescore.any)}</option>
-                        {TicketTable::ALL.into_iter().map(|table| view! {
-                            <option value=table.as_str() selected=filter.ticket_type == Some(table)>{move || type_label(i18n, table)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-state">{t!(i18n, tickets.state_column)}</label>
-                    <select id="filter-state" name="state">
-                        <option value="">{t!(i18n, securescore.any)}</option>
-                        <option value="queued" selected=state == "queued">{t!(i18n, ticket.queued)}</option>
-                        {page.states.into_iter().map(|(table, states)| view! {
-                            <optgroup label=move || type_label(i18n, table)>
-                                {states.into_iter().map(|known| {
-                                    let value = format!("{}:{}", table.as_str(), known.value);
-                                    let selected = value == state;
-                                    view! { <option value=value selected=selected>{known.name}</option> }
-                                }).collect_view()}
-                            </optgroup>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-priority">{t!(i18n, tickets.priority_column)}</label>
-                    <select id="filter-priority" name="priority">
-                        <option value="">{t!(i18n, securescore.any)}</option>
-                        {Priority::ALL.into_iter().map(|priority| view! {
-                            <option value=priority.value().to_string() selected=filter.priority == Some(priority)>{move || priority_label(i18n, priority)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-category">{t!(i18n, tickets.category_column)}</label>
-                    <select id="filter-category" name="category">
-                        <option value="">{t!(i18n, securescore.any)}</option>
-                        {Category::KNOWN.into_iter().map(|known| {
-                            let (selected, value) = (known.as_str() == category, known.as_str().to_owned());
-                            view! { <option value=value selected=selected>{move || category_label(i18n, &known)}</option> }
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-source">{t!(i18n, tickets.source_column)}</label>
-                    <select id="filter-source" name="source">
-                        <option value="">{t!(i18n, securescore.any)}</option>
-                        {[Source::Microsoft, Source::User].into_iter().map(|source| view! {
-                            <option value=source.as_str() selected=filter.source == Some(source)>{move || source_label(i18n, source)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="filter-sort">{t!(i18n, securescore.sort)}</label>
-                    <select id="filter-sort" name="sort">
-                        {TicketSort::ALL.into_iter().map(|sort| view! {
-                            <option value=sort.as_str() selected=filter.sort == sort>{move || sort_label(i18n, sort)}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
-                <div class="button-row filters__buttons">
-                    <button type="submit" class="button button--primary">{t!(i18n, securescore.apply)}</button>
-                    <a class="button button--subtle" href="/tickets">{t!(i18n, securescore.reset)}</a>
-                </div>
-            </Form>
+            <FilterForm action="/tickets">
+                <ChoiceFilter name="type" label=t!(i18n, tickets.type_column) choices=TicketTable::ALL selected=ticket_type />
+                <FilterSelect name="state" label=t!(i18n, tickets.state_column)>
+                    <AnyOption />
+                    <option value="queued" selected=state == "queued">{t!(i18n, ticket.queued)}</option>
+                    {page.states.into_iter().map(|(table, states)| view! {
+                        <optgroup label=move || type_label(i18n, table)>
+                            {states.into_iter().map(|known| {
+                                let value = format!("{}:{}", table.as_str(), known.value);
+                                let selected = value == state;
+                                view! { <option value=value selected=selected>{known.name}</option> }
+                            }).collect_view()}
+                        </optgroup>
+                    }).collect_view()}
+                </FilterSelect>
+                <ChoiceFilter name="priority" label=t!(i18n, tickets.priority_column) choices=Priority::ALL selected=priority />
+                <ChoiceFilter name="category" label=t!(i18n, tickets.category_column) choices=Category::KNOWN selected=category />
+                <ChoiceFilter name="source" label=t!(i18n, tickets.source_column) choices=[Source::Microsoft, Source::User] selected=source />
+                <ChoiceFilter name="sort" label=t!(i18n, securescore.sort) choices=TicketSort::ALL selected=sort any=false />
+            </FilterForm>
         </section>
     }
-}
-
-fn sort_label(i18n: leptos_i18n::I18nContext<Locale>, sort: TicketSort) -> String {
-    match sort {
-        TicketSort::Newest => t_string!(i18n, tickets.sort_newest),
-        TicketSort::Oldest => t_string!(i18n, tickets.sort_oldest),
-        TicketSort::DueDate => t_string!(i18n, tickets.sort_due),
-        TicketSort::Priority => t_string!(i18n, tickets.sort_priority),
-    }
-    .to_string()
 }
 
 /// One page of tickets and the page links.
@@ -190,47 +131,41 @@ fn TicketsTable(page: TicketPage, filter: TicketFilter) -> impl IntoView {
         format!("/tickets?{query}{separator}page={number}")
     };
     let (current, pages) = (page.page, page.pages);
+    let columns = vec![
+        Column::new(t!(i18n, tickets.number_column)),
+        Column::new(t!(i18n, tickets.name_column)),
+        Column::new(t!(i18n, tickets.type_column)),
+        Column::new(t!(i18n, tickets.priority_column)),
+        Column::new(t!(i18n, tickets.due_column)),
+        Column::new(t!(i18n, tickets.category_column)),
+        Column::new(t!(i18n, tickets.source_column)),
+        Column::new(t!(i18n, tickets.creator_column)),
+    ];
     view! {
-        <div class="table-scroll">
-            <table class="tickets-table" data-testid="tickets-table">
-                <thead>
+        <Table class="tickets-table" testid="tickets-table" columns>
+            {page.tickets.into_iter().map(|ticket| {
+                let (table, priority, source) = (ticket.ticket_type, ticket.priority, ticket.source);
+                let category = ticket.category.clone();
+                let name = ticket.name.clone();
+                let action = ticket.action_id.clone().map(|id| format!("/securescore/actions/{id}"));
+                let (due, creator) = (ticket.due_date.clone(), ticket.created_by.clone());
+                view! {
                     <tr>
-                        <th scope="col">{t!(i18n, tickets.number_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.name_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.type_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.priority_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.due_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.category_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.source_column)}</th>
-                        <th scope="col">{t!(i18n, tickets.creator_column)}</th>
+                        <td><TicketBadge ticket /></td>
+                        <td>{match action {
+                            Some(href) => view! { <a href=href>{name}</a> }.into_any(),
+                            None => name.into_any(),
+                        }}</td>
+                        <td>{move || type_label(i18n, table)}</td>
+                        <td>{move || priority_label(i18n, priority)}</td>
+                        <td>{due}</td>
+                        <td>{move || category_label(i18n, &category)}</td>
+                        <td>{move || source_label(i18n, source)}</td>
+                        <td>{creator}</td>
                     </tr>
-                </thead>
-                <tbody>
-                    {page.tickets.into_iter().map(|ticket| {
-                        let (table, priority, source) = (ticket.ticket_type, ticket.priority, ticket.source);
-                        let category = ticket.category.clone();
-                        let name = ticket.name.clone();
-                        let action = ticket.action_id.clone().map(|id| format!("/securescore/actions/{id}"));
-                        let (due, creator) = (ticket.due_date.clone(), ticket.created_by.clone());
-                        view! {
-                            <tr>
-                                <td><TicketBadge ticket /></td>
-                                <td>{match action {
-                                    Some(href) => view! { <a href=href>{name}</a> }.into_any(),
-                                    None => name.into_any(),
-                                }}</td>
-                                <td>{move || type_label(i18n, table)}</td>
-                                <td>{move || priority_label(i18n, priority)}</td>
-                                <td>{due}</td>
-                                <td>{move || category_label(i18n, &category)}</td>
-                                <td>{move || source_label(i18n, source)}</td>
-                                <td>{creator}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }).collect_view()}
+        </Table>
         <nav class="pagination" aria-label=move || t_string!(i18n, tickets.pages).to_string()>
             {(current > 1).then(|| view! { <a class="button" rel="prev" href=page_link(current - 1)>{t!(i18n, tickets.previous)}</a> })}
             <span data-testid="page-of">{move || t_string!(i18n, tickets.page_of, page = current, pages = pages).to_string()}</span>

@@ -117,15 +117,14 @@ impl ServiceNowService {
             .save_servicenow_client(instance.as_str(), client_id, sealed.as_deref())
             .await
             .map_err(unavailable)?;
-        self.drop_api().await;
-        self.storage
-            .audit(
-                &actor.email,
-                "servicenow.configured",
-                Some(instance.to_string()),
-                json!({ "client_id": client_id, "secret_replaced": sealed.is_some() }),
-            )
-            .await;
+        let details = json!({ "client_id": client_id, "secret_replaced": sealed.is_some() });
+        self.connection_changed(
+            actor,
+            "servicenow.configured",
+            instance.to_string(),
+            details,
+        )
+        .await;
         Ok(())
     }
 

@@ -21,12 +21,16 @@ use crate::{
 };
 use app::{
     api::ApiError,
-    domain::servicenow::{
-        ConnectionState, ConnectionStatus, DemoHints, Problem, ProblemKind, ServiceNowError,
-        ServiceNowRefusal, StateName, TicketTable,
+    domain::{
+        auth::CurrentUser,
+        servicenow::{
+            ConnectionState, ConnectionStatus, DemoHints, Problem, ProblemKind, ServiceNowError,
+            ServiceNowRefusal, StateName, TicketTable,
+        },
     },
 };
 use serde::Deserialize;
+use serde_json::Value;
 use std::{collections::BTreeMap, sync::Arc};
 
 /// Purposes secrets are sealed for: a value sealed for one never opens as another.
@@ -173,6 +177,21 @@ impl ServiceNowService {
     /// Forgets the API client, so the next call starts from storage.
     pub(super) async fn drop_api(&self) {
         *self.live.lock().await = None;
+    }
+
+    /// After `actor` changed the stored connection: forgets the API client
+    /// and records `action` on `instance` in the audit log.
+    pub(super) async fn connection_changed(
+        &self,
+        actor: &CurrentUser,
+        action: &str,
+        instance: String,
+        details: Value,
+    ) {
+        self.drop_api().await;
+        self.storage
+            .audit(&actor.email, action, Some(instance), details)
+            .await;
     }
 
     /// Notes the outcome of a call: success time, or the problem (and, when

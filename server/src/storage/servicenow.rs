@@ -232,14 +232,9 @@ mod tests {
             .insert_servicenow_authorization("h", &pending, 10)
             .await
             .unwrap();
-        assert_eq!(
-            storage.take_servicenow_authorization("h").await.unwrap(),
-            Some(pending)
-        );
-        assert_eq!(
-            storage.take_servicenow_authorization("h").await.unwrap(),
-            None
-        );
+        let take = async || storage.take_servicenow_authorization("h").await.unwrap();
+        assert_eq!(take().await, Some(pending));
+        assert_eq!(take().await, None);
     }
 
     #[tokio::test]

@@ -12,8 +12,8 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password, get, page_html,
-    scorenow, signed_in_cookie, signed_in_cookie_with,
+    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password, get, one_line_failure,
+    page_html, scorenow, signed_in_cookie, signed_in_cookie_with,
 };
 
 const ROOT: &str = "root@example.com";
@@ -122,14 +122,11 @@ async fn production_refuses_a_database_with_demo_accounts_until_they_are_removed
     demo.args(["--demo", "--servicenow-sim-addr", "off"]);
     drop(TestServer::start_command(demo, Some(dir.path())));
 
-    let refused = scorenow()
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8(refused.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_failure(
+        scorenow()
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path()),
+    );
     assert!(
         stderr.starts_with("scorenow: the database holds the demo accounts admin@scorenow.demo, analyst@scorenow.demo, reader@scorenow.demo"),
         "{stderr}"

@@ -212,6 +212,15 @@ pub fn output_with_fresh_data_dir(command: &mut Command) -> Output {
         .expect("run scorenow")
 }
 
+/// Runs `command` to its end, which must fail with one line on stderr; returns that stderr.
+pub fn one_line_failure(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// A port that was free a moment ago, for a server that must keep its
 /// address across a restart (or for an address where nothing listens).
 pub fn free_port() -> u16 {
@@ -388,16 +397,15 @@ pub async fn signed_in_cookie_with(server: &TestServer, email: &str, password: &
 pub const NO_ARGUMENTS: &[(&str, &str)] = &[];
 
 /// Calls the server function `endpoint` as JavaScript does; returns the status and the body text.
-pub async fn call_text<K: AsRef<str>, V: AsRef<str>>(
+pub async fn call_text(
     server: &TestServer,
     cookie: &str,
     endpoint: &str,
-    form: &[(K, V)],
+    form: &[(&str, &str)],
 ) -> (u16, String) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
     let request = client()
         .post(server.url(&format!("/api/{endpoint}")))
-        .form(&form);
+        .form(form);
     let headers = [("accept", "application/json"), ("cookie", cookie)];
     let response = send_with(request, &headers, endpoint).await;
     let status = response.status().as_u16();
@@ -412,7 +420,8 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
     endpoint: &str,
     form: &[(K, V)],
 ) -> (u16, Value) {
-    let (status, body) = call_text(server, cookie, endpoint, form).await;
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let (status, body) = call_text(server, cookie, endpoint, &form).await;
     (
         status,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),

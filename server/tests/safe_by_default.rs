@@ -12,8 +12,9 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password, get, one_line_failure,
-    page_html, scorenow, signed_in_cookie, signed_in_cookie_with,
+    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password,
+    confirm_password_answer, get, one_line_failure, page_html, scorenow, signed_in_cookie,
+    signed_in_cookie_with,
 };
 
 const ROOT: &str = "root@example.com";
@@ -504,13 +505,7 @@ async fn a_role_change_needs_the_password_confirmed() {
         call(&server, &admin, "change_role", &change).await,
         (500, json!("ReauthenticationRequired"))
     );
-    let (code, wrong) = call(
-        &server,
-        &admin,
-        "confirm_password",
-        &[("password", "not it at all")],
-    )
-    .await;
+    let (code, wrong) = confirm_password_answer(&server, &admin, "not it at all").await;
     assert_eq!(code, 500);
     assert!(wrong.get("InvalidCredentials").is_some(), "{wrong}");
     assert_eq!(confirm_password(&server, &admin, DEMO_PASSWORD).await, 200);

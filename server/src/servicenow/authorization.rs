@@ -6,7 +6,6 @@
 use super::{
     connection::{ServiceNowService, not_configured, purpose, unavailable},
     failure::Failure,
-    oauth,
     stored_tokens::{self, internal},
 };
 use crate::{
@@ -59,8 +58,9 @@ impl ServiceNowService {
         }
         let stored = self.stored().await?.ok_or_else(not_configured)?;
         let instance = self.instance(&stored)?;
-        let start =
-            oauth::start_authorization(&instance, &self.credentials(&stored)?, &self.redirect_uri);
+        let start = self
+            .oauth_client(&instance, &self.credentials(&stored)?)
+            .start_authorization();
         let now = unix_now();
         let pending = PendingAuthorization {
             sealed_pkce_verifier: self
@@ -223,15 +223,10 @@ impl ServiceNowService {
             .secrets
             .open(purpose::PKCE_VERIFIER, &pending.sealed_pkce_verifier)
             .map_err(|e| internal(&e))?;
-        let tokens = oauth::exchange_code(
-            &self.http,
-            &instance,
-            &credentials,
-            &self.redirect_uri,
-            code,
-            verifier,
-        )
-        .await?;
+        let tokens = self
+            .oauth_client(&instance, &credentials)
+            .exchange_code(code, verifier)
+            .await?;
         stored_tokens::store(&self.storage, &self.secrets, &tokens)
             .await
             .map_err(|e| internal(&e))?;

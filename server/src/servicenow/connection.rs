@@ -7,7 +7,7 @@
 use super::{
     failure::Failure,
     instance::{HostPolicy, InstanceUrl},
-    oauth::Credentials,
+    oauth::{Credentials, OAuthClient},
     stored_tokens,
     table_api::TableApi,
 };
@@ -148,6 +148,15 @@ impl ServiceNowService {
             .map_err(|problem| ServiceNowRefusal::Instance(problem).into())
     }
 
+    /// ScoreNow as the client of `credentials` at `instance`.
+    pub(super) fn oauth_client(
+        &self,
+        instance: &InstanceUrl,
+        credentials: &Credentials,
+    ) -> OAuthClient {
+        OAuthClient::new(self.http.clone(), instance, credentials, &self.redirect_uri)
+    }
+
     /// Records `problem` as the connection's last one.
     pub(super) async fn record_problem(&self, problem: &Problem) {
         let json = serde_json::to_string(problem).unwrap_or_default();
@@ -167,8 +176,11 @@ impl ServiceNowService {
             return Err(ServiceNowRefusal::ServiceNow(ProblemKind::ReauthorizationNeeded).into());
         }
         let instance = self.instance(&stored)?;
-        let tokens =
-            stored_tokens::keeper(self, &stored, instance.clone(), self.credentials(&stored)?)?;
+        let tokens = stored_tokens::keeper(
+            self,
+            &stored,
+            self.oauth_client(&instance, &self.credentials(&stored)?),
+        )?;
         let api = Arc::new(TableApi::new(self.http.clone(), instance, Arc::new(tokens)));
         *live = Some(api.clone());
         Ok(api)

@@ -429,8 +429,12 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
 }
 
 /// Confirms the password of the session `cookie` (which the most sensitive
-/// changes need); returns the answer's status.
-pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str) -> u16 {
+/// changes need); returns the status and the answer.
+pub async fn confirm_password_answer(
+    server: &TestServer,
+    cookie: &str,
+    password: &str,
+) -> (u16, Value) {
     call(
         server,
         cookie,
@@ -438,7 +442,11 @@ pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str)
         &[("password", password)],
     )
     .await
-    .0
+}
+
+/// Confirms the password of the session `cookie`; returns the answer's status.
+pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str) -> u16 {
+    confirm_password_answer(server, cookie, password).await.0
 }
 
 // ---- the ServiceNow simulator ----------------------------------------------

@@ -17,7 +17,7 @@ async fn start(faults: &[Fault], secret: &str) -> (GraphClient, Shared) {
         credentials: GraphCredentials {
             tenant_id: TENANT.into(),
             client_id: "client".into(),
-            client_secret: secret.into(),
+            client_secret: secret.to_owned().into(),
         },
         endpoints: GraphEndpoints {
             graph_url: Url::parse(&base).unwrap(),
@@ -112,7 +112,7 @@ fn settings_never_print_the_secret() {
     let credentials = GraphCredentials {
         tenant_id: "t".into(),
         client_id: "c".into(),
-        client_secret: "very-secret".into(),
+        client_secret: "very-secret".to_owned().into(),
     };
     let settings = GraphSettings::new(&GraphEndpoints::default(), credentials);
     assert!(!format!("{settings:?}").contains("very-secret"));

@@ -4,6 +4,7 @@
 //! snapshots. Base URLs are configurable for sovereign clouds and tests.
 
 use super::graph_model::{ControlProfile, Page, ScoreSnapshot};
+use crate::config::Secret;
 use backon::{ExponentialBuilder, Retryable};
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl, basic::BasicClient};
 use reqwest::{StatusCode, header::RETRY_AFTER};
@@ -41,20 +42,11 @@ impl Default for GraphEndpoints {
 }
 
 /// A tenant and the app registration that reads it.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct GraphCredentials {
     pub tenant_id: String,
     pub client_id: String,
-    pub client_secret: String,
-}
-
-impl std::fmt::Debug for GraphCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GraphCredentials")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
+    pub client_secret: Secret,
 }
 
 /// How to reach a tenant's Secure Score.
@@ -277,7 +269,9 @@ impl GraphClient {
         );
         let malformed = |error: url::ParseError| GraphError::Malformed(error.to_string());
         let client = BasicClient::new(ClientId::new(credentials.client_id.clone()))
-            .set_client_secret(ClientSecret::new(credentials.client_secret.clone()))
+            .set_client_secret(ClientSecret::new(
+                credentials.client_secret.expose().to_owned(),
+            ))
             .set_token_uri(TokenUrl::new(token_url).map_err(malformed)?)
             .set_auth_type(oauth2::AuthType::RequestBody);
         let response = client

@@ -51,6 +51,17 @@ async fn sign_in_json(
     )
 }
 
+/// The id of the account `email` in the answer of `list_users`.
+fn id_of(users: &Value, email: &str) -> String {
+    users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["email"] == email)
+        .map(|user| user["id"].to_string())
+        .unwrap()
+}
+
 /// The failed-sign-in audit records of `email`.
 async fn failed_sign_ins(server: &TestServer, email: &str) -> usize {
     let storage = server::storage::Storage::open_sqlite(server.data_dir())
@@ -437,16 +448,10 @@ async fn demoting_the_last_two_admins_at_once_leaves_one() {
     assert_eq!(confirm_password(&server, &first, DEMO_PASSWORD).await, 200);
     assert_eq!(confirm_password(&server, &second, ROOT_PASSWORD).await, 200);
     let (_, users) = call(&server, &first, "list_users", NO_ARGUMENTS).await;
-    let id_of = |email: &str| {
-        users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|user| user["email"] == email)
-            .map(|user| user["id"].to_string())
-            .unwrap()
-    };
-    let (first_id, second_id) = (id_of("admin@scorenow.demo"), id_of("second@example.com"));
+    let (first_id, second_id) = (
+        id_of(&users, "admin@scorenow.demo"),
+        id_of(&users, "second@example.com"),
+    );
     let demote = |cookie: String, id: String| {
         let server = &server;
         async move {
@@ -493,13 +498,7 @@ async fn a_role_change_needs_the_password_confirmed() {
     let server = TestServer::start();
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
     let (_, users) = call(&server, &admin, "list_users", NO_ARGUMENTS).await;
-    let reader = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|user| user["email"] == "reader@scorenow.demo")
-        .map(|user| user["id"].to_string())
-        .unwrap();
+    let reader = id_of(&users, "reader@scorenow.demo");
     let change = [("user_id", reader.as_str()), ("role", "analyst")];
     assert_eq!(
         call(&server, &admin, "change_role", &change).await,

@@ -44,3 +44,88 @@ pub mod securescore;
 pub mod servicenow;
 pub mod tickets;
 pub mod users;
+
+#[cfg(test)]
+mod tests {
+    use super::{
+        auth::Role,
+        recommendation::Source,
+        securescore::ActionStatus,
+        servicenow::{CallbackOutcome, TicketTable},
+        tickets::{Delivery, TicketSort},
+    };
+    use std::fmt::Debug;
+
+    /// Asserts that `all` is named `names`, in order, and that only those names parse back.
+    fn named<T: Copy + PartialEq + Debug>(
+        all: &[T],
+        as_str: fn(T) -> &'static str,
+        parse: fn(&str) -> Option<T>,
+        names: &[&str],
+    ) {
+        let spelled: Vec<&str> = all.iter().map(|value| as_str(*value)).collect();
+        assert_eq!(spelled, names);
+        for value in all {
+            assert_eq!(parse(as_str(*value)), Some(*value));
+        }
+        assert_eq!(parse("unknown"), None);
+    }
+
+    #[test]
+    fn named_enums_keep_their_stable_names() {
+        named(
+            &Role::ALL,
+            Role::as_str,
+            Role::parse,
+            &["reader", "analyst", "admin"],
+        );
+        named(
+            &TicketTable::ALL,
+            TicketTable::as_str,
+            TicketTable::parse,
+            &["change_request", "incident"],
+        );
+        named(
+            &ActionStatus::ALL,
+            ActionStatus::as_str,
+            ActionStatus::parse,
+            &[
+                "to_address",
+                "completed",
+                "risk_accepted",
+                "third_party",
+                "reviewed",
+            ],
+        );
+        named(
+            &Delivery::ALL,
+            Delivery::as_str,
+            Delivery::parse,
+            &["queued", "created", "refused"],
+        );
+        named(
+            &TicketSort::ALL,
+            TicketSort::as_str,
+            TicketSort::parse,
+            &["newest", "oldest", "due", "priority"],
+        );
+        named(
+            &CallbackOutcome::ALL,
+            CallbackOutcome::as_str,
+            CallbackOutcome::parse,
+            &[
+                "connected",
+                "consent_denied",
+                "state_mismatch",
+                "refused",
+                "failed",
+            ],
+        );
+        named(
+            &Source::ALL,
+            Source::as_str,
+            Source::parse,
+            &["microsoft", "user"],
+        );
+    }
+}

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, snap, waitForHydration } from "./support";
+import { fillAndSubmit, signIn, snap, waitForHydration } from "./support";
 
 test("filters, search and sort go into the URL and come back from it", async ({ page }) => {
   await signIn(page, "analyst@scorenow.demo", "/securescore");
@@ -66,10 +66,8 @@ test("an admin's bad tenant ID is refused next to its field and the form stays o
   await waitForHydration(page);
   const card = page.getByTestId("graph-connection");
   await card.locator("summary").click();
-  await card.getByLabel("Tenant ID").fill("../not-a-tenant");
-  await card.getByLabel("Application (client) ID").fill("app");
-  await card.getByLabel("Client secret").fill("secret");
-  await card.getByRole("button", { name: "Save and read" }).click();
+  const fields = { "Tenant ID": "../not-a-tenant", "Application (client) ID": "app", "Client secret": "secret" };
+  await fillAndSubmit(card, fields, "Save and read");
   await expect(card.getByText("Enter the tenant ID (a GUID) or its primary domain")).toBeVisible();
   await expect(card.getByLabel("Tenant ID")).toHaveValue("../not-a-tenant");
   await expect(page.getByTestId("demo-data")).toBeVisible();

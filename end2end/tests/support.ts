@@ -1,4 +1,4 @@
-import { expect, type Browser, type BrowserContextOptions, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContextOptions, type Locator, type Page } from "@playwright/test";
 import path from "node:path";
 
 /** Saves a full-page screenshot under end2end/screenshots/ (git-ignored). */
@@ -15,6 +15,14 @@ export async function snap(page: Page, name: string): Promise<void> {
  */
 export async function waitForHydration(page: Page): Promise<void> {
   await expect(page.locator(".language-picker button[type=submit]")).toBeHidden();
+}
+
+/** Fills each field of `scope` labelled with a key of `fields` with its value, in order, then presses the button `submit`. */
+export async function fillAndSubmit(scope: Page | Locator, fields: Record<string, string>, submit: string): Promise<void> {
+  for (const [label, value] of Object.entries(fields)) {
+    await scope.getByLabel(label).fill(value);
+  }
+  await scope.getByRole("button", { name: submit }).click();
 }
 
 /** Password of the demo accounts seeded in demo mode. */
@@ -87,9 +95,7 @@ export async function submitConnectionForm(page: Page, instance: string): Promis
  */
 export async function allowAtInstance(page: Page): Promise<void> {
   await page.waitForURL(/\/oauth_auth\.do/);
-  await page.getByLabel("User name").fill("scorenow.integration");
-  await page.getByLabel("Password").fill("integration-demo");
-  await page.getByRole("button", { name: "Log in" }).click();
+  await fillAndSubmit(page, { "User name": "scorenow.integration", Password: "integration-demo" }, "Log in");
   await page.getByRole("button", { name: "Allow" }).click();
   await page.waitForURL(/\/servicenow\/setup\?outcome=connected$/);
 }

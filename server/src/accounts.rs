@@ -151,57 +151,58 @@ pub async fn ensure_first_admin(
     Ok(true)
 }
 
+/// Whether an account with this (normalised) email exists.
+async fn account_exists(storage: &Storage, email: &str) -> Result<bool, AccountError> {
+    Ok(storage
+        .account_by_email(email)
+        .await
+        .map_err(AccountError::Storage)?
+        .is_some())
+}
+
+/// The demo emails for which `chosen` answers true, in [`DEMO_USERS`] order.
+async fn demo_emails_where(
+    mut chosen: impl AsyncFnMut(&'static str) -> Result<bool, AccountError>,
+) -> Result<Vec<&'static str>, AccountError> {
+    let mut emails = Vec::new();
+    for (email, _, _) in DEMO_USERS {
+        if chosen(email).await? {
+            emails.push(email);
+        }
+    }
+    Ok(emails)
+}
+
 /// The demo accounts `storage` holds, by email: outside demo mode, their
 /// published password must not stay active.
 pub async fn demo_accounts_present(storage: &Storage) -> Result<Vec<&'static str>, AccountError> {
-    let mut present = Vec::new();
-    for (email, _, _) in DEMO_USERS {
-        if storage
-            .account_by_email(email)
-            .await
-            .map_err(AccountError::Storage)?
-            .is_some()
-        {
-            present.push(email);
-        }
-    }
-    Ok(present)
+    demo_emails_where(async |email| account_exists(storage, email).await).await
 }
 
 /// Deletes the demo accounts (and their sessions), recording each in the
 /// audit log; returns the emails removed.
 pub async fn remove_demo_accounts(storage: &Storage) -> Result<Vec<&'static str>, AccountError> {
-    let mut removed = Vec::new();
-    for (email, _, _) in DEMO_USERS {
-        if storage
+    demo_emails_where(async |email| {
+        let removed = storage
             .delete_account(email)
             .await
-            .map_err(AccountError::Storage)?
-        {
+            .map_err(AccountError::Storage)?;
+        if removed {
+            let target = Some(email.to_owned());
             storage
-                .audit(
-                    "cli",
-                    "user.demo_removed",
-                    Some(email.to_owned()),
-                    json!({}),
-                )
+                .audit("cli", "user.demo_removed", target, json!({}))
                 .await;
-            removed.push(email);
         }
-    }
-    Ok(removed)
+        Ok(removed)
+    })
+    .await
 }
 
 /// Seeds the demo users that do not exist yet.
 pub async fn seed_demo_users(storage: &Storage, hashing: &Hashing) -> Result<(), AccountError> {
     for (email, display_name, role) in DEMO_USERS {
         // Checked first so that a restart does not pay for three password hashes.
-        if storage
-            .account_by_email(email)
-            .await
-            .map_err(AccountError::Storage)?
-            .is_some()
-        {
+        if account_exists(storage, email).await? {
             continue;
         }
         let request = AccountRequest {
@@ -222,10 +223,25 @@ pub async fn seed_demo_users(storage: &Storage, hashing: &Hashing) -> Result<(),
 mod tests {
     use super::*;
 
-    async fn storage() -> (tempfile::TempDir, Storage) {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-        (dir, storage)
+    /// A good password for the tests' accounts.
+    pub(super) const PASSWORD: &str = "correct horse battery";
+
+    /// A request for an account with [`PASSWORD`].
+    pub(super) fn request<'a>(email: &'a str, name: &'a str, role: Role) -> AccountRequest<'a> {
+        AccountRequest {
+            email,
+            display_name: name,
+            role,
+            password: PASSWORD,
+        }
+    }
+
+    /// Creates the account of `request` as the command line does, hashing cheaply.
+    pub(super) async fn create(
+        storage: &Storage,
+        request: AccountRequest<'_>,
+    ) -> Result<Account, AccountError> {
+        create_account(storage, &Hashing::new(1), request, "cli").await
     }
 
     #[test]
@@ -241,16 +257,9 @@ mod tests {
 
     #[tokio::test]
     async fn creating_an_account_normalises_hashes_and_audits() {
-        let (_dir, storage) = storage().await;
-        let request = AccountRequest {
-            email: " Ada@Example.com",
-            display_name: " Ada ",
-            role: Role::Analyst,
-            password: "correct horse battery",
-        };
-        let account = create_account(&storage, &Hashing::new(1), request, "cli")
-            .await
-            .unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
+        let request = request(" Ada@Example.com", " Ada ", Role::Analyst);
+        let account = create(&storage, request).await.unwrap();
         assert_eq!(account.email, "ada@example.com");
         assert_eq!(account.display_name, "Ada");
         assert!(verify_password(
@@ -269,64 +278,49 @@ mod tests {
 
     #[tokio::test]
     async fn invalid_fields_and_taken_emails_are_refused() {
-        let (_dir, storage) = storage().await;
-        let valid = AccountRequest {
-            email: "ada@example.com",
-            display_name: "Ada",
-            role: Role::Reader,
-            password: "correct horse battery",
-        };
-        let short = AccountRequest {
-            password: "short",
-            ..valid
-        };
+        let (_dir, storage) = Storage::open_temporary().await;
+        let valid = request("ada@example.com", "Ada", Role::Reader);
+        for (invalid, refusal) in [
+            (
+                AccountRequest {
+                    password: "short",
+                    ..valid
+                },
+                AccountFieldError::PasswordTooShort,
+            ),
+            (
+                AccountRequest {
+                    email: "ada",
+                    ..valid
+                },
+                AccountFieldError::InvalidEmail,
+            ),
+        ] {
+            assert!(matches!(
+                create(&storage, invalid).await,
+                Err(AccountError::Field(error)) if error == refusal
+            ));
+        }
+        create(&storage, valid).await.unwrap();
+        let again = request("ADA@example.com", "Ada", Role::Reader);
         assert!(matches!(
-            create_account(&storage, &Hashing::new(1), short, "cli").await,
-            Err(AccountError::Field(AccountFieldError::PasswordTooShort))
-        ));
-        let bad_email = AccountRequest {
-            email: "ada",
-            ..valid
-        };
-        assert!(matches!(
-            create_account(&storage, &Hashing::new(1), bad_email, "cli").await,
-            Err(AccountError::Field(AccountFieldError::InvalidEmail))
-        ));
-        create_account(&storage, &Hashing::new(1), valid, "cli")
-            .await
-            .unwrap();
-        let again = AccountRequest {
-            email: "ADA@example.com",
-            ..valid
-        };
-        assert!(matches!(
-            create_account(&storage, &Hashing::new(1), again, "cli").await,
+            create(&storage, again).await,
             Err(AccountError::EmailTaken(_))
         ));
     }
 
     #[tokio::test]
     async fn first_admin_is_created_only_once() {
-        let (_dir, storage) = storage().await;
+        let (_dir, storage) = Storage::open_temporary().await;
         assert!(
-            ensure_first_admin(
-                &storage,
-                &Hashing::new(1),
-                "root@example.com",
-                "correct horse battery"
-            )
-            .await
-            .unwrap()
+            ensure_first_admin(&storage, &Hashing::new(1), "root@example.com", PASSWORD)
+                .await
+                .unwrap()
         );
         assert!(
-            !ensure_first_admin(
-                &storage,
-                &Hashing::new(1),
-                "other@example.com",
-                "correct horse battery"
-            )
-            .await
-            .unwrap()
+            !ensure_first_admin(&storage, &Hashing::new(1), "other@example.com", PASSWORD)
+                .await
+                .unwrap()
         );
         assert!(
             storage
@@ -339,7 +333,7 @@ mod tests {
 
     #[tokio::test]
     async fn demo_users_are_seeded_idempotently() {
-        let (_dir, storage) = storage().await;
+        let (_dir, storage) = Storage::open_temporary().await;
         seed_demo_users(&storage, &Hashing::new(1)).await.unwrap();
         seed_demo_users(&storage, &Hashing::new(1)).await.unwrap();
         for (email, _, role) in DEMO_USERS {

@@ -90,6 +90,17 @@ impl Storage {
     }
 }
 
+#[cfg(test)]
+impl Storage {
+    /// Opens a fresh database in a new temporary directory, for tests; the
+    /// directory (and so the database) lasts as long as the returned guard.
+    pub(crate) async fn open_temporary() -> (tempfile::TempDir, Self) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Self::open_sqlite(dir.path()).await.expect("open");
+        (dir, storage)
+    }
+}
+
 impl Deref for Storage {
     type Target = dyn Backend;
 
@@ -117,8 +128,7 @@ mod tests {
 
     #[tokio::test]
     async fn ping_fails_once_closed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let storage = Storage::open_sqlite(dir.path()).await.expect("open");
+        let (_dir, storage) = Storage::open_temporary().await;
         storage.close().await;
         assert!(storage.ping().await.is_err());
     }

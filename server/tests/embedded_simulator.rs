@@ -3,7 +3,10 @@
 
 mod support;
 
-use support::{TestServer, assert_answer_contains, authorize_path, get, scorenow, taken_address};
+use support::{
+    TestServer, assert_answer_contains, authorize_path, get, one_line_failure, scorenow,
+    taken_address,
+};
 
 #[tokio::test]
 async fn demo_mode_starts_a_simulator_that_redirects_to_this_server() {
@@ -37,21 +40,18 @@ async fn simulator_can_be_turned_off() {
 fn simulator_port_in_use_names_its_setting() {
     let dir = tempfile::tempdir().unwrap();
     let (_taken, addr) = taken_address();
-    let output = scorenow()
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--demo",
-            "--servicenow-sim-addr",
-            &addr,
-            "--data-dir",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_failure(
+        scorenow()
+            .args([
+                "--addr",
+                "127.0.0.1:0",
+                "--demo",
+                "--servicenow-sim-addr",
+                &addr,
+                "--data-dir",
+            ])
+            .arg(dir.path()),
+    );
     assert!(
         stderr.starts_with(&format!(
             "scorenow: cannot listen on {addr} (--servicenow-sim-addr): "

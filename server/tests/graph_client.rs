@@ -3,7 +3,9 @@
 
 mod support;
 
-use server::securescore::graph::{GraphClient, GraphError, GraphSettings};
+use server::securescore::graph::{
+    GraphClient, GraphCredentials, GraphEndpoints, GraphError, GraphSettings,
+};
 use std::time::{Duration, Instant};
 use support::fake_graph::{self, Fault, SECRET, Shared, TENANT};
 use url::Url;
@@ -12,11 +14,15 @@ use url::Url;
 async fn start(faults: &[Fault], secret: &str) -> (GraphClient, Shared) {
     let (base, fake) = fake_graph::start(faults).await;
     let client = GraphClient::new(GraphSettings {
-        tenant_id: TENANT.into(),
-        client_id: "client".into(),
-        client_secret: secret.into(),
-        graph_url: Url::parse(&base).unwrap(),
-        login_url: Url::parse(&base).unwrap(),
+        credentials: GraphCredentials {
+            tenant_id: TENANT.into(),
+            client_id: "client".into(),
+            client_secret: secret.to_owned().into(),
+        },
+        endpoints: GraphEndpoints {
+            graph_url: Url::parse(&base).unwrap(),
+            login_url: Url::parse(&base).unwrap(),
+        },
     });
     (client, fake)
 }
@@ -103,12 +109,11 @@ async fn a_wrong_secret_is_refused_with_graphs_explanation() {
 
 #[test]
 fn settings_never_print_the_secret() {
-    let settings = GraphSettings {
+    let credentials = GraphCredentials {
         tenant_id: "t".into(),
         client_id: "c".into(),
-        client_secret: "very-secret".into(),
-        graph_url: Url::parse("https://graph.microsoft.com").unwrap(),
-        login_url: Url::parse("https://login.microsoftonline.com").unwrap(),
+        client_secret: "very-secret".to_owned().into(),
     };
+    let settings = GraphSettings::new(&GraphEndpoints::default(), credentials);
     assert!(!format!("{settings:?}").contains("very-secret"));
 }

@@ -12,8 +12,9 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password, get, page_html,
-    scorenow, signed_in_cookie, signed_in_cookie_with,
+    DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password,
+    confirm_password_answer, get, one_line_failure, page_html, scorenow, signed_in_cookie,
+    signed_in_cookie_with,
 };
 
 const ROOT: &str = "root@example.com";
@@ -48,6 +49,17 @@ async fn sign_in_json(
         status,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
     )
+}
+
+/// The id of the account `email` in the answer of `list_users`.
+fn id_of(users: &Value, email: &str) -> String {
+    users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["email"] == email)
+        .map(|user| user["id"].to_string())
+        .unwrap()
 }
 
 /// The failed-sign-in audit records of `email`.
@@ -122,14 +134,11 @@ async fn production_refuses_a_database_with_demo_accounts_until_they_are_removed
     demo.args(["--demo", "--servicenow-sim-addr", "off"]);
     drop(TestServer::start_command(demo, Some(dir.path())));
 
-    let refused = scorenow()
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8(refused.stderr).unwrap();
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let stderr = one_line_failure(
+        scorenow()
+            .args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path()),
+    );
     assert!(
         stderr.starts_with("scorenow: the database holds the demo accounts admin@scorenow.demo, analyst@scorenow.demo, reader@scorenow.demo"),
         "{stderr}"
@@ -439,16 +448,10 @@ async fn demoting_the_last_two_admins_at_once_leaves_one() {
     assert_eq!(confirm_password(&server, &first, DEMO_PASSWORD).await, 200);
     assert_eq!(confirm_password(&server, &second, ROOT_PASSWORD).await, 200);
     let (_, users) = call(&server, &first, "list_users", NO_ARGUMENTS).await;
-    let id_of = |email: &str| {
-        users
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|user| user["email"] == email)
-            .map(|user| user["id"].to_string())
-            .unwrap()
-    };
-    let (first_id, second_id) = (id_of("admin@scorenow.demo"), id_of("second@example.com"));
+    let (first_id, second_id) = (
+        id_of(&users, "admin@scorenow.demo"),
+        id_of(&users, "second@example.com"),
+    );
     let demote = |cookie: String, id: String| {
         let server = &server;
         async move {
@@ -495,25 +498,13 @@ async fn a_role_change_needs_the_password_confirmed() {
     let server = TestServer::start();
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
     let (_, users) = call(&server, &admin, "list_users", NO_ARGUMENTS).await;
-    let reader = users
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|user| user["email"] == "reader@scorenow.demo")
-        .map(|user| user["id"].to_string())
-        .unwrap();
+    let reader = id_of(&users, "reader@scorenow.demo");
     let change = [("user_id", reader.as_str()), ("role", "analyst")];
     assert_eq!(
         call(&server, &admin, "change_role", &change).await,
         (500, json!("ReauthenticationRequired"))
     );
-    let (code, wrong) = call(
-        &server,
-        &admin,
-        "confirm_password",
-        &[("password", "not it at all")],
-    )
-    .await;
+    let (code, wrong) = confirm_password_answer(&server, &admin, "not it at all").await;
     assert_eq!(code, 500);
     assert!(wrong.get("InvalidCredentials").is_some(), "{wrong}");
     assert_eq!(confirm_password(&server, &admin, DEMO_PASSWORD).await, 200);

@@ -69,11 +69,27 @@ async fn consent(server: &TestServer, authorize_url: &str, action: &str) -> Stri
     consent_at_instance(server.simulator(), authorize_url, action).await
 }
 
+/// A server whose demo admin submitted the connection form with the demo
+/// credentials, and whose browser answered the instance's consent page with
+/// `action`: the server, the admin's cookie and where the instance redirects to.
+async fn consented(action: &str) -> (TestServer, String, String) {
+    let server = TestServer::start_with_simulator_admin();
+    let cookie = admin(&server).await;
+    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
+    let redirect = consent(&server, &authorize, action).await;
+    (server, cookie, redirect)
+}
+
 /// The whole flow with the demo credentials; returns the admin's cookie.
 async fn connect(server: &TestServer) -> String {
     let cookie = admin(server).await;
     connect_servicenow(server, &cookie, server.simulator()).await;
     cookie
+}
+
+/// Puts `faults` in force at the embedded simulator, alone.
+async fn set_faults(server: &TestServer, faults: Value) {
+    set_sim_faults(server.simulator(), faults).await;
 }
 
 /// Calls the embedded simulator's admin endpoint, which must succeed.
@@ -95,6 +111,15 @@ async fn connection_form_answer(
         ("client_secret", client_secret),
     ];
     call(server, cookie, "connect_servicenow", &form).await
+}
+
+/// Asks to remove the connection as `cookie` with `form`; returns the status and the answer.
+async fn remove_connection(
+    server: &TestServer,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    call(server, cookie, "remove_servicenow_connection", form).await
 }
 
 #[tokio::test]
@@ -189,10 +214,7 @@ async fn a_callback_with_an_unknown_state_is_refused() {
 
 #[tokio::test]
 async fn a_callback_outside_the_admins_session_is_refused() {
-    let server = TestServer::start_with_simulator_admin();
-    let cookie = admin(&server).await;
-    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
-    let redirect = consent(&server, &authorize, "allow").await;
+    let (server, cookie, redirect) = consented("allow").await;
     // Another browser (no session), or another signed-in user, cannot finish it.
     let analyst = signed_in_cookie(&server, "analyst@scorenow.demo").await;
     assert_eq!(
@@ -208,10 +230,7 @@ async fn a_callback_outside_the_admins_session_is_refused() {
 
 #[tokio::test]
 async fn a_replayed_callback_or_code_is_refused() {
-    let server = TestServer::start_with_simulator_admin();
-    let cookie = admin(&server).await;
-    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
-    let redirect = consent(&server, &authorize, "allow").await;
+    let (server, cookie, redirect) = consented("allow").await;
     assert_eq!(callback_outcome(&redirect, &cookie).await, "connected");
     // The same callback again: its state was used up.
     assert_eq!(callback_outcome(&redirect, &cookie).await, "state_mismatch");
@@ -233,10 +252,7 @@ async fn a_replayed_callback_or_code_is_refused() {
 
 #[tokio::test]
 async fn denied_consent_is_reported_with_its_advice() {
-    let server = TestServer::start_with_simulator_admin();
-    let cookie = admin(&server).await;
-    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
-    let redirect = consent(&server, &authorize, "deny").await;
+    let (server, cookie, redirect) = consented("deny").await;
     assert_eq!(
         query_param(&redirect, "error").as_deref(),
         Some("access_denied")
@@ -259,10 +275,7 @@ async fn denied_consent_is_reported_with_its_advice() {
 
 #[tokio::test]
 async fn an_expired_code_or_a_wrong_secret_is_refused() {
-    let server = TestServer::start_with_simulator_admin();
-    let cookie = admin(&server).await;
-    let authorize = submit_connection(&server, &cookie, DEMO_CLIENT_SECRET).await;
-    let redirect = consent(&server, &authorize, "allow").await;
+    let (server, cookie, redirect) = consented("allow").await;
     sim(&server, Method::POST, "/codes/expire", None).await;
     assert_eq!(callback_outcome(&redirect, &cookie).await, "refused");
 
@@ -309,11 +322,7 @@ async fn a_revoked_refresh_token_turns_the_connection_to_needs_reauthorization()
 async fn the_cross_scope_refusal_gets_its_troubleshooting_advice() {
     let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    set_sim_faults(
-        server.simulator(),
-        json!({"cross_scope_oauth_entity": true}),
-    )
-    .await;
+    set_faults(&server, json!({"cross_scope_oauth_entity": true})).await;
     let (_, tested) = test_connection(&server, &cookie).await;
     assert_eq!(tested["state"], "Connected");
     assert_eq!(tested["last_error"]["kind"], "CrossScopePolicy", "{tested}");
@@ -452,34 +461,16 @@ async fn state_names_and_defaults_are_saved_checked_and_reset() {
 async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secrets() {
     let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    let (code, body) = call(
-        &server,
-        &cookie,
-        "remove_servicenow_connection",
-        NO_ARGUMENTS,
-    )
-    .await;
+    let (code, body) = remove_connection(&server, &cookie, NO_ARGUMENTS).await;
     assert_eq!(code, 500);
     assert_eq!(body, json!("ReauthenticationRequired"));
     assert_eq!(confirm_password(&server, &cookie, DEMO_PASSWORD).await, 200);
-    let (code, body) = call(
-        &server,
-        &cookie,
-        "remove_servicenow_connection",
-        NO_ARGUMENTS,
-    )
-    .await;
+    let (code, body) = remove_connection(&server, &cookie, NO_ARGUMENTS).await;
     assert_eq!(code, 500);
     assert_eq!(body, json!("NotConfirmed"));
     assert_eq!(status(&server, &cookie).await["state"], "Connected");
 
-    let (code, body) = call(
-        &server,
-        &cookie,
-        "remove_servicenow_connection",
-        &[("confirm", "true")],
-    )
-    .await;
+    let (code, body) = remove_connection(&server, &cookie, &[("confirm", "true")]).await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
 
@@ -541,8 +532,8 @@ async fn the_offer_card_can_be_dismissed_per_user() {
 async fn reads_are_retried_after_a_rate_limit_and_a_dropped_connection() {
     let server = TestServer::start_with_simulator_admin();
     let cookie = connect(&server).await;
-    set_sim_faults(
-        server.simulator(),
+    set_faults(
+        &server,
         json!({"rate_limit_next": 1, "retry_after_secs": 1, "drop_next": 1}),
     )
     .await;

@@ -63,19 +63,26 @@ fn answer_wait(error: &AuthError) {
 /// Signs out of this browser and goes to the sign-in page.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AuthError> {
-    if let Some(token) = request::session_token() {
-        services()?.auth.sign_out(&token).await?;
-    }
-    request::set_session_cookie(None);
-    request::send_browser_to("/login");
-    Ok(())
+    end_sessions(false).await
 }
 
 /// Signs out of every browser this user is signed in on, then goes to the sign-in page.
 #[server(endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AuthError> {
+    end_sessions(true).await
+}
+
+/// Closes this browser's session (with `everywhere`, every session of its
+/// user), forgets its cookie and sends the browser to the sign-in page.
+#[cfg(feature = "ssr")]
+async fn end_sessions(everywhere: bool) -> Result<(), AuthError> {
     if let Some(token) = request::session_token() {
-        services()?.auth.sign_out_everywhere(&token).await?;
+        let auth = services()?.auth;
+        if everywhere {
+            auth.sign_out_everywhere(&token).await?;
+        } else {
+            auth.sign_out(&token).await?;
+        }
     }
     request::set_session_cookie(None);
     request::send_browser_to("/login");

@@ -4,36 +4,23 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do. Each role includes everything of the roles below it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Views the dashboard, actions and tickets.
-    Reader,
-    /// Also shares actions and creates tickets.
-    Analyst,
-    /// Also manages connections, settings, users and the audit log.
-    Admin,
+named_enum! {
+    /// What a user may do, least powerful first. Each role includes
+    /// everything of the roles below it; its name is stored in the database
+    /// and used in URLs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Role {
+        /// Views the dashboard, actions and tickets.
+        Reader = "reader",
+        /// Also shares actions and creates tickets.
+        Analyst = "analyst",
+        /// Also manages connections, settings, users and the audit log.
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    /// Every role, least powerful first.
-    pub const ALL: [Role; 3] = [Role::Reader, Role::Analyst, Role::Admin];
-
-    /// The stable name stored in the database and used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Reader => "reader",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    /// Parses a stored role name.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == name)
-    }
-
     /// Whether this role may do what `required` may.
     pub fn includes(self, required: Role) -> bool {
         self >= required

@@ -49,28 +49,13 @@ impl Category {
     }
 }
 
-/// Where a recommendation comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Source {
-    /// An improvement action of Microsoft Secure Score.
-    Microsoft,
-    /// Written by a ScoreNow user (`/tickets/new`).
-    User,
-}
-
-impl Source {
-    /// The value used in URLs and storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Microsoft => "microsoft",
-            Source::User => "user",
-        }
-    }
-
-    /// The source spelled `value`.
-    pub fn parse(value: &str) -> Option<Self> {
-        [Source::Microsoft, Source::User]
-            .into_iter()
-            .find(|source| source.as_str() == value)
+named_enum! {
+    /// Where a recommendation comes from; named so in URLs and storage.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Source {
+        /// An improvement action of Microsoft Secure Score.
+        Microsoft = "microsoft",
+        /// Written by a ScoreNow user (`/tickets/new`).
+        User = "user",
     }
 }

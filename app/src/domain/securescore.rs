@@ -26,47 +26,20 @@ impl Level {
     }
 }
 
-/// Where an action stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ActionStatus {
-    /// Points still to gain.
-    ToAddress,
-    /// All points reached.
-    Completed,
-    /// Marked *Ignored* in Secure Score: the risk is accepted.
-    RiskAccepted,
-    /// Marked as resolved through a third party.
-    ThirdParty,
-    /// Marked as reviewed.
-    Reviewed,
-}
-
-impl ActionStatus {
-    /// Every status, in display order.
-    pub const ALL: [ActionStatus; 5] = [
-        ActionStatus::ToAddress,
-        ActionStatus::Completed,
-        ActionStatus::RiskAccepted,
-        ActionStatus::ThirdParty,
-        ActionStatus::Reviewed,
-    ];
-
-    /// The value used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionStatus::ToAddress => "to_address",
-            ActionStatus::Completed => "completed",
-            ActionStatus::RiskAccepted => "risk_accepted",
-            ActionStatus::ThirdParty => "third_party",
-            ActionStatus::Reviewed => "reviewed",
-        }
-    }
-
-    /// The status spelled `value` in a URL.
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == value)
+named_enum! {
+    /// Where an action stands, in display order; named so in URLs.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum ActionStatus {
+        /// Points still to gain.
+        ToAddress = "to_address",
+        /// All points reached.
+        Completed = "completed",
+        /// Marked *Ignored* in Secure Score: the risk is accepted.
+        RiskAccepted = "risk_accepted",
+        /// Marked as resolved through a third party.
+        ThirdParty = "third_party",
+        /// Marked as reviewed.
+        Reviewed = "reviewed",
     }
 }
 

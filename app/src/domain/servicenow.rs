@@ -109,31 +109,18 @@ pub struct ConnectionStatus {
     pub demo: Option<DemoHints>,
 }
 
-/// The two ServiceNow tables tickets are created in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketTable {
-    ChangeRequest,
-    Incident,
+named_enum! {
+    /// The two ServiceNow tables tickets are created in, change requests
+    /// first; named as in ServiceNow.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum TicketTable {
+        ChangeRequest = "change_request",
+        Incident = "incident",
+    }
 }
 
 impl TicketTable {
-    /// Both tables, change requests first.
-    pub const ALL: [TicketTable; 2] = [TicketTable::ChangeRequest, TicketTable::Incident];
-
-    /// The table's name in ServiceNow.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketTable::ChangeRequest => "change_request",
-            TicketTable::Incident => "incident",
-        }
-    }
-
-    /// The table called `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|table| table.as_str() == name)
-    }
-
     /// The table's states (value, ServiceNow's name), in workflow order.
     pub fn states(self) -> &'static [(&'static str, &'static str)] {
         match self {
@@ -216,26 +203,20 @@ pub struct ServiceNowSettings {
     pub defaults: TicketDefaults,
 }
 
-/// How an authorisation ended, as the callback tells the setup page
-/// (`/servicenow/setup?outcome=…`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CallbackOutcome {
-    Connected,
-    ConsentDenied,
-    StateMismatch,
-    Refused,
-    Failed,
+named_enum! {
+    /// How an authorisation ended, as the callback tells the setup page
+    /// (`/servicenow/setup?outcome=…`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum CallbackOutcome {
+        Connected = "connected",
+        ConsentDenied = "consent_denied",
+        StateMismatch = "state_mismatch",
+        Refused = "refused",
+        Failed = "failed",
+    }
 }
 
 impl CallbackOutcome {
-    const ALL: [(CallbackOutcome, &'static str); 5] = [
-        (CallbackOutcome::Connected, "connected"),
-        (CallbackOutcome::ConsentDenied, "consent_denied"),
-        (CallbackOutcome::StateMismatch, "state_mismatch"),
-        (CallbackOutcome::Refused, "refused"),
-        (CallbackOutcome::Failed, "failed"),
-    ];
-
     /// The outcome of completing an authorisation.
     pub fn of(result: Result<(), ProblemKind>) -> Self {
         match result {
@@ -247,22 +228,6 @@ impl CallbackOutcome {
             }
             Err(_) => CallbackOutcome::Failed,
         }
-    }
-
-    /// Its spelling in the query string.
-    pub fn as_str(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(outcome, _)| *outcome == self)
-            .map_or("failed", |(_, name)| name)
-    }
-
-    /// The outcome spelled `name`.
-    pub fn parse(name: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .find(|(_, spelled)| *spelled == name)
-            .map(|(outcome, _)| *outcome)
     }
 }
 

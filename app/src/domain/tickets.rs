@@ -16,32 +16,16 @@ use super::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Where a ticket ScoreNow sends stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Delivery {
-    /// Kept by ScoreNow, to be sent when ServiceNow takes it.
-    Queued,
-    /// Created in ServiceNow.
-    Created,
-    /// ServiceNow refused it for good (permissions, data policy).
-    Refused,
-}
-
-impl Delivery {
-    /// The value used in storage.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Queued => "queued",
-            Delivery::Created => "created",
-            Delivery::Refused => "refused",
-        }
-    }
-
-    /// The delivery spelled `value`.
-    pub fn parse(value: &str) -> Option<Self> {
-        [Delivery::Queued, Delivery::Created, Delivery::Refused]
-            .into_iter()
-            .find(|delivery| delivery.as_str() == value)
+named_enum! {
+    /// Where a ticket ScoreNow sends stands; named so in storage.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum Delivery {
+        /// Kept by ScoreNow, to be sent when ServiceNow takes it.
+        Queued = "queued",
+        /// Created in ServiceNow.
+        Created = "created",
+        /// ServiceNow refused it for good (permissions, data policy).
+        Refused = "refused",
     }
 }
 
@@ -139,33 +123,15 @@ pub struct TicketCards {
     pub can_manage: bool,
 }
 
-/// How the tickets list is sorted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TicketSort {
-    #[default]
-    Newest,
-    Oldest,
-    DueDate,
-    Priority,
-}
-
-impl TicketSort {
-    /// Every sort, default first.
-    pub const ALL: [TicketSort; 4] = [
-        TicketSort::Newest,
-        TicketSort::Oldest,
-        TicketSort::DueDate,
-        TicketSort::Priority,
-    ];
-
-    /// The value used in URLs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketSort::Newest => "newest",
-            TicketSort::Oldest => "oldest",
-            TicketSort::DueDate => "due",
-            TicketSort::Priority => "priority",
-        }
+named_enum! {
+    /// How the tickets list is sorted, default first; named so in URLs.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum TicketSort {
+        #[default]
+        Newest = "newest",
+        Oldest = "oldest",
+        DueDate = "due",
+        Priority = "priority",
     }
 }
 
@@ -213,7 +179,7 @@ impl TicketFilter {
             source: text("source").and_then(|v| Source::parse(&v)),
             action_id: text("action"),
             sort: text("sort")
-                .and_then(|v| TicketSort::ALL.into_iter().find(|s| s.as_str() == v))
+                .and_then(|v| TicketSort::parse(&v))
                 .unwrap_or_default(),
             page: text("page")
                 .and_then(|v| v.parse().ok())

@@ -159,19 +159,15 @@ impl UserAdmin for LocalUserAdmin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::accounts::verify_password;
+    use crate::accounts::{
+        tests::{PASSWORD, create, request},
+        verify_password,
+    };
     use futures_util::future::join_all;
 
     async fn setup() -> (tempfile::TempDir, Storage, LocalUserAdmin, CurrentUser) {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-        let request = AccountRequest {
-            email: "root@example.com",
-            display_name: "Root",
-            role: Role::Admin,
-            password: "correct horse battery",
-        };
-        let root = create_account(&storage, &Hashing::new(1), request, "cli")
+        let (dir, storage) = Storage::open_temporary().await;
+        let root = create(&storage, request("root@example.com", "Root", Role::Admin))
             .await
             .unwrap();
         let actor = CurrentUser {
@@ -206,7 +202,7 @@ mod tests {
                 "second@example.com",
                 "Second",
                 Role::Admin,
-                "correct horse battery",
+                PASSWORD,
             )
             .await
             .unwrap();
@@ -221,13 +217,7 @@ mod tests {
     async fn changes_are_audited_and_end_sessions_where_access_shrinks() {
         let (_dir, storage, admin, actor) = setup().await;
         admin
-            .create(
-                &actor,
-                "ana@example.com",
-                "Ana",
-                Role::Analyst,
-                "correct horse battery",
-            )
+            .create(&actor, "ana@example.com", "Ana", Role::Analyst, PASSWORD)
             .await
             .unwrap();
         let ana = storage
@@ -294,13 +284,7 @@ mod tests {
             )))
         );
         let taken = admin
-            .create(
-                &actor,
-                "ROOT@example.com",
-                "Y",
-                Role::Reader,
-                "correct horse battery",
-            )
+            .create(&actor, "ROOT@example.com", "Y", Role::Reader, PASSWORD)
             .await;
         assert_eq!(taken, Err(UsersRefusal::EmailTaken.into()));
         assert_eq!(
@@ -316,13 +300,7 @@ mod tests {
         for n in 0..5 {
             let email = format!("admin{n}@example.com");
             admin
-                .create(
-                    &actor,
-                    &email,
-                    "Admin",
-                    Role::Admin,
-                    "correct horse battery",
-                )
+                .create(&actor, &email, "Admin", Role::Admin, PASSWORD)
                 .await
                 .unwrap();
             ids.push(storage.account_by_email(&email).await.unwrap().unwrap().id);

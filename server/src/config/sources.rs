@@ -171,12 +171,29 @@ fn read_file(path: &Path, source: &Source) -> Result<FileConfig, ConfigError> {
 #[cfg(test)]
 mod tests {
     use crate::config::{Config, LogFormat, Source, test_support::args};
+    use std::path::PathBuf;
+
+    /// A data directory with a config file holding `contents`, and the file.
+    fn config_file(contents: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("scorenow.toml");
+        std::fs::write(&file, contents).expect("write");
+        (dir, file)
+    }
+
+    /// Why a start with a config file holding `contents` is refused, and the file.
+    fn refusal(contents: &str) -> (String, PathBuf) {
+        let (dir, file) = config_file(contents);
+        let error =
+            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+                .unwrap_err()
+                .to_string();
+        (error, file)
+    }
 
     #[test]
     fn file_values_apply_and_flags_override_them() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("scorenow.toml");
-        std::fs::write(&file, "addr = \"127.0.0.1:4000\"\nlog_format = \"json\"\n").expect("write");
+        let (dir, file) = config_file("addr = \"127.0.0.1:4000\"\nlog_format = \"json\"\n");
         let file_arg = file.display().to_string();
 
         let config =
@@ -202,13 +219,7 @@ mod tests {
 
     #[test]
     fn bad_value_in_file_names_the_file_key() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("scorenow.toml");
-        std::fs::write(&file, "addr = \"localhost\"\n").expect("write");
-        let error =
-            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-                .unwrap_err()
-                .to_string();
+        let (error, file) = refusal("addr = \"localhost\"\n");
         assert!(
             error.contains(&format!("`addr` in {}", file.display())),
             "{error}"
@@ -217,26 +228,14 @@ mod tests {
 
     #[test]
     fn malformed_file_is_one_line_with_its_line_number() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("scorenow.toml");
-        std::fs::write(&file, "log = \"info\"\naddr = = 3\n").expect("write");
-        let error =
-            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-                .unwrap_err()
-                .to_string();
+        let (error, _) = refusal("log = \"info\"\naddr = = 3\n");
         assert!(error.contains("line 2:"), "{error}");
         assert_eq!(error.lines().count(), 1, "{error}");
     }
 
     #[test]
     fn unknown_file_key_is_rejected() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("scorenow.toml");
-        std::fs::write(&file, "adress = \"127.0.0.1:1\"\n").expect("write");
-        let error =
-            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
-                .unwrap_err()
-                .to_string();
+        let (error, _) = refusal("adress = \"127.0.0.1:1\"\n");
         assert!(error.contains("adress"), "{error}");
     }
 }

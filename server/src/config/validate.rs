@@ -151,7 +151,7 @@ pub(super) fn graph_credentials(
         (Some(tenant_id), Some(client_id), Some(client_secret)) => Ok(Some(GraphCredentials {
             tenant_id,
             client_id,
-            client_secret,
+            client_secret: Secret(client_secret),
         })),
         _ => Err(ConfigError::Invalid {
             value: "[incomplete]".to_owned(),

@@ -4,6 +4,7 @@
 //! snapshots. Base URLs are configurable for sovereign clouds and tests.
 
 use super::graph_model::{ControlProfile, Page, ScoreSnapshot};
+use crate::config::Secret;
 use backon::{ExponentialBuilder, Retryable};
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl, basic::BasicClient};
 use reqwest::{StatusCode, header::RETRY_AFTER};
@@ -41,53 +42,27 @@ impl Default for GraphEndpoints {
 }
 
 /// A tenant and the app registration that reads it.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct GraphCredentials {
     pub tenant_id: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: Secret,
 }
 
-impl std::fmt::Debug for GraphCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GraphCredentials")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
+/// How to reach a tenant's Secure Score.
+#[derive(Clone, Debug)]
+pub struct GraphSettings {
+    pub credentials: GraphCredentials,
+    pub endpoints: GraphEndpoints,
 }
 
 impl GraphSettings {
     /// `credentials` in the cloud at `endpoints`.
     pub fn new(endpoints: &GraphEndpoints, credentials: GraphCredentials) -> Self {
         Self {
-            tenant_id: credentials.tenant_id,
-            client_id: credentials.client_id,
-            client_secret: credentials.client_secret,
-            graph_url: endpoints.graph_url.clone(),
-            login_url: endpoints.login_url.clone(),
+            credentials,
+            endpoints: endpoints.clone(),
         }
-    }
-}
-
-/// How to reach a tenant's Secure Score.
-#[derive(Clone)]
-pub struct GraphSettings {
-    pub tenant_id: String,
-    pub client_id: String,
-    pub client_secret: String,
-    pub graph_url: Url,
-    pub login_url: Url,
-}
-
-impl std::fmt::Debug for GraphSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GraphSettings")
-            .field("tenant_id", &self.tenant_id)
-            .field("client_id", &self.client_id)
-            .field("graph_url", &self.graph_url.as_str())
-            .field("login_url", &self.login_url.as_str())
-            .finish_non_exhaustive()
     }
 }
 
@@ -137,7 +112,7 @@ pub struct GraphClient {
 impl GraphClient {
     /// The tenant this client reads.
     pub fn tenant_id(&self) -> &str {
-        &self.settings.tenant_id
+        &self.settings.credentials.tenant_id
     }
 
     /// A client with its own HTTP connection pool (no redirects followed).
@@ -182,6 +157,7 @@ impl GraphClient {
 
     fn graph(&self, path_and_query: &str) -> Result<Url, GraphError> {
         self.settings
+            .endpoints
             .graph_url
             .join(path_and_query)
             .map_err(|error| GraphError::Malformed(error.to_string()))
@@ -190,7 +166,7 @@ impl GraphClient {
     /// A next link, only when it stays on Graph's own origin.
     fn same_origin(&self, link: &str) -> Result<Url, GraphError> {
         let url = Url::parse(link).map_err(|error| GraphError::Malformed(error.to_string()))?;
-        if url.origin() == self.settings.graph_url.origin() {
+        if url.origin() == self.settings.endpoints.graph_url.origin() {
             Ok(url)
         } else {
             Err(GraphError::Malformed(format!(
@@ -281,16 +257,21 @@ impl GraphClient {
         {
             return Ok(token.value.clone());
         }
-        let settings = &self.settings;
-        let base = settings.login_url.as_str().trim_end_matches('/');
-        let token_url = format!("{base}/{}/oauth2/v2.0/token", settings.tenant_id);
+        let GraphSettings {
+            credentials,
+            endpoints,
+        } = &self.settings;
+        let base = endpoints.login_url.as_str().trim_end_matches('/');
+        let token_url = format!("{base}/{}/oauth2/v2.0/token", credentials.tenant_id);
         let scope = format!(
             "{}/.default",
-            settings.graph_url.as_str().trim_end_matches('/')
+            endpoints.graph_url.as_str().trim_end_matches('/')
         );
         let malformed = |error: url::ParseError| GraphError::Malformed(error.to_string());
-        let client = BasicClient::new(ClientId::new(settings.client_id.clone()))
-            .set_client_secret(ClientSecret::new(settings.client_secret.clone()))
+        let client = BasicClient::new(ClientId::new(credentials.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                credentials.client_secret.expose().to_owned(),
+            ))
             .set_token_uri(TokenUrl::new(token_url).map_err(malformed)?)
             .set_auth_type(oauth2::AuthType::RequestBody);
         let response = client

@@ -36,7 +36,7 @@ pub(super) async fn choose_source(
                 let credentials = GraphCredentials {
                     tenant_id: stored.tenant_id,
                     client_id: stored.client_id,
-                    client_secret,
+                    client_secret: client_secret.into(),
                 };
                 return Ok(graph_source(&setup.endpoints, credentials));
             }
@@ -135,7 +135,7 @@ impl SecureScoreService {
         let credentials = GraphCredentials {
             tenant_id: connection.tenant_id,
             client_id: connection.client_id,
-            client_secret,
+            client_secret: client_secret.into(),
         };
         self.switch_to(graph_source(&self.setup.endpoints, credentials));
         self.refresh_now().await

@@ -204,14 +204,8 @@ impl ServiceNowAdmin for ServiceNowService {
             .delete_servicenow_connection()
             .await
             .map_err(unavailable)?;
-        self.drop_api().await;
-        self.storage
-            .audit(
-                &actor.email,
-                "servicenow.removed",
-                Some(stored.instance_url),
-                json!({ "revoked": revoked }),
-            )
+        let details = json!({ "revoked": revoked });
+        self.connection_changed(actor, "servicenow.removed", stored.instance_url, details)
             .await;
         Ok(())
     }

@@ -6,7 +6,6 @@
 use super::{
     connection::{ServiceNowService, not_configured, purpose, unavailable},
     failure::Failure,
-    oauth,
     stored_tokens::{self, internal},
 };
 use crate::{
@@ -59,8 +58,9 @@ impl ServiceNowService {
         }
         let stored = self.stored().await?.ok_or_else(not_configured)?;
         let instance = self.instance(&stored)?;
-        let start =
-            oauth::start_authorization(&instance, &self.credentials(&stored)?, &self.redirect_uri);
+        let start = self
+            .oauth_client(&instance, &self.credentials(&stored)?)
+            .start_authorization();
         let now = unix_now();
         let pending = PendingAuthorization {
             sealed_pkce_verifier: self
@@ -117,15 +117,14 @@ impl ServiceNowService {
             .save_servicenow_client(instance.as_str(), client_id, sealed.as_deref())
             .await
             .map_err(unavailable)?;
-        self.drop_api().await;
-        self.storage
-            .audit(
-                &actor.email,
-                "servicenow.configured",
-                Some(instance.to_string()),
-                json!({ "client_id": client_id, "secret_replaced": sealed.is_some() }),
-            )
-            .await;
+        let details = json!({ "client_id": client_id, "secret_replaced": sealed.is_some() });
+        self.connection_changed(
+            actor,
+            "servicenow.configured",
+            instance.to_string(),
+            details,
+        )
+        .await;
         Ok(())
     }
 
@@ -224,15 +223,10 @@ impl ServiceNowService {
             .secrets
             .open(purpose::PKCE_VERIFIER, &pending.sealed_pkce_verifier)
             .map_err(|e| internal(&e))?;
-        let tokens = oauth::exchange_code(
-            &self.http,
-            &instance,
-            &credentials,
-            &self.redirect_uri,
-            code,
-            verifier,
-        )
-        .await?;
+        let tokens = self
+            .oauth_client(&instance, &credentials)
+            .exchange_code(code, verifier)
+            .await?;
         stored_tokens::store(&self.storage, &self.secrets, &tokens)
             .await
             .map_err(|e| internal(&e))?;

@@ -7,7 +7,7 @@
 use super::{
     failure::Failure,
     instance::{HostPolicy, InstanceUrl},
-    oauth::Credentials,
+    oauth::{Credentials, OAuthClient},
     stored_tokens,
     table_api::TableApi,
 };
@@ -21,12 +21,16 @@ use crate::{
 };
 use app::{
     api::ApiError,
-    domain::servicenow::{
-        ConnectionState, ConnectionStatus, DemoHints, Problem, ProblemKind, ServiceNowError,
-        ServiceNowRefusal, StateName, TicketTable,
+    domain::{
+        auth::CurrentUser,
+        servicenow::{
+            ConnectionState, ConnectionStatus, DemoHints, Problem, ProblemKind, ServiceNowError,
+            ServiceNowRefusal, StateName, TicketTable,
+        },
     },
 };
 use serde::Deserialize;
+use serde_json::Value;
 use std::{collections::BTreeMap, sync::Arc};
 
 /// Purposes secrets are sealed for: a value sealed for one never opens as another.
@@ -144,6 +148,15 @@ impl ServiceNowService {
             .map_err(|problem| ServiceNowRefusal::Instance(problem).into())
     }
 
+    /// ScoreNow as the client of `credentials` at `instance`.
+    pub(super) fn oauth_client(
+        &self,
+        instance: &InstanceUrl,
+        credentials: &Credentials,
+    ) -> OAuthClient {
+        OAuthClient::new(self.http.clone(), instance, credentials, &self.redirect_uri)
+    }
+
     /// Records `problem` as the connection's last one.
     pub(super) async fn record_problem(&self, problem: &Problem) {
         let json = serde_json::to_string(problem).unwrap_or_default();
@@ -163,8 +176,11 @@ impl ServiceNowService {
             return Err(ServiceNowRefusal::ServiceNow(ProblemKind::ReauthorizationNeeded).into());
         }
         let instance = self.instance(&stored)?;
-        let tokens =
-            stored_tokens::keeper(self, &stored, instance.clone(), self.credentials(&stored)?)?;
+        let tokens = stored_tokens::keeper(
+            self,
+            &stored,
+            self.oauth_client(&instance, &self.credentials(&stored)?),
+        )?;
         let api = Arc::new(TableApi::new(self.http.clone(), instance, Arc::new(tokens)));
         *live = Some(api.clone());
         Ok(api)
@@ -173,6 +189,21 @@ impl ServiceNowService {
     /// Forgets the API client, so the next call starts from storage.
     pub(super) async fn drop_api(&self) {
         *self.live.lock().await = None;
+    }
+
+    /// After `actor` changed the stored connection: forgets the API client
+    /// and records `action` on `instance` in the audit log.
+    pub(super) async fn connection_changed(
+        &self,
+        actor: &CurrentUser,
+        action: &str,
+        instance: String,
+        details: Value,
+    ) {
+        self.drop_api().await;
+        self.storage
+            .audit(&actor.email, action, Some(instance), details)
+            .await;
     }
 
     /// Notes the outcome of a call: success time, or the problem (and, when

@@ -41,68 +41,72 @@ pub struct TokenSet {
 
 type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
 
-fn client(instance: &InstanceUrl, credentials: &Credentials, redirect_uri: &str) -> Client {
-    let redirect = RedirectUrl::new(redirect_uri.to_owned())
-        .expect("the redirect URI is built from a valid origin");
-    BasicClient::new(ClientId::new(credentials.client_id.clone()))
-        .set_client_secret(ClientSecret::new(credentials.client_secret.clone()))
-        .set_auth_uri(AuthUrl::from_url(instance.join("/oauth_auth.do")))
-        .set_token_uri(TokenUrl::from_url(instance.join("/oauth_token.do")))
-        .set_redirect_uri(redirect)
-        // ServiceNow reads client_id and client_secret from the form body.
-        .set_auth_type(oauth2::AuthType::RequestBody)
+/// ScoreNow as the client of one OAuth entity at one instance.
+pub struct OAuthClient {
+    http: reqwest::Client,
+    client: Client,
 }
 
-/// The authorisation URL with a fresh `state` and PKCE challenge.
-pub fn start_authorization(
-    instance: &InstanceUrl,
-    credentials: &Credentials,
-    redirect_uri: &str,
-) -> AuthorizationStart {
-    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state) = client(instance, credentials, redirect_uri)
-        .authorize_url(CsrfToken::new_random)
-        .set_pkce_challenge(challenge)
-        .url();
-    AuthorizationStart {
-        url,
-        state: state.secret().clone(),
-        pkce_verifier: verifier.secret().clone(),
+impl OAuthClient {
+    /// The client of `credentials` at `instance`, redirected to
+    /// `redirect_uri`, calling the token endpoint through `http`.
+    pub fn new(
+        http: reqwest::Client,
+        instance: &InstanceUrl,
+        credentials: &Credentials,
+        redirect_uri: &str,
+    ) -> Self {
+        let redirect = RedirectUrl::new(redirect_uri.to_owned())
+            .expect("the redirect URI is built from a valid origin");
+        let client = BasicClient::new(ClientId::new(credentials.client_id.clone()))
+            .set_client_secret(ClientSecret::new(credentials.client_secret.clone()))
+            .set_auth_uri(AuthUrl::from_url(instance.join("/oauth_auth.do")))
+            .set_token_uri(TokenUrl::from_url(instance.join("/oauth_token.do")))
+            .set_redirect_uri(redirect)
+            // ServiceNow reads client_id and client_secret from the form body.
+            .set_auth_type(oauth2::AuthType::RequestBody);
+        Self { http, client }
     }
-}
 
-/// Exchanges an authorisation code for tokens.
-pub async fn exchange_code(
-    http: &reqwest::Client,
-    instance: &InstanceUrl,
-    credentials: &Credentials,
-    redirect_uri: &str,
-    code: &str,
-    pkce_verifier: String,
-) -> Result<TokenSet, Failure> {
-    let response = client(instance, credentials, redirect_uri)
-        .exchange_code(AuthorizationCode::new(code.to_owned()))
-        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
-        .request_async(&http_client(http))
-        .await
-        .map_err(|error| token_failure(error, ProblemKind::AuthorizationRefused))?;
-    Ok(token_set(&response))
-}
+    /// The authorisation URL with a fresh `state` and PKCE challenge.
+    pub fn start_authorization(&self) -> AuthorizationStart {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state) = self
+            .client
+            .authorize_url(CsrfToken::new_random)
+            .set_pkce_challenge(challenge)
+            .url();
+        AuthorizationStart {
+            url,
+            state: state.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+        }
+    }
 
-/// Trades the refresh token for a new access token.
-pub async fn refresh(
-    http: &reqwest::Client,
-    instance: &InstanceUrl,
-    credentials: &Credentials,
-    redirect_uri: &str,
-    refresh_token: &str,
-) -> Result<TokenSet, Failure> {
-    let response = client(instance, credentials, redirect_uri)
-        .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
-        .request_async(&http_client(http))
-        .await
-        .map_err(|error| token_failure(error, ProblemKind::ReauthorizationNeeded))?;
-    Ok(token_set(&response))
+    /// Exchanges an authorisation code for tokens.
+    pub async fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: String,
+    ) -> Result<TokenSet, Failure> {
+        let answer = self
+            .client
+            .exchange_code(AuthorizationCode::new(code.to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
+            .request_async(&http_client(&self.http))
+            .await;
+        token_set(answer, ProblemKind::AuthorizationRefused)
+    }
+
+    /// Trades the refresh token for a new access token.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, Failure> {
+        let answer = self
+            .client
+            .exchange_refresh_token(&RefreshToken::new(refresh_token.to_owned()))
+            .request_async(&http_client(&self.http))
+            .await;
+        token_set(answer, ProblemKind::ReauthorizationNeeded)
+    }
 }
 
 /// Revokes a token at the instance (`oauth_revoke_token.do`, no client auth).
@@ -123,12 +127,17 @@ pub async fn revoke(
     }
 }
 
-fn token_set(response: &BasicTokenResponse) -> TokenSet {
-    TokenSet {
+/// The tokens of a token endpoint's answer; a refusal is a problem of kind `refused`.
+fn token_set(
+    answer: Result<BasicTokenResponse, RequestTokenError<Failure, BasicErrorResponse>>,
+    refused: ProblemKind,
+) -> Result<TokenSet, Failure> {
+    let response = answer.map_err(|error| token_failure(error, refused))?;
+    Ok(TokenSet {
         access_token: response.access_token().secret().clone(),
         expires_in: response.expires_in().unwrap_or(DEFAULT_ACCESS_LIFESPAN),
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
-    }
+    })
 }
 
 /// A 400 or 401 of the token endpoint, whatever its body (ServiceNow often

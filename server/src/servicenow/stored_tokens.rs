@@ -6,8 +6,7 @@
 use super::{
     connection::{ServiceNowService, purpose, unavailable},
     failure::{Failure, error_chain},
-    instance::InstanceUrl,
-    oauth::{self, Credentials},
+    oauth::{self, OAuthClient},
     tokens::{AccessToken, Refresh, TokenKeeper},
 };
 use crate::{
@@ -47,12 +46,11 @@ pub(super) async fn store(
 }
 
 /// The token keeper of the connection `stored`: its stored access token
-/// first, then refreshes through [`StoredRefresher`].
+/// first, then refreshes through [`StoredRefresher`] as `oauth`.
 pub(super) fn keeper(
     service: &ServiceNowService,
     stored: &StoredConnection,
-    instance: InstanceUrl,
-    credentials: Credentials,
+    oauth: OAuthClient,
 ) -> Result<TokenKeeper, ServiceNowError> {
     let current = match (&stored.sealed_access_token, stored.access_expires_at) {
         (Some(sealed), Some(expires_at)) => Some(AccessToken {
@@ -67,10 +65,7 @@ pub(super) fn keeper(
     let refresher = Arc::new(StoredRefresher {
         storage: service.storage.clone(),
         secrets: service.secrets.clone(),
-        http: service.http.clone(),
-        instance,
-        credentials,
-        redirect_uri: service.redirect_uri.clone(),
+        oauth,
     });
     Ok(TokenKeeper::new(current, refresher))
 }
@@ -80,10 +75,7 @@ pub(super) fn keeper(
 struct StoredRefresher {
     storage: Storage,
     secrets: SecretBox,
-    http: reqwest::Client,
-    instance: InstanceUrl,
-    credentials: Credentials,
-    redirect_uri: String,
+    oauth: OAuthClient,
 }
 
 #[async_trait::async_trait]
@@ -101,14 +93,7 @@ impl Refresh for StoredRefresher {
             .secrets
             .open(purpose::REFRESH_TOKEN, &sealed)
             .map_err(|e| internal(&e))?;
-        let outcome = oauth::refresh(
-            &self.http,
-            &self.instance,
-            &self.credentials,
-            &self.redirect_uri,
-            &refresh_token,
-        )
-        .await;
+        let outcome = self.oauth.refresh(&refresh_token).await;
         match outcome {
             Ok(tokens) => {
                 let expires_at = store(&self.storage, &self.secrets, &tokens)

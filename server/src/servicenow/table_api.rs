@@ -118,13 +118,7 @@ impl TableApi {
         record: &Value,
         fields: &[&str],
     ) -> Result<T, Failure> {
-        let call = Call::write(
-            Method::POST,
-            format!("/api/now/v2/table/{table}"),
-            record,
-            fields,
-        );
-        self.send_authorised(&call).await
+        self.send_write(table, None, record, fields).await
     }
 
     /// Changes the record `sys_id` of `table` (a work note appends to its
@@ -136,13 +130,7 @@ impl TableApi {
         changes: &Value,
         fields: &[&str],
     ) -> Result<T, Failure> {
-        let call = Call::write(
-            Method::PATCH,
-            format!("/api/now/v2/table/{table}/{sys_id}"),
-            changes,
-            fields,
-        );
-        self.send_authorised(&call).await
+        self.send_write(table, Some(sys_id), changes, fields).await
     }
 
     /// Record counts of `table` matching `query`, per value of `group_by`.
@@ -179,6 +167,23 @@ impl TableApi {
                 Ok((value, count))
             })
             .collect()
+    }
+
+    /// Sends a write of `body` to `table`, once: a new record (`POST`) or,
+    /// with `sys_id`, changes to that record (`PATCH`). Answers its `fields`.
+    async fn send_write<T: DeserializeOwned>(
+        &self,
+        table: &str,
+        sys_id: Option<&str>,
+        body: &Value,
+        fields: &[&str],
+    ) -> Result<T, Failure> {
+        let (method, path) = match sys_id {
+            None => (Method::POST, format!("/api/now/v2/table/{table}")),
+            Some(sys_id) => (Method::PATCH, format!("/api/now/v2/table/{table}/{sys_id}")),
+        };
+        self.send_authorised(&Call::write(method, path, body, fields))
+            .await
     }
 
     /// Sends `read`, retrying transient failures with jittered exponential backoff.

@@ -84,8 +84,7 @@ mod tests {
 
     #[tokio::test]
     async fn accounts_are_stored_and_found_by_email() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         assert_eq!(storage.count_active_admins().await.unwrap(), 0);
         let created = storage
             .create_account(&new_account("ada@example.com", Role::Admin))
@@ -107,8 +106,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_taken_email_is_a_conflict() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         storage
             .create_account(&new_account("ada@example.com", Role::Reader))
             .await

@@ -68,8 +68,7 @@ mod tests {
 
     #[tokio::test]
     async fn audit_records_come_back_newest_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         for action in ["first", "second"] {
             let event = AuditEvent {
                 actor: "cli".into(),

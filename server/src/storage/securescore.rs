@@ -18,7 +18,7 @@ pub struct StoredScoreData {
 }
 
 /// Graph credentials set in the UI; the secret sealed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct StoredGraphConnection {
     pub tenant_id: String,
     pub client_id: String,
@@ -54,8 +54,7 @@ mod tests {
 
     #[tokio::test]
     async fn data_is_replaced_whole() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         assert_eq!(storage.securescore_data().await.unwrap(), None);
         let mut data = StoredScoreData {
             source: "demo".into(),

@@ -63,7 +63,7 @@ pub struct SealedTokens {
 }
 
 /// An authorisation in progress.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PendingAuthorization {
     pub sealed_pkce_verifier: Vec<u8>,
     pub started_by: String,
@@ -157,12 +157,6 @@ mod tests {
     use super::*;
     use crate::storage::Storage;
 
-    async fn storage() -> (tempfile::TempDir, Storage) {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
-        (dir, storage)
-    }
-
     fn tokens(refresh: Option<&[u8]>) -> SealedTokens {
         SealedTokens {
             access_token: b"access".to_vec(),
@@ -171,15 +165,24 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_new_client_awaits_authorization_then_connects() {
-        let (_dir, storage) = storage().await;
-        assert!(storage.servicenow_connection().await.unwrap().is_none());
+    /// Saves the client `id` of `instance` (with `secret`, if any); returns the stored connection.
+    async fn save_client(
+        storage: &Storage,
+        instance: &str,
+        secret: Option<&[u8]>,
+    ) -> StoredConnection {
         storage
-            .save_servicenow_client("https://acme.service-now.com", "id", Some(b"s1"))
+            .save_servicenow_client(instance, "id", secret)
             .await
             .unwrap();
-        let stored = storage.servicenow_connection().await.unwrap().unwrap();
+        storage.servicenow_connection().await.unwrap().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_new_client_awaits_authorization_then_connects() {
+        let (_dir, storage) = Storage::open_temporary().await;
+        assert!(storage.servicenow_connection().await.unwrap().is_none());
+        let stored = save_client(&storage, "https://acme.service-now.com", Some(b"s1")).await;
         assert_eq!(stored.state, StoredState::AwaitingAuthorization);
         assert_eq!(stored.sealed_client_secret, b"s1");
 
@@ -198,7 +201,7 @@ mod tests {
 
     #[tokio::test]
     async fn changing_instance_or_client_drops_the_tokens_but_a_new_secret_alone_does_not() {
-        let (_dir, storage) = storage().await;
+        let (_dir, storage) = Storage::open_temporary().await;
         storage
             .save_servicenow_client("https://a.service-now.com", "id", Some(b"s1"))
             .await
@@ -207,19 +210,11 @@ mod tests {
             .store_servicenow_tokens(&tokens(Some(b"r")))
             .await
             .unwrap();
-        storage
-            .save_servicenow_client("https://a.service-now.com", "id", Some(b"s2"))
-            .await
-            .unwrap();
-        let stored = storage.servicenow_connection().await.unwrap().unwrap();
+        let stored = save_client(&storage, "https://a.service-now.com", Some(b"s2")).await;
         assert_eq!(stored.state, StoredState::Connected);
         assert_eq!(stored.sealed_client_secret, b"s2");
 
-        storage
-            .save_servicenow_client("https://b.service-now.com", "id", None)
-            .await
-            .unwrap();
-        let stored = storage.servicenow_connection().await.unwrap().unwrap();
+        let stored = save_client(&storage, "https://b.service-now.com", None).await;
         assert_eq!(stored.state, StoredState::AwaitingAuthorization);
         assert_eq!(stored.sealed_refresh_token, None);
         assert_eq!(stored.sealed_client_secret, b"s2");
@@ -227,7 +222,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_authorization_can_be_taken_once() {
-        let (_dir, storage) = storage().await;
+        let (_dir, storage) = Storage::open_temporary().await;
         let pending = PendingAuthorization {
             sealed_pkce_verifier: b"v".to_vec(),
             started_by: "admin@example.com".into(),
@@ -237,19 +232,14 @@ mod tests {
             .insert_servicenow_authorization("h", &pending, 10)
             .await
             .unwrap();
-        assert_eq!(
-            storage.take_servicenow_authorization("h").await.unwrap(),
-            Some(pending)
-        );
-        assert_eq!(
-            storage.take_servicenow_authorization("h").await.unwrap(),
-            None
-        );
+        let take = async || storage.take_servicenow_authorization("h").await.unwrap();
+        assert_eq!(take().await, Some(pending));
+        assert_eq!(take().await, None);
     }
 
     #[tokio::test]
     async fn state_names_are_replaced_per_table() {
-        let (_dir, storage) = storage().await;
+        let (_dir, storage) = Storage::open_temporary().await;
         let names = BTreeMap::from([("-5".to_owned(), "Proposed".to_owned())]);
         storage
             .replace_servicenow_state_names("change_request", &names)

@@ -75,8 +75,7 @@ mod tests {
     };
 
     async fn with_account() -> (tempfile::TempDir, Storage, i64) {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (dir, storage) = Storage::open_temporary().await;
         let account = NewAccount {
             email: "a@example.com".into(),
             display_name: "A".into(),
@@ -87,54 +86,34 @@ mod tests {
         (dir, storage, id)
     }
 
+    /// Whether the session `token` still signs its account in at `now`.
+    async fn signs_in(storage: &Storage, token: &str, now: i64) -> bool {
+        storage
+            .session_account(token, now, LIMITS)
+            .await
+            .unwrap()
+            .is_some()
+    }
+
     #[tokio::test]
     async fn sessions_expire_when_idle_and_absolutely() {
         let (_dir, storage, user) = with_account().await;
         storage.create_session("idle", user, 0).await.unwrap();
         assert!(
-            storage
-                .session_account("idle", 100, LIMITS)
-                .await
-                .unwrap()
-                .is_some(),
+            signs_in(&storage, "idle", 100).await,
             "just within idle limit"
         );
+        assert!(!signs_in(&storage, "idle", 201).await, "idle too long");
         assert!(
-            storage
-                .session_account("idle", 201, LIMITS)
-                .await
-                .unwrap()
-                .is_none(),
-            "idle too long"
-        );
-        assert!(
-            storage
-                .session_account("idle", 150, LIMITS)
-                .await
-                .unwrap()
-                .is_none(),
+            !signs_in(&storage, "idle", 150).await,
             "expired sessions are deleted"
         );
 
         storage.create_session("busy", user, 0).await.unwrap();
         for now in (50..=1000).step_by(50) {
-            assert!(
-                storage
-                    .session_account("busy", now, LIMITS)
-                    .await
-                    .unwrap()
-                    .is_some(),
-                "at {now}"
-            );
+            assert!(signs_in(&storage, "busy", now).await, "at {now}");
         }
-        assert!(
-            storage
-                .session_account("busy", 1001, LIMITS)
-                .await
-                .unwrap()
-                .is_none(),
-            "absolute limit"
-        );
+        assert!(!signs_in(&storage, "busy", 1001).await, "absolute limit");
     }
 
     #[tokio::test]
@@ -143,20 +122,8 @@ mod tests {
         storage.create_session("laptop", user, 0).await.unwrap();
         storage.create_session("phone", user, 0).await.unwrap();
         assert_eq!(storage.delete_user_sessions(user).await.unwrap(), 2);
-        assert!(
-            storage
-                .session_account("laptop", 1, LIMITS)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            storage
-                .session_account("phone", 1, LIMITS)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(!signs_in(&storage, "laptop", 1).await);
+        assert!(!signs_in(&storage, "phone", 1).await);
     }
 
     #[tokio::test]
@@ -164,19 +131,7 @@ mod tests {
         let (_dir, storage, user) = with_account().await;
         storage.create_session("t", user, 0).await.unwrap();
         storage.delete_session("t").await.unwrap();
-        assert!(
-            storage
-                .session_account("t", 1, LIMITS)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            storage
-                .session_account("never", 1, LIMITS)
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(!signs_in(&storage, "t", 1).await);
+        assert!(!signs_in(&storage, "never", 1).await);
     }
 }

@@ -58,8 +58,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_attempt_counts_until_the_keys_must_wait_and_success_forgets() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         let keys = vec![
             "account:a@example.com".to_owned(),
             "address:192.0.2.1".to_owned(),
@@ -102,8 +101,7 @@ mod tests {
 
     #[tokio::test]
     async fn old_failures_are_forgotten() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         let keys = vec!["account:a@example.com".to_owned()];
         for _ in 0..6 {
             let _ = storage.take_sign_in_attempt(&keys, 0).await.unwrap();

@@ -279,8 +279,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_key_and_an_open_action_ticket_each_queue_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         let Queued::New(first) = storage
             .queue_ticket(&ticket("k1", Some("A")), 100)
             .await
@@ -347,8 +346,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_claim_holds_a_ticket_until_it_lapses() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         let Queued::New(id) = storage.queue_ticket(&ticket("k", None), 100).await.unwrap() else {
             panic!("new");
         };
@@ -397,8 +395,7 @@ mod tests {
 
     #[tokio::test]
     async fn pages_filter_sort_and_stream() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+        let (_dir, storage) = Storage::open_temporary().await;
         for n in 0..1_203 {
             let mut new = ticket(&format!("k{n}"), None);
             new.created_at = n;

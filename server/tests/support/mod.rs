@@ -212,6 +212,15 @@ pub fn output_with_fresh_data_dir(command: &mut Command) -> Output {
         .expect("run scorenow")
 }
 
+/// Runs `command` to its end, which must fail with one line on stderr; returns that stderr.
+pub fn one_line_failure(command: &mut Command) -> String {
+    let output = command.output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    stderr
+}
+
 /// A port that was free a moment ago, for a server that must keep its
 /// address across a restart (or for an address where nothing listens).
 pub fn free_port() -> u16 {
@@ -388,16 +397,15 @@ pub async fn signed_in_cookie_with(server: &TestServer, email: &str, password: &
 pub const NO_ARGUMENTS: &[(&str, &str)] = &[];
 
 /// Calls the server function `endpoint` as JavaScript does; returns the status and the body text.
-pub async fn call_text<K: AsRef<str>, V: AsRef<str>>(
+pub async fn call_text(
     server: &TestServer,
     cookie: &str,
     endpoint: &str,
-    form: &[(K, V)],
+    form: &[(&str, &str)],
 ) -> (u16, String) {
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
     let request = client()
         .post(server.url(&format!("/api/{endpoint}")))
-        .form(&form);
+        .form(form);
     let headers = [("accept", "application/json"), ("cookie", cookie)];
     let response = send_with(request, &headers, endpoint).await;
     let status = response.status().as_u16();
@@ -412,7 +420,8 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
     endpoint: &str,
     form: &[(K, V)],
 ) -> (u16, Value) {
-    let (status, body) = call_text(server, cookie, endpoint, form).await;
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_ref(), v.as_ref())).collect();
+    let (status, body) = call_text(server, cookie, endpoint, &form).await;
     (
         status,
         serde_json::from_str(&body).unwrap_or(Value::String(body)),
@@ -420,8 +429,12 @@ pub async fn call<K: AsRef<str>, V: AsRef<str>>(
 }
 
 /// Confirms the password of the session `cookie` (which the most sensitive
-/// changes need); returns the answer's status.
-pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str) -> u16 {
+/// changes need); returns the status and the answer.
+pub async fn confirm_password_answer(
+    server: &TestServer,
+    cookie: &str,
+    password: &str,
+) -> (u16, Value) {
     call(
         server,
         cookie,
@@ -429,7 +442,11 @@ pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str)
         &[("password", password)],
     )
     .await
-    .0
+}
+
+/// Confirms the password of the session `cookie`; returns the answer's status.
+pub async fn confirm_password(server: &TestServer, cookie: &str, password: &str) -> u16 {
+    confirm_password_answer(server, cookie, password).await.0
 }
 
 // ---- the ServiceNow simulator ----------------------------------------------

@@ -34,18 +34,12 @@ impl SecureScoreStore for Sqlite {
     }
 
     async fn graph_connection(&self) -> Result<Option<StoredGraphConnection>, StorageError> {
-        let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT tenant_id, client_id, client_secret FROM graph_connection WHERE id = 1",
+        Ok(sqlx::query_as(
+            "SELECT tenant_id, client_id, client_secret AS sealed_client_secret \
+             FROM graph_connection WHERE id = 1",
         )
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(
-            |(tenant_id, client_id, sealed_client_secret)| StoredGraphConnection {
-                tenant_id,
-                client_id,
-                sealed_client_secret,
-            },
-        ))
+        .await?)
     }
 
     async fn save_graph_connection(

@@ -11,18 +11,51 @@ use crate::storage::{
 };
 use std::collections::BTreeMap;
 
-type ConnectionRow = (
-    String,
-    String,
-    Vec<u8>,
-    Option<Vec<u8>>,
-    Option<i64>,
-    Option<Vec<u8>>,
-    Option<String>,
-    String,
-    Option<i64>,
-    Option<String>,
-);
+/// The connection as SQLite stores it: the state as text.
+#[derive(sqlx::FromRow)]
+struct ConnectionRow {
+    instance_url: String,
+    client_id: String,
+    client_secret: Vec<u8>,
+    access_token: Option<Vec<u8>>,
+    access_expires_at: Option<i64>,
+    refresh_token: Option<Vec<u8>>,
+    integration_user: Option<String>,
+    state: String,
+    last_success_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl ConnectionRow {
+    /// The connection, once its state is known to be valid.
+    fn into_connection(self) -> Result<StoredConnection, StorageError> {
+        Ok(StoredConnection {
+            state: StoredState::parse(&self.state)?,
+            instance_url: self.instance_url,
+            client_id: self.client_id,
+            sealed_client_secret: self.client_secret,
+            sealed_access_token: self.access_token,
+            access_expires_at: self.access_expires_at,
+            sealed_refresh_token: self.refresh_token,
+            integration_user: self.integration_user,
+            last_success_at: self.last_success_at,
+            last_error: self.last_error,
+        })
+    }
+}
+
+impl Sqlite {
+    /// Sets one column of the connection row: `assignment` is `column = ?`,
+    /// the `?` being `value`.
+    async fn set_connection_column(
+        &self,
+        assignment: &str,
+        value: &str,
+    ) -> Result<(), StorageError> {
+        let sql = format!("UPDATE servicenow_connection SET {assignment} WHERE id = 1");
+        self.execute(sqlx::query(&sql).bind(value)).await
+    }
+}
 
 #[async_trait::async_trait]
 impl ServiceNowStore for Sqlite {
@@ -34,34 +67,7 @@ impl ServiceNowStore for Sqlite {
         )
         .fetch_optional(&self.pool)
         .await?;
-        row.map(
-            |(
-                instance_url,
-                client_id,
-                sealed_client_secret,
-                sealed_access_token,
-                access_expires_at,
-                sealed_refresh_token,
-                integration_user,
-                state,
-                last_success_at,
-                last_error,
-            )| {
-                Ok(StoredConnection {
-                    instance_url,
-                    client_id,
-                    sealed_client_secret,
-                    sealed_access_token,
-                    access_expires_at,
-                    sealed_refresh_token,
-                    integration_user,
-                    state: StoredState::parse(&state)?,
-                    last_success_at,
-                    last_error,
-                })
-            },
-        )
-        .transpose()
+        row.map(ConnectionRow::into_connection).transpose()
     }
 
     async fn save_servicenow_client(
@@ -135,11 +141,8 @@ impl ServiceNowStore for Sqlite {
     }
 
     async fn set_servicenow_integration_user(&self, user: &str) -> Result<(), StorageError> {
-        self.execute(
-            sqlx::query("UPDATE servicenow_connection SET integration_user = ? WHERE id = 1")
-                .bind(user),
-        )
-        .await
+        self.set_connection_column("integration_user = ?", user)
+            .await
     }
 
     async fn mark_servicenow_needs_reauthorization(&self) -> Result<(), StorageError> {
@@ -165,11 +168,7 @@ impl ServiceNowStore for Sqlite {
     }
 
     async fn record_servicenow_problem(&self, problem: &str) -> Result<(), StorageError> {
-        self.execute(
-            sqlx::query("UPDATE servicenow_connection SET last_error = ? WHERE id = 1")
-                .bind(problem),
-        )
-        .await
+        self.set_connection_column("last_error = ?", problem).await
     }
 
     async fn delete_servicenow_connection(&self) -> Result<(), StorageError> {
@@ -207,20 +206,13 @@ impl ServiceNowStore for Sqlite {
         &self,
         state_hash: &str,
     ) -> Result<Option<PendingAuthorization>, StorageError> {
-        let row: Option<(Vec<u8>, String, i64)> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "DELETE FROM servicenow_authorizations WHERE state_hash = ? \
-             RETURNING pkce_verifier, started_by, expires_at",
+             RETURNING pkce_verifier AS sealed_pkce_verifier, started_by, expires_at",
         )
         .bind(state_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(
-            |(sealed_pkce_verifier, started_by, expires_at)| PendingAuthorization {
-                sealed_pkce_verifier,
-                started_by,
-                expires_at,
-            },
-        ))
+        .await?)
     }
 
     async fn servicenow_state_names(

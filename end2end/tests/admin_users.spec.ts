@@ -37,7 +37,7 @@ test("an admin adds a user, changes the role and deactivates the account", async
   await waitForHydration(page);
   await row.getByLabel("Role of new.analyst@example.com").selectOption("reader");
   await row.getByRole("button", { name: "Change role" }).click();
-  await expect(page.getByText("This change needs your password again.").first()).toBeVisible();
+  await expect(page.getByText("This change needs your password again.")).toBeVisible();
   await page.getByLabel("Your password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Confirm password" }).click();
   await expect(page.getByText("Password confirmed for the next 10 minutes.")).toBeVisible();

@@ -59,7 +59,7 @@ test("an admin connects ServiceNow, renames a state and removes the connection",
   // Removing needs the admin's password again, then the box ticked.
   await waitForHydration(page);
   await page.getByRole("button", { name: "Remove connection" }).click();
-  await expect(page.getByText("This change needs your password again.").first()).toBeVisible();
+  await expect(page.getByText("This change needs your password again.")).toBeVisible();
   await page.getByLabel("Your password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Confirm password" }).click();
   await expect(page.getByText("Password confirmed for the next 10 minutes.")).toBeVisible();

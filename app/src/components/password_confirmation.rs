@@ -1,7 +1,8 @@
 //! The password confirmation the most sensitive changes ask for (removing
 //! the ServiceNow connection, moving it to another instance, changing a
-//! role): shown where such a change was refused, as a plain form that works
-//! without JavaScript. Once confirmed, the user makes the change again.
+//! role): shown below the message of the refusal that asks for it (the
+//! `confirm_password.intro` text), as a plain form that works without
+//! JavaScript. Once confirmed, the user makes the change again.
 
 use super::outcome::{failure, success};
 use crate::{
@@ -42,7 +43,6 @@ pub fn PasswordConfirmation(#[prop(into)] id: String) -> impl IntoView {
     let refused = move || failure(confirm).map(|error| refusal_text(i18n, &error));
     view! {
         <div class="password-confirmation">
-            <p>{t!(i18n, confirm_password.intro)}</p>
             <ActionForm action=confirm attr:class="inline-form">
                 <label for=id.clone()>{t!(i18n, confirm_password.password)}</label>
                 <input

@@ -179,12 +179,17 @@ mod tests {
         })
     }
 
-    async fn concurrently<F, Fut>(n: usize, call: F) -> Vec<Result<String, Failure>>
+    /// `call` on `keeper` from `n` tasks at once; their outcomes.
+    async fn concurrently<F, Fut>(
+        n: usize,
+        keeper: &Arc<TokenKeeper>,
+        call: F,
+    ) -> Vec<Result<String, Failure>>
     where
-        F: Fn() -> Fut,
+        F: Fn(Arc<TokenKeeper>) -> Fut,
         Fut: std::future::Future<Output = Result<String, Failure>> + Send + 'static,
     {
-        let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(call())).collect();
+        let tasks: Vec<_> = (0..n).map(|_| tokio::spawn(call(keeper.clone()))).collect();
         let mut results = Vec::new();
         for task in tasks {
             results.push(task.await.unwrap());
@@ -202,10 +207,11 @@ mod tests {
     #[tokio::test]
     async fn a_token_near_expiry_is_refreshed_once_for_many_callers() {
         let (keeper, refresher) = keeper(token("t0", 30), false);
-        let results = concurrently(200, || {
-            let keeper = keeper.clone();
-            async move { keeper.access_token().await }
-        })
+        let results = concurrently(
+            200,
+            &keeper,
+            |keeper| async move { keeper.access_token().await },
+        )
         .await;
         assert!(results.iter().all(|r| r.as_deref() == Ok("token-1")));
         assert_eq!(refresher.calls.load(Ordering::SeqCst), 1);
@@ -214,9 +220,8 @@ mod tests {
     #[tokio::test]
     async fn many_401s_for_the_same_token_cause_one_refresh() {
         let (keeper, refresher) = keeper(token("t0", 1800), false);
-        let results = concurrently(200, || {
-            let keeper = keeper.clone();
-            async move { keeper.after_rejection("t0").await }
+        let results = concurrently(200, &keeper, |keeper| async move {
+            keeper.after_rejection("t0").await
         })
         .await;
         assert!(results.iter().all(|r| r.as_deref() == Ok("token-1")));
@@ -228,10 +233,11 @@ mod tests {
     #[tokio::test]
     async fn a_failed_refresh_is_shared_by_everyone_who_waited() {
         let (keeper, refresher) = keeper(None, true);
-        let results = concurrently(50, || {
-            let keeper = keeper.clone();
-            async move { keeper.access_token().await }
-        })
+        let results = concurrently(
+            50,
+            &keeper,
+            |keeper| async move { keeper.access_token().await },
+        )
         .await;
         assert!(
             results

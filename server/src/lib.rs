@@ -5,6 +5,8 @@ pub mod accounts;
 mod audit_reader;
 mod clock;
 pub mod config;
+mod job_lease;
+mod key_check;
 mod secret_box;
 pub mod securescore;
 pub mod servicenow;
@@ -44,6 +46,9 @@ pub enum ServeError {
     /// The key for secrets at rest is unusable.
     #[error(transparent)]
     Secrets(#[from] secret_box::SecretBoxError),
+    /// The key for secrets at rest is not the database's.
+    #[error(transparent)]
+    KeyCheck(#[from] key_check::KeyCheckError),
     /// Outside demo mode, the database still holds the demo accounts.
     #[error(
         "the database holds the demo accounts {0}, whose password is published; remove them \
@@ -89,10 +94,24 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
             return Err(ServeError::DemoAccounts(present.join(", ")));
         }
     }
-    let secrets = match &config.secret_key {
-        Some(key) => SecretBox::from_base64(key.value.expose(), &key.source.to_string())?,
-        None => SecretBox::from_key_file(&config.data_dir.value)?,
+    let (secrets, key_origin) = match &config.secret_key {
+        Some(key) => {
+            let origin = key.source.to_string();
+            (SecretBox::from_base64(key.value.expose(), &origin)?, origin)
+        }
+        None => (
+            SecretBox::from_key_file(&config.data_dir.value)?,
+            format!(
+                "the key file {}",
+                config
+                    .data_dir
+                    .value
+                    .join(secret_box::KEY_FILE_NAME)
+                    .display()
+            ),
+        ),
     };
+    key_check::ensure_same_key(&storage, &secrets, &key_origin).await?;
     let listener = bind(config.addr.value, &config.addr.source).await?;
     let local_addr = listener.local_addr().map_err(ServeError::Serve)?;
     let public_url = public_url(&config, local_addr);

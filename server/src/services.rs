@@ -6,6 +6,7 @@ use crate::{
     accounts::{AuthSettings, Hashing, LocalAuth, LocalUserAdmin},
     audit_reader::StoredAuditLog,
     config::Config,
+    job_lease::{JobLease, new_replica_name},
     secret_box::SecretBox,
     securescore::{ActionReader, SecureScoreService, SourceSetup},
     servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup},
@@ -18,6 +19,8 @@ use tokio::task::JoinHandle;
 
 /// How often Secure Score data is read again.
 const SECURESCORE_REFRESH: Duration = Duration::from_secs(3600);
+/// Longest a Secure Score read may take before another replica may start one.
+const SECURESCORE_LEASE: Duration = Duration::from_secs(300);
 
 /// What the services are built from besides the configuration.
 pub struct Setup {
@@ -54,12 +57,14 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         demo_origin,
         demo,
     } = setup;
+    let replica = new_replica_name();
     let servicenow = Arc::new(ServiceNowService::new(ServiceNowSetup {
         storage: storage.clone(),
         secrets: secrets.clone(),
         policy: HostPolicy::new(&config.allowed_instance_hosts.value, demo_origin),
         redirect_uri: format!("{public_url}/servicenow/callback"),
         demo,
+        replica: replica.clone(),
     }));
     let score_setup = SourceSetup {
         secrets,
@@ -73,9 +78,18 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         servicenow.clone(),
         securescore.clone(),
         public_url,
+        replica.clone(),
     );
     let background = vec![
-        securescore.refresh_every(SECURESCORE_REFRESH),
+        securescore.refresh_every(
+            SECURESCORE_REFRESH,
+            JobLease::new(
+                storage.clone(),
+                "securescore-refresh",
+                replica.clone(),
+                SECURESCORE_LEASE,
+            ),
+        ),
         tickets.send_queued(),
         tickets.sync_every(config.ticket_sync_every.value),
     ];

@@ -15,9 +15,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod leases;
 pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
+pub mod settings;
 mod sqlite;
 pub mod throttle;
 pub mod tickets;
@@ -56,9 +58,11 @@ pub enum StorageError {
 pub trait Backend:
     accounts::AccountStore
     + audit::AuditStore
+    + leases::LeaseStore
     + securescore::SecureScoreStore
     + servicenow::ServiceNowStore
     + sessions::SessionStore
+    + settings::SettingsStore
     + throttle::ThrottleStore
     + tickets::TicketStore
     + Debug

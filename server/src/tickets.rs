@@ -9,6 +9,7 @@ mod sync;
 mod view;
 
 use crate::{
+    job_lease::JobLease,
     securescore::SecureScoreService,
     servicenow::{CallError, ServiceNowService},
     storage::{
@@ -43,6 +44,10 @@ const CARD_COUNTS_WAIT: Duration = Duration::from_secs(5);
 const CARD_LATEST: i64 = 5;
 /// Default due date of a new ticket, in days from today.
 const DUE_IN_DAYS: i64 = 30;
+/// Longest a sync may run before another replica may start one.
+const SYNC_LEASE: Duration = Duration::from_secs(300);
+/// How long an on-demand sync waits for another replica's to end.
+const ON_DEMAND_SYNC_PATIENCE: Duration = Duration::from_secs(30);
 
 /// Counts per state value of each table, or why ServiceNow gave none (when it said).
 type CardCounts = BTreeMap<TicketTable, Result<Vec<(String, u64)>, Option<ProblemKind>>>;
@@ -58,6 +63,8 @@ pub struct TicketService {
     wake: tokio::sync::Notify,
     /// One sync at a time.
     sync_lock: tokio::sync::Mutex<()>,
+    /// One sync at a time across the replicas, too.
+    sync_lease: JobLease,
     card_counts: Mutex<Option<(Instant, Arc<CardCounts>)>>,
     /// One reading of the counts at a time; the others wait for it and share it.
     card_reading: tokio::sync::Mutex<()>,
@@ -100,14 +107,17 @@ fn today() -> time::Date {
 }
 
 impl TicketService {
-    /// The service; start [`Self::send_queued`] and [`Self::sync_every`] to run it.
+    /// The service of `replica`; start [`Self::send_queued`] and
+    /// [`Self::sync_every`] to run it.
     pub fn new(
         storage: Storage,
         servicenow: Arc<ServiceNowService>,
         securescore: Arc<SecureScoreService>,
         public_url: String,
+        replica: Arc<str>,
     ) -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
+            sync_lease: JobLease::new(storage.clone(), "ticket-sync", replica, SYNC_LEASE),
             storage,
             servicenow,
             securescore,

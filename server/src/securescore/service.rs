@@ -8,6 +8,7 @@ use super::{
 };
 use crate::{
     clock::{unix_now, utc_text},
+    job_lease::JobLease,
     secret_box::SecretBox,
     securescore::graph_connection::choose_source,
     storage::{Storage, StorageError, securescore::StoredScoreData},
@@ -28,6 +29,9 @@ use std::{
     sync::{Arc, RwLock},
     time::Duration,
 };
+
+/// How often a replica looks for what another stored.
+const FOLLOW: Duration = Duration::from_secs(30);
 
 /// Where Secure Score data comes from.
 pub enum Source {
@@ -254,23 +258,66 @@ impl SecureScoreService {
         Ok(())
     }
 
-    /// Refreshes every `period` until the process ends, starting at once
-    /// when nothing has been read yet.
-    pub fn refresh_every(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+    /// Until the process ends: every [`FOLLOW`], takes up what another
+    /// replica stored (a new source, newer data); and when the data is
+    /// older than `period`, reads the source, one replica at a time (the
+    /// `lease`), starting at once when nothing has been read yet.
+    pub fn refresh_every(
+        self: &Arc<Self>,
+        period: Duration,
+        lease: JobLease,
+    ) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(period);
-            ticks.tick().await;
-            if service.current().is_some() {
-                ticks.tick().await;
-            }
+            let mut ticks = tokio::time::interval(FOLLOW.min(period));
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                if let Err(error) = service.refresh().await {
-                    tracing::error!(%error, "Secure Score refresh failed; keeping the last good data");
-                }
                 ticks.tick().await;
+                if let Err(error) = service.follow_storage().await {
+                    tracing::error!(%error, "cannot read the stored Secure Score data");
+                }
+                if !service.is_older_than(period) {
+                    continue;
+                }
+                match lease.try_take().await {
+                    Ok(Some(held)) => {
+                        if let Err(error) = service.refresh().await {
+                            tracing::error!(%error, "Secure Score refresh failed; keeping the last good data");
+                        }
+                        held.release().await;
+                    }
+                    Ok(None) => {} // another replica is reading
+                    Err(error) => tracing::error!(%error, "cannot take the Secure Score lease"),
+                }
             }
         })
+    }
+
+    /// Whether the data in memory is missing or older than `period`.
+    fn is_older_than(&self, period: Duration) -> bool {
+        let age_limit = i64::try_from(period.as_secs()).unwrap_or(i64::MAX);
+        self.current()
+            .is_none_or(|data| unix_now().saturating_sub(data.refreshed_at) >= age_limit)
+    }
+
+    /// Switches to the source storage names, if another replica changed it,
+    /// and takes the stored data when it is newer than the data in memory.
+    async fn follow_storage(&self) -> Result<(), StorageError> {
+        let chosen = choose_source(&self.storage, &self.setup).await?;
+        let current = read(&self.source);
+        if (chosen.name(), chosen.tenant()) != (current.name(), current.tenant()) {
+            self.switch_to(chosen);
+        }
+        let Some(stored) = self.storage.securescore_data().await? else {
+            return Ok(());
+        };
+        let newer = self
+            .current()
+            .is_none_or(|data| stored.refreshed_at > data.refreshed_at);
+        if newer && stored.source == read(&self.source).name() {
+            write(&self.data, Some(Arc::new(Dataset::from_stored(&stored)?)));
+        }
+        Ok(())
     }
 
     /// The tenant Secure Score is read from (`demo` for the built-in catalog).

@@ -67,6 +67,27 @@ pub struct ServiceNowSetup {
     /// This server's `/servicenow/callback` as the instance must call it.
     pub redirect_uri: String,
     pub demo: Option<DemoHints>,
+    /// This replica's name, for the token-refresh lease.
+    pub replica: Arc<str>,
+}
+
+/// What the cached API client was built from: when another replica changes
+/// any of it, the client is built again.
+#[derive(PartialEq, Eq)]
+struct BuiltFrom {
+    instance_url: String,
+    client_id: String,
+    state: StoredState,
+}
+
+impl BuiltFrom {
+    fn of(stored: &StoredConnection) -> Self {
+        Self {
+            instance_url: stored.instance_url.clone(),
+            client_id: stored.client_id.clone(),
+            state: stored.state,
+        }
+    }
 }
 
 /// The connection service.
@@ -77,8 +98,9 @@ pub struct ServiceNowService {
     pub(super) redirect_uri: String,
     pub(super) demo: Option<DemoHints>,
     pub(super) http: reqwest::Client,
+    pub(super) replica: Arc<str>,
     /// The API client of the current connection, built on first use.
-    live: tokio::sync::Mutex<Option<Arc<TableApi>>>,
+    live: tokio::sync::Mutex<Option<(BuiltFrom, Arc<TableApi>)>>,
 }
 
 impl std::fmt::Debug for ServiceNowService {
@@ -110,6 +132,7 @@ impl ServiceNowService {
             policy: setup.policy,
             redirect_uri: setup.redirect_uri,
             demo: setup.demo,
+            replica: setup.replica,
             http: super::http::client(),
             live: tokio::sync::Mutex::new(None),
         }
@@ -165,13 +188,15 @@ impl ServiceNowService {
         }
     }
 
-    /// The API client of a connected connection.
+    /// The API client of a connected connection, as stored now (by this
+    /// replica or another).
     pub(super) async fn api(&self) -> Result<Arc<TableApi>, ServiceNowError> {
         let mut live = self.live.lock().await;
-        if let Some(api) = live.as_ref() {
+        let stored = self.stored().await?.ok_or_else(not_configured)?;
+        let built_from = BuiltFrom::of(&stored);
+        if let Some((_, api)) = live.as_ref().filter(|(from, _)| *from == built_from) {
             return Ok(api.clone());
         }
-        let stored = self.stored().await?.ok_or_else(not_configured)?;
         if stored.state != StoredState::Connected {
             return Err(ServiceNowRefusal::ServiceNow(ProblemKind::ReauthorizationNeeded).into());
         }
@@ -182,7 +207,7 @@ impl ServiceNowService {
             self.oauth_client(&instance, &self.credentials(&stored)?),
         )?;
         let api = Arc::new(TableApi::new(self.http.clone(), instance, Arc::new(tokens)));
-        *live = Some(api.clone());
+        *live = Some((built_from, api.clone()));
         Ok(api)
     }
 

@@ -1,7 +1,9 @@
 //! The connection's tokens in storage: sealing and storing what the token
 //! endpoint answers, and the refresher the token keeper calls, which reads
 //! the stored refresh token and turns the connection to *needs
-//! re-authorisation* when the instance refuses it.
+//! re-authorisation* when the instance refuses it. One replica refreshes at
+//! a time (a lease): the others wait and take the token it stored, so a
+//! rotating refresh token is used once and the newest is never lost.
 
 use super::{
     connection::{ServiceNowService, purpose, unavailable},
@@ -11,6 +13,7 @@ use super::{
 };
 use crate::{
     clock::unix_now,
+    job_lease::JobLease,
     secret_box::SecretBox,
     storage::{
         Storage, StorageError,
@@ -18,7 +21,10 @@ use crate::{
     },
 };
 use app::domain::servicenow::{ProblemKind, ServiceNowError};
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
+
+/// How long one replica's refresh may take before another may start one.
+const REFRESH_LEASE: Duration = Duration::from_secs(30);
 
 /// A failure on ScoreNow's side (storage, decryption) in the middle of an exchange.
 pub(super) fn internal(error: &dyn std::error::Error) -> Failure {
@@ -52,22 +58,33 @@ pub(super) fn keeper(
     stored: &StoredConnection,
     oauth: OAuthClient,
 ) -> Result<TokenKeeper, ServiceNowError> {
-    let current = match (&stored.sealed_access_token, stored.access_expires_at) {
-        (Some(sealed), Some(expires_at)) => Some(AccessToken {
-            value: service
-                .secrets
-                .open(purpose::ACCESS_TOKEN, sealed)
-                .map_err(unavailable)?,
-            expires_at,
-        }),
-        _ => None,
-    };
+    let current = stored_access_token(&service.secrets, stored).map_err(unavailable)?;
     let refresher = Arc::new(StoredRefresher {
         storage: service.storage.clone(),
         secrets: service.secrets.clone(),
         oauth,
+        lease: JobLease::new(
+            service.storage.clone(),
+            "servicenow-token-refresh",
+            service.replica.clone(),
+            REFRESH_LEASE,
+        ),
     });
     Ok(TokenKeeper::new(current, refresher))
+}
+
+/// The access token stored with `stored`, opened.
+fn stored_access_token(
+    secrets: &SecretBox,
+    stored: &StoredConnection,
+) -> Result<Option<AccessToken>, crate::secret_box::SecretBoxError> {
+    match (&stored.sealed_access_token, stored.access_expires_at) {
+        (Some(sealed), Some(expires_at)) => Ok(Some(AccessToken {
+            value: secrets.open(purpose::ACCESS_TOKEN, sealed)?,
+            expires_at,
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// Refreshes with the stored refresh token and stores what comes back; a
@@ -76,16 +93,44 @@ struct StoredRefresher {
     storage: Storage,
     secrets: SecretBox,
     oauth: OAuthClient,
+    /// Held while refreshing, so that replicas refresh one at a time.
+    lease: JobLease,
 }
 
 #[async_trait::async_trait]
 impl Refresh for StoredRefresher {
-    async fn refresh(&self) -> Result<AccessToken, Failure> {
+    async fn refresh(&self, stale: Option<&str>) -> Result<AccessToken, Failure> {
+        let held = self
+            .lease
+            .take_within(REFRESH_LEASE)
+            .await
+            .map_err(|e| internal(&e))?
+            .ok_or_else(|| {
+                Failure::new(ProblemKind::Timeout, "another replica is still refreshing")
+            })?;
+        let outcome = self.refresh_holding_the_lease(stale).await;
+        held.release().await;
+        outcome
+    }
+}
+
+impl StoredRefresher {
+    /// The token another replica stored since `stale` if it is still good,
+    /// else a refresh with the stored refresh token.
+    async fn refresh_holding_the_lease(&self, stale: Option<&str>) -> Result<AccessToken, Failure> {
         let stored = self
             .storage
             .servicenow_connection()
             .await
             .map_err(|e| internal(&e))?;
+        if let Some(stored) = &stored {
+            let current = stored_access_token(&self.secrets, stored).map_err(|e| internal(&e))?;
+            if let Some(token) = current
+                .filter(|token| Some(token.value.as_str()) != stale && token.usable_at(unix_now()))
+            {
+                return Ok(token);
+            }
+        }
         let sealed = stored
             .and_then(|s| s.sealed_refresh_token)
             .ok_or_else(|| Failure::new(ProblemKind::ReauthorizationNeeded, "no refresh token"))?;

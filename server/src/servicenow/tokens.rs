@@ -20,7 +20,8 @@ pub struct AccessToken {
 }
 
 impl AccessToken {
-    fn usable_at(&self, now: i64) -> bool {
+    /// Whether it is valid beyond [`REFRESH_AHEAD`] from `now`.
+    pub(super) fn usable_at(&self, now: i64) -> bool {
         self.expires_at - now > REFRESH_AHEAD.as_secs() as i64
     }
 }
@@ -28,7 +29,9 @@ impl AccessToken {
 /// Obtains a new access token (and persists what it gets).
 #[async_trait::async_trait]
 pub trait Refresh: Send + Sync + 'static {
-    async fn refresh(&self) -> Result<AccessToken, Failure>;
+    /// A token to use instead of `stale` (the expired or refused one, if
+    /// the keeper had any).
+    async fn refresh(&self, stale: Option<&str>) -> Result<AccessToken, Failure>;
 }
 
 /// What the last refresh left behind.
@@ -114,7 +117,10 @@ impl TokenKeeper {
                 };
             }
         }
-        let outcome = self.refresher.refresh().await;
+        let stale = rejected
+            .map(str::to_owned)
+            .or_else(|| self.slot().token.as_ref().map(|token| token.value.clone()));
+        let outcome = self.refresher.refresh(stale.as_deref()).await;
         let mut slot = self.slot();
         slot.attempts += 1;
         match outcome {
@@ -145,7 +151,7 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Refresh for CountingRefresher {
-        async fn refresh(&self) -> Result<AccessToken, Failure> {
+        async fn refresh(&self, _stale: Option<&str>) -> Result<AccessToken, Failure> {
             let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
             tokio::time::sleep(Duration::from_millis(20)).await;
             if self.fail {

@@ -4,9 +4,11 @@
 
 mod accounts;
 mod audit;
+mod leases;
 mod securescore;
 mod servicenow;
 mod sessions;
+mod settings;
 mod throttle;
 mod tickets;
 

@@ -3,8 +3,8 @@
 //! and the on-demand sync.
 
 use super::{
-    CARD_LATEST, DUE_IN_DAYS, SyncError, TicketService, call_error, new_request_key, record, today,
-    truncated, unavailable, view,
+    CARD_LATEST, DUE_IN_DAYS, ON_DEMAND_SYNC_PATIENCE, SyncError, TicketService, call_error,
+    new_request_key, record, today, truncated, unavailable, view,
 };
 use crate::{
     clock::unix_now,
@@ -308,10 +308,14 @@ impl TicketDesk for TicketService {
 
     async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError> {
         self.invalidate_cards();
-        let report = self.sync().await.map_err(|error| match error {
-            SyncError::ServiceNow(error) => call_error(error),
-            SyncError::Storage(error) => unavailable(error),
-        })?;
+        let report = self
+            .sync(ON_DEMAND_SYNC_PATIENCE)
+            .await
+            .map_err(|error| match error {
+                SyncError::ServiceNow(error) => call_error(error),
+                SyncError::Storage(error) => unavailable(error),
+                SyncError::Busy => unavailable("another replica's sync is taking too long"),
+            })?;
         tracing::info!(user = %user.email, read = report.read, "tickets synced on demand");
         Ok(())
     }

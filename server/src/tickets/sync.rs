@@ -23,6 +23,9 @@ pub enum SyncError {
     ServiceNow(CallError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Another replica is syncing.
+    #[error("another replica is syncing")]
+    Busy,
 }
 
 impl From<CallError> for SyncError {
@@ -61,11 +64,24 @@ fn completion_note(action_title: &str, action_id: &str) -> String {
 }
 
 impl TicketService {
+    /// Syncs (see [`Self::sync_holding_the_lease`]) once no other sync runs
+    /// in this replica, nor, within `patience`, in another.
+    pub async fn sync(&self, patience: Duration) -> Result<SyncReport, SyncError> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let held = self
+            .sync_lease
+            .take_within(patience)
+            .await?
+            .ok_or(SyncError::Busy)?;
+        let outcome = self.sync_holding_the_lease().await;
+        held.release().await;
+        outcome
+    }
+
     /// Reads changed states of both tables, then adds due completion notes.
     /// A table that fails does not hold up the other or the notes; the
     /// first failure is returned after them.
-    pub async fn sync(&self) -> Result<SyncReport, SyncError> {
-        let _one_at_a_time = self.sync_lock.lock().await;
+    async fn sync_holding_the_lease(&self) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let mut failure = None;
         for table in TicketTable::ALL {
@@ -255,7 +271,7 @@ impl TicketService {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                match service.sync().await {
+                match service.sync(Duration::ZERO).await {
                     Ok(report) if report.read > 0 || report.notes > 0 => {
                         tracing::info!(
                             read = report.read,

@@ -1,0 +1,136 @@
+//! Several `scorenow` processes on one database, as replicas behind a load
+//! balancer: a session or a throttle is the same on every replica, and a
+//! token refresh happens once whichever replicas need it.
+
+mod support;
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::json;
+use support::{
+    NO_ARGUMENTS, TestServer, call, client, connect_servicenow, free_port, scorenow,
+    signed_in_cookie_with, sim_admin,
+};
+
+const ADMIN: &str = "owner@scorenow.test";
+const PASSWORD: &str = "a long and secret passphrase";
+
+/// Replicas sharing one database, and the standalone simulator they use.
+struct Cluster {
+    simulator: TestServer,
+    replicas: Vec<TestServer>,
+    _database: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// `count` production replicas on one database, the first one's
+    /// callback registered at the simulator.
+    fn start(count: usize) -> Self {
+        let addresses: Vec<String> = (0..count)
+            .map(|_| format!("127.0.0.1:{}", free_port()))
+            .collect();
+        let simulator = TestServer::start_simulator(&[
+            "--redirect-uri",
+            &format!("http://{}/servicenow/callback", addresses[0]),
+        ]);
+        let instance_host = simulator.base_url.trim_start_matches("http://").to_owned();
+        let database = tempfile::tempdir().expect("tempdir");
+        let replicas = addresses
+            .iter()
+            .map(|addr| {
+                let mut command = scorenow();
+                command.args(["--servicenow-sim-addr", "off"]);
+                command.args(["--allowed-instance-hosts", &instance_host]);
+                command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
+                TestServer::start_command_at(command, addr, Some(database.path()))
+            })
+            .collect();
+        Self {
+            simulator,
+            replicas,
+            _database: database,
+        }
+    }
+
+    fn simulator(&self) -> &str {
+        &self.simulator.base_url
+    }
+}
+
+#[tokio::test]
+async fn a_session_opened_on_one_replica_works_on_the_other() {
+    let cluster = Cluster::start(2);
+    let [a, b] = &cluster.replicas[..] else {
+        unreachable!()
+    };
+    let cookie = signed_in_cookie_with(a, ADMIN, PASSWORD).await;
+    let (status, users) = call(b, &cookie, "list_users", NO_ARGUMENTS).await;
+    assert_eq!(status, 200, "{users}");
+    assert!(users.to_string().contains(ADMIN), "{users}");
+}
+
+#[tokio::test]
+async fn the_sign_in_throttle_counts_attempts_made_on_every_replica() {
+    let cluster = Cluster::start(2);
+    let attempt = |replica: &TestServer, n: usize| {
+        client()
+            .post(replica.url("/api/sign_in"))
+            .header("accept", "application/json")
+            .form(&[
+                ("email", ADMIN),
+                ("password", &format!("wrong {n}")),
+                ("next", "/"),
+            ])
+            .send()
+    };
+    // Five free attempts spread over both replicas; the sixth, on either, waits.
+    for n in 0..5 {
+        let status = attempt(&cluster.replicas[n % 2], n).await.unwrap().status();
+        assert_ne!(status, 429, "attempt {n} was throttled too early");
+    }
+    for replica in &cluster.replicas {
+        let response = attempt(replica, 5).await.unwrap();
+        assert_eq!(response.status(), 429);
+        assert!(response.headers().contains_key("retry-after"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_expiry_during_200_calls_across_two_replicas_causes_exactly_one_refresh() {
+    let cluster = Cluster::start(2);
+    let [a, b] = &cluster.replicas[..] else {
+        unreachable!()
+    };
+    let cookie = signed_in_cookie_with(a, ADMIN, PASSWORD).await;
+    connect_servicenow(a, &cookie, cluster.simulator()).await;
+    // Both replicas have used the connection's first access token.
+    for replica in [a, b] {
+        let (status, body) =
+            call(replica, &cookie, "test_servicenow_connection", NO_ARGUMENTS).await;
+        assert_eq!(
+            (status, &body["state"]),
+            (200, &json!("Connected")),
+            "{body}"
+        );
+    }
+    sim_admin(cluster.simulator(), Method::POST, "/stats/reset", None).await;
+    sim_admin(cluster.simulator(), Method::POST, "/tokens/expire", None).await;
+
+    let calls = (0..200).map(|n| {
+        let replica = [a, b][n % 2];
+        call(replica, &cookie, "test_servicenow_connection", NO_ARGUMENTS)
+    });
+    for (status, body) in join_all(calls).await {
+        assert_eq!(
+            (status, &body["state"]),
+            (200, &json!("Connected")),
+            "{body}"
+        );
+    }
+    let stats = sim_admin(cluster.simulator(), Method::GET, "/stats", None).await;
+    assert_eq!(
+        stats["token_requests"],
+        json!({"refresh_token": 1}),
+        "{stats}"
+    );
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+use base64::Engine;
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
@@ -132,5 +133,31 @@ async fn token_expiry_during_200_calls_across_two_replicas_causes_exactly_one_re
         stats["token_requests"],
         json!({"refresh_token": 1}),
         "{stats}"
+    );
+}
+
+#[test]
+fn a_replica_with_another_secret_key_refuses_to_start() {
+    let database = tempfile::tempdir().expect("tempdir");
+    let start = |key: &str| {
+        let mut command = scorenow();
+        command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
+        command.env("SCORENOW_SECRET_KEY", key);
+        command
+    };
+    let key_of = |byte: u8| base64::engine::general_purpose::STANDARD.encode([byte; 32]);
+    let (key, other_key) = (key_of(1), key_of(2));
+    drop(TestServer::start_command(
+        start(&key),
+        Some(database.path()),
+    ));
+    let mut other = start(&other_key);
+    other
+        .args(["--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(database.path());
+    let stderr = support::one_line_failure(&mut other);
+    assert!(
+        stderr.contains("SCORENOW_SECRET_KEY") && stderr.contains("same"),
+        "{stderr}"
     );
 }

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use support::{
     NO_ARGUMENTS, TestServer, call, client, connect_servicenow, free_port, scorenow,
-    signed_in_cookie_with, sim_admin,
+    set_sim_faults, signed_in_cookie_with, sim_admin,
 };
 
 const ADMIN: &str = "owner@scorenow.test";
@@ -97,7 +97,7 @@ async fn the_sign_in_throttle_counts_attempts_made_on_every_replica() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn token_expiry_during_200_calls_across_two_replicas_causes_exactly_one_refresh() {
+async fn with_rotating_refresh_tokens_200_calls_across_two_replicas_refresh_once_per_expiry() {
     let cluster = Cluster::start(2);
     let [a, b] = &cluster.replicas[..] else {
         unreachable!()
@@ -114,26 +114,30 @@ async fn token_expiry_during_200_calls_across_two_replicas_causes_exactly_one_re
             "{body}"
         );
     }
+    // Each refresh token works once: a second refresh with it would fail.
+    set_sim_faults(cluster.simulator(), json!({"rotate_refresh_tokens": true})).await;
     sim_admin(cluster.simulator(), Method::POST, "/stats/reset", None).await;
-    sim_admin(cluster.simulator(), Method::POST, "/tokens/expire", None).await;
-
-    let calls = (0..200).map(|n| {
-        let replica = [a, b][n % 2];
-        call(replica, &cookie, "test_servicenow_connection", NO_ARGUMENTS)
-    });
-    for (status, body) in join_all(calls).await {
+    for round in 1..=2 {
+        sim_admin(cluster.simulator(), Method::POST, "/tokens/expire", None).await;
+        let calls = (0..200).map(|n| {
+            let replica = [a, b][n % 2];
+            call(replica, &cookie, "test_servicenow_connection", NO_ARGUMENTS)
+        });
+        for (status, body) in join_all(calls).await {
+            assert_eq!(
+                (status, &body["state"]),
+                (200, &json!("Connected")),
+                "{body}"
+            );
+        }
+        // One refresh per expiry, with the refresh token the last one stored.
+        let stats = sim_admin(cluster.simulator(), Method::GET, "/stats", None).await;
         assert_eq!(
-            (status, &body["state"]),
-            (200, &json!("Connected")),
-            "{body}"
+            stats["token_requests"],
+            json!({"refresh_token": round}),
+            "{stats}"
         );
     }
-    let stats = sim_admin(cluster.simulator(), Method::GET, "/stats", None).await;
-    assert_eq!(
-        stats["token_requests"],
-        json!({"refresh_token": 1}),
-        "{stats}"
-    );
 }
 
 #[test]

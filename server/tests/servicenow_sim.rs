@@ -350,6 +350,25 @@ async fn refresh_grant_keeps_the_refresh_token_and_wrong_secret_is_denied() {
 }
 
 #[tokio::test]
+async fn with_rotation_a_refresh_token_works_once_and_the_answer_carries_the_next() {
+    let (sim, _) = simulator_with_faults(json!({"rotate_refresh_tokens": true})).await;
+    let (_, first) = tokens(&sim).await;
+    let response = refresh_grant(&sim, DEMO_CLIENT_SECRET, &first).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let next = body["refresh_token"].as_str().unwrap();
+    assert_ne!(next, first);
+    assert_eq!(
+        incidents_status(&sim, body["access_token"].as_str().unwrap()).await,
+        200
+    );
+
+    assert_token_denied(refresh_grant(&sim, DEMO_CLIENT_SECRET, &first).await).await;
+    let again = refresh_grant(&sim, DEMO_CLIENT_SECRET, next).await;
+    assert_eq!(again.status(), 200);
+}
+
+#[tokio::test]
 async fn revoked_refresh_token_is_dead_and_so_are_its_access_tokens() {
     let sim = TestServer::start_simulator(&[]);
     let (access, refresh) = tokens(&sim).await;

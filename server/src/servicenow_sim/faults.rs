@@ -41,6 +41,9 @@ pub struct Faults {
     pub cross_scope_oauth_entity: bool,
     /// Every instance endpoint refuses this client's address (IP Address Access Control).
     pub ip_filtered: bool,
+    /// A refresh grant answers with a new refresh token and revokes the one
+    /// it used, as identity providers with refresh-token rotation do.
+    pub rotate_refresh_tokens: bool,
 }
 
 /// The cross-scope refusal, word for word as the seed documents quote it.

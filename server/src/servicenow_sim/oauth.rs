@@ -304,6 +304,7 @@ pub async fn token(
     let grant_type = field("grant_type");
     state.stats.count_token(grant_type);
 
+    let rotate = state.faults().rotate_refresh_tokens;
     let mut instance = state.instance_mut();
     if instance
         .client_secrets
@@ -339,16 +340,22 @@ pub async fn token(
             if grant.expires_at <= now || grant.client_id != field("client_id") {
                 return access_denied();
             }
-            let (access_lifespan, _) = lifespans(&instance, field("client_id"));
             let user_sys_id = grant.user_sys_id.clone();
-            let access = issue_access(
-                &mut instance,
-                field("client_id"),
-                &user_sys_id,
-                field("refresh_token"),
-                access_lifespan,
-            );
-            return token_response(&access, field("refresh_token"), access_lifespan);
+            if rotate {
+                // Used once: the answer carries the refresh token to use next.
+                instance.refresh_tokens.remove(field("refresh_token"));
+                user_sys_id
+            } else {
+                let (access_lifespan, _) = lifespans(&instance, field("client_id"));
+                let access = issue_access(
+                    &mut instance,
+                    field("client_id"),
+                    &user_sys_id,
+                    field("refresh_token"),
+                    access_lifespan,
+                );
+                return token_response(&access, field("refresh_token"), access_lifespan);
+            }
         }
         "password" => {
             let user = instance

@@ -12,9 +12,11 @@ export async function snap(page: Page, name: string): Promise<void> {
 /**
  * Waits until the WASM bundle has hydrated the page: the language picker's
  * Apply button (needed only without JavaScript) is hidden by a browser-only effect.
+ * The debug bundle is large: on a busy 2-core machine compiling it can take longer
+ * than the default 10 s.
  */
 export async function waitForHydration(page: Page): Promise<void> {
-  await expect(page.locator(".language-picker button[type=submit]")).toBeHidden();
+  await expect(page.locator(".language-picker button[type=submit]")).toBeHidden({ timeout: 30_000 });
 }
 
 /** Fills each field of `scope` labelled with a key of `fields` with its value, in order, then presses the button `submit`. */

@@ -126,6 +126,18 @@ mod tests {
         storage.close().await;
     }
 
+    #[test]
+    fn every_database_has_the_same_migrations() {
+        let steps = |migrator: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+            migrator
+                .iter()
+                .map(|step| (step.version, step.description.to_string()))
+                .collect()
+        };
+        let postgres = sqlx::migrate!("./migrations/postgres");
+        assert_eq!(steps(&sqlite::MIGRATOR), steps(&postgres));
+    }
+
     #[tokio::test]
     async fn ping_fails_once_closed() {
         let (_dir, storage) = Storage::open_temporary().await;

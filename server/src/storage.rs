@@ -50,6 +50,22 @@ pub enum StorageError {
     Corrupt(String),
 }
 
+impl StorageError {
+    /// `error`, a violated unique constraint as [`StorageError::Conflict`].
+    fn unique_as_conflict(error: sqlx::Error) -> Self {
+        if is_unique_violation(&error) {
+            StorageError::Conflict
+        } else {
+            StorageError::Query(error)
+        }
+    }
+}
+
+/// Whether `error` is a violated unique constraint, in any database.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
 /// A database that can stand behind [`Storage`]: every area's store, plus
 /// the health probe and shutdown.
 #[async_trait::async_trait]

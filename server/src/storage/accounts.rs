@@ -35,6 +35,75 @@ pub enum AccountUpdate {
     LastAdmin,
 }
 
+impl Account {
+    /// The account `new` became when stored with `id`.
+    pub(super) fn created(id: i64, new: &NewAccount) -> Self {
+        Self {
+            id,
+            email: new.email.clone(),
+            display_name: new.display_name.clone(),
+            role: new.role,
+            password_hash: new.password_hash.clone(),
+            active: true,
+        }
+    }
+}
+
+/// Whether changing an account's (role, active flag) from `from` to `to`
+/// takes away an active admin: such a change must first make sure another
+/// one remains.
+pub(super) fn removes_an_active_admin(from: (Role, bool), to: (Role, bool)) -> bool {
+    let active_admin = |(role, active): (Role, bool)| role == Role::Admin && active;
+    active_admin(from) && !active_admin(to)
+}
+
+/// The columns an [`AccountRow`] is read from.
+pub(super) const ACCOUNT_COLUMNS: &str = "id, email, display_name, role, password_hash, active";
+
+/// An account as every database stores it: the role as text.
+#[derive(sqlx::FromRow)]
+pub(super) struct AccountRow {
+    id: i64,
+    email: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    active: bool,
+}
+
+impl AccountRow {
+    /// Whether the account may be used.
+    pub(super) fn is_active(&self) -> bool {
+        self.active
+    }
+
+    /// The account, once its role is known to be valid.
+    pub(super) fn into_account(self) -> Result<Account, StorageError> {
+        let AccountRow {
+            id,
+            email,
+            display_name,
+            role,
+            password_hash,
+            active,
+        } = self;
+        Ok(Account {
+            id,
+            email,
+            display_name,
+            role: stored_role(&role, id)?,
+            password_hash,
+            active,
+        })
+    }
+}
+
+/// The role stored as `role` for account `id`.
+pub(super) fn stored_role(role: &str, id: i64) -> Result<Role, StorageError> {
+    Role::parse(role)
+        .ok_or_else(|| StorageError::Corrupt(format!("unknown role {role:?} of user {id}")))
+}
+
 /// Where accounts are kept.
 #[async_trait::async_trait]
 pub trait AccountStore: Send + Sync {

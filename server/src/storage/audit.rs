@@ -25,6 +25,35 @@ pub struct AuditRecord {
     pub event: AuditEvent,
 }
 
+/// An audit record as every database stores it: the details as JSON text.
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: Option<String>,
+    details: String,
+}
+
+impl AuditRow {
+    /// The record, once its details are known to be JSON.
+    pub(super) fn into_record(self) -> Result<AuditRecord, StorageError> {
+        let details = serde_json::from_str(&self.details)
+            .map_err(|error| StorageError::Corrupt(error.to_string()))?;
+        Ok(AuditRecord {
+            id: self.id,
+            at: self.at,
+            event: AuditEvent {
+                actor: self.actor,
+                action: self.action,
+                target: self.target,
+                details,
+            },
+        })
+    }
+}
+
 /// Where the audit log is kept.
 #[async_trait::async_trait]
 pub trait AuditStore: Send + Sync {

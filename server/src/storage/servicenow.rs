@@ -70,6 +70,44 @@ pub struct PendingAuthorization {
     pub expires_at: i64,
 }
 
+/// The columns a [`ConnectionRow`] is read from.
+pub(super) const CONNECTION_COLUMNS: &str = "instance_url, client_id, client_secret, \
+    access_token, access_expires_at, refresh_token, integration_user, state, last_success_at, \
+    last_error";
+
+/// The connection as every database stores it: the state as text.
+#[derive(sqlx::FromRow)]
+pub(super) struct ConnectionRow {
+    instance_url: String,
+    client_id: String,
+    client_secret: Vec<u8>,
+    access_token: Option<Vec<u8>>,
+    access_expires_at: Option<i64>,
+    refresh_token: Option<Vec<u8>>,
+    integration_user: Option<String>,
+    state: String,
+    last_success_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl ConnectionRow {
+    /// The connection, once its state is known to be valid.
+    pub(super) fn into_connection(self) -> Result<StoredConnection, StorageError> {
+        Ok(StoredConnection {
+            state: StoredState::parse(&self.state)?,
+            instance_url: self.instance_url,
+            client_id: self.client_id,
+            sealed_client_secret: self.client_secret,
+            sealed_access_token: self.access_token,
+            access_expires_at: self.access_expires_at,
+            sealed_refresh_token: self.refresh_token,
+            integration_user: self.integration_user,
+            last_success_at: self.last_success_at,
+            last_error: self.last_error,
+        })
+    }
+}
+
 /// Where the ServiceNow connection and its settings are kept.
 #[async_trait::async_trait]
 pub trait ServiceNowStore: Send + Sync {

@@ -1,7 +1,10 @@
 //! Browser sessions in storage, keyed by the hash of their token: their
 //! lifetimes and the [`SessionStore`] every backend implements.
 
-use super::{StorageError, accounts::Account};
+use super::{
+    StorageError,
+    accounts::{Account, AccountRow},
+};
 
 /// How often, at most, a session's last use is written; idle timeouts are
 /// exact to a quarter of themselves, and to this at worst.
@@ -19,13 +22,47 @@ pub struct SessionLimits {
 impl SessionLimits {
     /// Whether a session opened at `created_at` and last used at
     /// `last_seen_at` has ended by `now`.
-    pub(super) fn expired(self, created_at: i64, last_seen_at: i64, now: i64) -> bool {
+    fn expired(self, created_at: i64, last_seen_at: i64, now: i64) -> bool {
         now - last_seen_at > self.idle_secs || now - created_at > self.absolute_secs
     }
 
     /// How long a use may go unrecorded, so that most requests only read.
-    pub(super) fn touch_interval(self) -> i64 {
+    fn touch_interval(self) -> i64 {
         (self.idle_secs / 4).clamp(1, TOUCH_INTERVAL_SECS)
+    }
+}
+
+/// The columns a [`SessionRow`] is read from, `s` being `sessions` and `u` `users`.
+pub(super) const SESSION_COLUMNS: &str = "s.created_at, s.last_seen_at, u.id, u.email, \
+    u.display_name, u.role, u.password_hash, u.active";
+
+/// A session as every database stores it, read with its account.
+#[derive(sqlx::FromRow)]
+pub(super) struct SessionRow {
+    created_at: i64,
+    last_seen_at: i64,
+    #[sqlx(flatten)]
+    account: AccountRow,
+}
+
+/// What a request does with the session it presents.
+pub(super) enum SessionUse {
+    /// The session has ended (expired, or its account deactivated): delete it.
+    Ended,
+    /// The session signs `account` in; record the use first when `touch`.
+    Live { account: AccountRow, touch: bool },
+}
+
+impl SessionRow {
+    /// What a request at `now` does with this session.
+    pub(super) fn use_at(self, now: i64, limits: SessionLimits) -> SessionUse {
+        if limits.expired(self.created_at, self.last_seen_at, now) || !self.account.is_active() {
+            return SessionUse::Ended;
+        }
+        SessionUse::Live {
+            account: self.account,
+            touch: now - self.last_seen_at >= limits.touch_interval(),
+        }
     }
 }
 

@@ -89,11 +89,6 @@ impl Sqlite {
     }
 }
 
-/// Whether `error` is a violated unique constraint.
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
-}
-
 #[async_trait::async_trait]
 impl Backend for Sqlite {
     async fn ping(&self) -> Result<(), StorageError> {

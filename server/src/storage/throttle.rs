@@ -23,6 +23,17 @@ pub fn wait_after_ms(failures: i64) -> i64 {
     }
 }
 
+/// How long an attempt at `now_ms` must still wait, given the (failures,
+/// last failure's time) of each of its keys: the longest wait of any key,
+/// or `None` when none must.
+pub(super) fn must_wait(counts: &[(i64, i64)], now_ms: i64) -> Option<i64> {
+    counts
+        .iter()
+        .map(|(failures, last)| last + wait_after_ms(*failures) - now_ms)
+        .max()
+        .filter(|wait| *wait > 0)
+}
+
 /// Where failed sign-ins are counted.
 #[async_trait::async_trait]
 pub trait ThrottleStore: Send + Sync {

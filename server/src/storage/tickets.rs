@@ -4,6 +4,7 @@
 
 use super::{Storage, StorageError};
 use futures_util::{Stream, stream};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// A ticket about to be queued.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -102,6 +103,57 @@ pub enum TicketOrder {
     Oldest,
     DueDate,
     Priority,
+}
+
+/// The columns a [`StoredTicket`] is read from.
+pub(super) const TICKET_COLUMNS: &str = "id, request_key, ticket_table, action_id, source, category, \
+    short_description, description, priority, due_date, correlation_id, created_by, \
+    created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, sys_id, \
+    number, state, open, completion_noted";
+
+/// The `ORDER BY` clause of `order`.
+pub(super) fn order_by(order: TicketOrder) -> &'static str {
+    match order {
+        TicketOrder::Newest => " ORDER BY created_at DESC, id DESC",
+        TicketOrder::Oldest => " ORDER BY created_at, id",
+        TicketOrder::DueDate => " ORDER BY due_date, id",
+        TicketOrder::Priority => " ORDER BY priority, due_date, id",
+    }
+}
+
+/// Appends ` WHERE …` for the filters of `query`, in SQL every database reads.
+pub(super) fn push_filters<'q, DB>(query: &'q TicketQuery, sql: &mut QueryBuilder<'q, DB>)
+where
+    DB: Database,
+    String: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    sql.push(" WHERE 1 = 1");
+    if let Some(table) = &query.ticket_table {
+        sql.push(" AND ticket_table = ").push_bind(table);
+    }
+    match query.state.as_deref() {
+        Some("queued") => {
+            sql.push(" AND delivery = 'queued'");
+        }
+        Some(state) => {
+            sql.push(" AND state = ").push_bind(state);
+        }
+        None => {}
+    }
+    if let Some(priority) = query.priority {
+        sql.push(" AND priority = ").push_bind(priority);
+    }
+    if let Some(category) = &query.category {
+        sql.push(" AND category = ").push_bind(category);
+    }
+    if let Some(source) = &query.source {
+        sql.push(" AND source = ").push_bind(source);
+    }
+    if let Some(action) = &query.action_id {
+        sql.push(" AND action_id = ").push_bind(action);
+    }
 }
 
 /// Rows an export reads at a time.

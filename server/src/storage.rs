@@ -24,6 +24,8 @@ pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
 mod sqlite;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod throttle;
 pub mod tickets;
 
@@ -173,18 +175,22 @@ impl Deref for Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use testing::{TestDatabase, on_every_backend};
 
     #[tokio::test]
     async fn reopening_an_existing_database_keeps_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        Storage::open_sqlite(dir.path())
-            .await
-            .expect("first open")
-            .close()
-            .await;
-        let storage = Storage::open_sqlite(dir.path()).await.expect("second open");
-        storage.ping().await.expect("ping");
-        storage.close().await;
+        for database in TestDatabase::every().await {
+            let backend = database.backend;
+            let storage = database.open().await;
+            storage.audit("cli", "first", None, json!({})).await;
+            storage.close().await;
+            let storage = database.open().await;
+            let kept = storage.recent_audit(10).await.expect("read");
+            assert_eq!(kept.len(), 1, "on {backend}");
+            storage.close().await;
+            database.remove().await;
+        }
     }
 
     #[test]
@@ -199,9 +205,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn ping_fails_once_closed() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        storage.close().await;
-        assert!(storage.ping().await.is_err());
+    async fn ping_answers_until_closed() {
+        on_every_backend(async |storage| {
+            storage.ping().await.expect("ping");
+            storage.close().await;
+            assert!(storage.ping().await.is_err());
+        })
+        .await;
     }
 }

@@ -134,6 +134,7 @@ impl Backend for Postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::{DatabaseSettings, testing::TestDatabase};
 
     #[test]
     fn locations_leave_out_passwords() {
@@ -143,5 +144,31 @@ mod tests {
         );
         assert!(!location("postgres://:hunter2@/scorenow").contains("hunter2"));
         assert!(!location("hunter2").contains("hunter2"));
+    }
+
+    #[tokio::test]
+    async fn open_applies_migrations_and_sets_the_statement_timeout() {
+        let Some(database) = TestDatabase::postgres().await else {
+            return;
+        };
+        let DatabaseSettings::Postgres(settings) = &database.settings else {
+            unreachable!("a PostgreSQL test database");
+        };
+        let postgres = Postgres::open(settings).await.expect("open");
+        postgres.ping().await.expect("ping");
+        let timeout: String = sqlx::query_scalar("SHOW statement_timeout")
+            .fetch_one(&postgres.pool)
+            .await
+            .expect("show");
+        assert_eq!(timeout, "30s");
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'settings'",
+        )
+        .fetch_one(&postgres.pool)
+        .await
+        .expect("query");
+        assert_eq!(tables, 1);
+        postgres.close().await;
+        database.remove().await;
     }
 }

@@ -103,7 +103,7 @@ pub trait SessionStore: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::{Storage, accounts::NewAccount};
+    use crate::storage::{Storage, accounts::NewAccount, testing::on_every_backend};
     use app::domain::auth::Role;
 
     const LIMITS: SessionLimits = SessionLimits {
@@ -111,16 +111,15 @@ mod tests {
         absolute_secs: 1000,
     };
 
-    async fn with_account() -> (tempfile::TempDir, Storage, i64) {
-        let (dir, storage) = Storage::open_temporary().await;
+    /// Creates an account to open sessions of; its id.
+    async fn with_account(storage: &Storage) -> i64 {
         let account = NewAccount {
             email: "a@example.com".into(),
             display_name: "A".into(),
             role: Role::Reader,
             password_hash: "h".into(),
         };
-        let id = storage.create_account(&account).await.unwrap().id;
-        (dir, storage, id)
+        storage.create_account(&account).await.unwrap().id
     }
 
     /// Whether the session `token` still signs its account in at `now`.
@@ -134,41 +133,63 @@ mod tests {
 
     #[tokio::test]
     async fn sessions_expire_when_idle_and_absolutely() {
-        let (_dir, storage, user) = with_account().await;
-        storage.create_session("idle", user, 0).await.unwrap();
-        assert!(
-            signs_in(&storage, "idle", 100).await,
-            "just within idle limit"
-        );
-        assert!(!signs_in(&storage, "idle", 201).await, "idle too long");
-        assert!(
-            !signs_in(&storage, "idle", 150).await,
-            "expired sessions are deleted"
-        );
+        on_every_backend(async |storage| {
+            let user = with_account(&storage).await;
+            storage.create_session("idle", user, 0).await.unwrap();
+            assert!(
+                signs_in(&storage, "idle", 100).await,
+                "just within idle limit"
+            );
+            assert!(!signs_in(&storage, "idle", 201).await, "idle too long");
+            assert!(
+                !signs_in(&storage, "idle", 150).await,
+                "expired sessions are deleted"
+            );
 
-        storage.create_session("busy", user, 0).await.unwrap();
-        for now in (50..=1000).step_by(50) {
-            assert!(signs_in(&storage, "busy", now).await, "at {now}");
-        }
-        assert!(!signs_in(&storage, "busy", 1001).await, "absolute limit");
+            storage.create_session("busy", user, 0).await.unwrap();
+            for now in (50..=1000).step_by(50) {
+                assert!(signs_in(&storage, "busy", now).await, "at {now}");
+            }
+            assert!(!signs_in(&storage, "busy", 1001).await, "absolute limit");
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn signing_out_everywhere_ends_every_session_of_the_user() {
-        let (_dir, storage, user) = with_account().await;
-        storage.create_session("laptop", user, 0).await.unwrap();
-        storage.create_session("phone", user, 0).await.unwrap();
-        assert_eq!(storage.delete_user_sessions(user).await.unwrap(), 2);
-        assert!(!signs_in(&storage, "laptop", 1).await);
-        assert!(!signs_in(&storage, "phone", 1).await);
+        on_every_backend(async |storage| {
+            let user = with_account(&storage).await;
+            storage.create_session("laptop", user, 0).await.unwrap();
+            storage.create_session("phone", user, 0).await.unwrap();
+            assert_eq!(storage.delete_user_sessions(user).await.unwrap(), 2);
+            assert!(!signs_in(&storage, "laptop", 1).await);
+            assert!(!signs_in(&storage, "phone", 1).await);
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn deleted_sessions_and_unknown_tokens_have_no_account() {
-        let (_dir, storage, user) = with_account().await;
-        storage.create_session("t", user, 0).await.unwrap();
-        storage.delete_session("t").await.unwrap();
-        assert!(!signs_in(&storage, "t", 1).await);
-        assert!(!signs_in(&storage, "never", 1).await);
+        on_every_backend(async |storage| {
+            let user = with_account(&storage).await;
+            storage.create_session("t", user, 0).await.unwrap();
+            storage.delete_session("t").await.unwrap();
+            assert!(!signs_in(&storage, "t", 1).await);
+            assert!(!signs_in(&storage, "never", 1).await);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_confirmation_is_remembered_per_session() {
+        on_every_backend(async |storage| {
+            let user = with_account(&storage).await;
+            storage.create_session("t", user, 0).await.unwrap();
+            assert_eq!(storage.session_confirmed_at("t").await.unwrap(), None);
+            storage.confirm_session("t", 42).await.unwrap();
+            assert_eq!(storage.session_confirmed_at("t").await.unwrap(), Some(42));
+            assert_eq!(storage.session_confirmed_at("never").await.unwrap(), None);
+        })
+        .await;
     }
 }

@@ -22,7 +22,10 @@ mod validate;
 pub use sim::SimConfig;
 pub use sources::Source;
 
-use crate::securescore::graph::{GraphCredentials, GraphEndpoints};
+use crate::{
+    securescore::graph::{GraphCredentials, GraphEndpoints},
+    storage::{DatabaseSettings, PostgresSettings},
+};
 use clap::{ArgMatches, CommandFactory};
 use cli::{Cli, keys};
 use sources::Resolver;
@@ -116,8 +119,15 @@ pub struct FirstAdmin {
 pub struct Config {
     /// Where the server listens.
     pub addr: Setting<SocketAddr>,
-    /// The directory for the database and other state; writable at start.
+    /// The directory for the SQLite database (unless PostgreSQL is set) and
+    /// other state; writable at start.
     pub data_dir: Setting<PathBuf>,
+    /// The PostgreSQL server to keep state in; `None`: SQLite in the data directory.
+    pub database_url: Setting<Option<Secret>>,
+    /// Connections to PostgreSQL at most.
+    pub database_pool_size: Setting<u32>,
+    /// How long a PostgreSQL statement may run.
+    pub database_statement_timeout: Setting<Duration>,
     /// The directory with the built site.
     pub site_root: Setting<PathBuf>,
     /// Logging.
@@ -261,6 +271,20 @@ impl Config {
             .is_some_and(|url| url.scheme() == "https")
     }
 
+    /// The database to open: PostgreSQL when a URL is set, else SQLite in the data directory.
+    pub fn database(&self) -> DatabaseSettings {
+        match &self.database_url.value {
+            Some(url) => DatabaseSettings::Postgres(PostgresSettings {
+                url: url.clone(),
+                max_connections: self.database_pool_size.value,
+                statement_timeout: self.database_statement_timeout.value,
+            }),
+            None => DatabaseSettings::Sqlite {
+                data_dir: self.data_dir.value.clone(),
+            },
+        }
+    }
+
     /// Where the embedded simulator listens: in demo mode only, unless turned off.
     pub fn simulator_addr(&self) -> Option<SocketAddr> {
         self.servicenow_sim_addr.value.filter(|_| self.demo.value)
@@ -295,6 +319,18 @@ impl Config {
         let config = Config {
             addr: resolver.parse(&keys::ADDR, cli.addr, &validate::ADDR)?,
             data_dir: resolver.resolve(&keys::DATA_DIR, cli.data_dir),
+            database_url: validate::DATABASE_URL
+                .apply_secret(resolver.resolve(&keys::DATABASE_URL, cli.database_url))?,
+            database_pool_size: resolver.parse(
+                &keys::DATABASE_POOL_SIZE,
+                cli.database_pool_size,
+                &validate::POOL_SIZE,
+            )?,
+            database_statement_timeout: resolver.parse(
+                &keys::DATABASE_STATEMENT_TIMEOUT,
+                cli.database_statement_timeout,
+                &validate::STATEMENT_TIMEOUT,
+            )?,
             site_root: resolver.resolve(&keys::SITE_ROOT, cli.site_root),
             log: LogConfig::resolve(&resolver, cli.log_format, cli.log)?,
             demo: resolver.parse(&keys::DEMO, cli.demo, &validate::BOOL)?,

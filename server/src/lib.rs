@@ -77,7 +77,7 @@ async fn bind(
 
 /// Opens storage, binds the configured address and serves until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), ServeError> {
-    let storage = Storage::open_sqlite(&config.data_dir.value).await?;
+    let storage = Storage::open(&config.database()).await?;
     let hashing = accounts::Hashing::per_core();
     if let Some(admin) = &config.first_admin
         && accounts::ensure_first_admin(&storage, &hashing, &admin.email, admin.password.expose())
@@ -170,7 +170,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
 /// the terminal, or from the first line of standard input when piped.
 pub async fn create_account(task: config::CreateAccount) -> Result<(), ServeError> {
     let password = read_password().map_err(ServeError::Serve)?;
-    let storage = Storage::open_sqlite(&task.config.data_dir.value).await?;
+    let storage = Storage::open(&task.config.database()).await?;
     let request = accounts::AccountRequest {
         email: &task.email,
         display_name: &task.name,
@@ -191,7 +191,7 @@ pub async fn create_account(task: config::CreateAccount) -> Result<(), ServeErro
 /// Deletes the demo accounts (`scorenow admin remove-demo-accounts`), so
 /// that ScoreNow can run without `--demo` on a database demo mode used.
 pub async fn remove_demo_accounts(config: Config) -> Result<(), ServeError> {
-    let storage = Storage::open_sqlite(&config.data_dir.value).await?;
+    let storage = Storage::open(&config.database()).await?;
     let removed = accounts::remove_demo_accounts(&storage).await?;
     storage.close().await;
     if removed.is_empty() {

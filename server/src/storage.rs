@@ -1,10 +1,14 @@
-//! Persistent state behind one handle.
+//! Persistent state behind one handle, in SQLite or PostgreSQL.
 //!
 //! Callers hold a [`Storage`] and call the area traits' methods on it
 //! ([`accounts::AccountStore`], [`tickets::TicketStore`], …); which database
 //! answers is this module's business. SQLite (one file in the data directory)
-//! is the embedded default, in `sqlite.rs` and `sqlite/<area>.rs`; another
-//! database adds its own [`Backend`] the same way and touches no existing method.
+//! is the embedded default, in `sqlite.rs` and `sqlite/<area>.rs`; PostgreSQL
+//! (a server several replicas can share) is in `postgres.rs` and
+//! `postgres/<area>.rs`. Both keep their migrations in step (the same
+//! versions and descriptions, each in `migrations/<database>/`). What the
+//! backends share that is not SQL (rows, the rules they apply) lives in the
+//! area modules.
 //!
 //! Why not sqlx's `Any` driver (sqlx 0.8.6), one implementation for both: of
 //! our 68 statements only 13 would run unchanged on SQLite and PostgreSQL. It
@@ -16,15 +20,25 @@
 pub mod accounts;
 pub mod audit;
 pub mod leases;
+mod postgres;
 pub mod securescore;
 pub mod servicenow;
 pub mod sessions;
 pub mod settings;
 mod sqlite;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod throttle;
 pub mod tickets;
 
-use std::{fmt::Debug, ops::Deref, path::Path, sync::Arc};
+use crate::config::Secret;
+use std::{
+    fmt::Debug,
+    ops::Deref,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 /// The database could not be opened, migrated or reached.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +66,22 @@ pub enum StorageError {
     Corrupt(String),
 }
 
+impl StorageError {
+    /// `error`, a violated unique constraint as [`StorageError::Conflict`].
+    fn unique_as_conflict(error: sqlx::Error) -> Self {
+        if is_unique_violation(&error) {
+            StorageError::Conflict
+        } else {
+            StorageError::Query(error)
+        }
+    }
+}
+
+/// Whether `error` is a violated unique constraint, in any database.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
 /// A database that can stand behind [`Storage`]: every area's store, plus
 /// the health probe and shutdown.
 #[async_trait::async_trait]
@@ -76,6 +106,29 @@ pub trait Backend:
     async fn close(&self);
 }
 
+/// Which database [`Storage::open`] opens.
+#[derive(Clone, Debug)]
+pub enum DatabaseSettings {
+    /// `scorenow.db` in this data directory: the embedded default.
+    Sqlite {
+        /// The data directory.
+        data_dir: PathBuf,
+    },
+    /// A PostgreSQL server.
+    Postgres(PostgresSettings),
+}
+
+/// Where a PostgreSQL server is and how ScoreNow uses it.
+#[derive(Clone, Debug)]
+pub struct PostgresSettings {
+    /// A `postgres://` or `postgresql://` URL; it may hold a password.
+    pub url: Secret,
+    /// At most this many connections at once.
+    pub max_connections: u32,
+    /// The server cancels any statement that runs longer.
+    pub statement_timeout: Duration,
+}
+
 /// Cheaply cloneable handle to the application's database; it dereferences
 /// to its [`Backend`], so every area's methods are called on it directly.
 #[derive(Clone, Debug)]
@@ -84,6 +137,16 @@ pub struct Storage {
 }
 
 impl Storage {
+    /// Opens the database `settings` name and applies the embedded migrations.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Self, StorageError> {
+        match settings {
+            DatabaseSettings::Sqlite { data_dir } => Self::open_sqlite(data_dir).await,
+            DatabaseSettings::Postgres(postgres) => Ok(Self {
+                backend: Arc::new(postgres::Postgres::open(postgres).await?),
+            }),
+        }
+    }
+
     /// Opens (creating if needed) `scorenow.db` in `data_dir` and applies
     /// the embedded migrations.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, StorageError> {
@@ -116,24 +179,42 @@ impl Deref for Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+    use testing::{TestDatabase, on_every_backend};
 
     #[tokio::test]
     async fn reopening_an_existing_database_keeps_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        Storage::open_sqlite(dir.path())
-            .await
-            .expect("first open")
-            .close()
-            .await;
-        let storage = Storage::open_sqlite(dir.path()).await.expect("second open");
-        storage.ping().await.expect("ping");
-        storage.close().await;
+        for database in TestDatabase::every().await {
+            let backend = database.backend;
+            let storage = database.open().await;
+            storage.audit("cli", "first", None, json!({})).await;
+            storage.close().await;
+            let storage = database.open().await;
+            let kept = storage.recent_audit(10).await.expect("read");
+            assert_eq!(kept.len(), 1, "on {backend}");
+            storage.close().await;
+            database.remove().await;
+        }
+    }
+
+    #[test]
+    fn every_database_has_the_same_migrations() {
+        let steps = |migrator: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+            migrator
+                .iter()
+                .map(|step| (step.version, step.description.to_string()))
+                .collect()
+        };
+        assert_eq!(steps(&sqlite::MIGRATOR), steps(&postgres::MIGRATOR));
     }
 
     #[tokio::test]
-    async fn ping_fails_once_closed() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        storage.close().await;
-        assert!(storage.ping().await.is_err());
+    async fn ping_answers_until_closed() {
+        on_every_backend(async |storage| {
+            storage.ping().await.expect("ping");
+            storage.close().await;
+            assert!(storage.ping().await.is_err());
+        })
+        .await;
     }
 }

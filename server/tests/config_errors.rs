@@ -108,6 +108,10 @@ fn help_documents_every_option() {
         "SCORENOW_LOG=",
         "--config",
         "SCORENOW_CONFIG",
+        "--database-url",
+        "SCORENOW_DATABASE_URL",
+        "--database-pool-size",
+        "--database-statement-timeout",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }
@@ -128,4 +132,18 @@ fn a_secret_key_that_is_not_32_bytes_is_refused_without_echoing_it() {
         "scorenow: SCORENOW_SECRET_KEY must be 32 bytes encoded as base64 (e.g. the output of `openssl rand -base64 32`)"
     );
     assert!(!line.contains("c2hvcnQ="));
+}
+
+#[test]
+fn a_database_url_of_another_scheme_is_refused_without_echoing_it() {
+    let output = output_with_fresh_data_dir(scorenow().env(
+        "SCORENOW_DATABASE_URL",
+        "mysql://scorenow:hunter2@db.example.com/db",
+    ));
+    let line = single_error_line(output);
+    assert!(
+        line.starts_with("scorenow: invalid value \"[redacted]\" for SCORENOW_DATABASE_URL: "),
+        "{line}"
+    );
+    assert!(!line.contains("hunter2"), "{line}");
 }

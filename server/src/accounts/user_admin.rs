@@ -163,11 +163,12 @@ mod tests {
         tests::{PASSWORD, create, request},
         verify_password,
     };
+    use crate::storage::testing::on_every_backend;
     use futures_util::future::join_all;
 
-    async fn setup() -> (tempfile::TempDir, Storage, LocalUserAdmin, CurrentUser) {
-        let (dir, storage) = Storage::open_temporary().await;
-        let root = create(&storage, request("root@example.com", "Root", Role::Admin))
+    /// The user admin of `storage`, and its first admin as the actor.
+    async fn setup(storage: &Storage) -> (LocalUserAdmin, CurrentUser) {
+        let root = create(storage, request("root@example.com", "Root", Role::Admin))
             .await
             .unwrap();
         let actor = CurrentUser {
@@ -176,145 +177,152 @@ mod tests {
             display_name: root.display_name,
             role: root.role,
         };
-        (
-            dir,
-            storage.clone(),
-            LocalUserAdmin::new(storage, Hashing::new(1)),
-            actor,
-        )
+        (LocalUserAdmin::new(storage.clone(), Hashing::new(1)), actor)
     }
 
     #[tokio::test]
     async fn the_last_admin_cannot_be_demoted_or_deactivated() {
-        let (_dir, _storage, admin, actor) = setup().await;
-        assert_eq!(
-            admin.change_role(&actor, actor.id, Role::Reader).await,
-            Err(UsersRefusal::LastAdmin.into())
-        );
-        assert_eq!(
-            admin.set_active(&actor, actor.id, false).await,
-            Err(UsersRefusal::LastAdmin.into())
-        );
+        on_every_backend(async |storage| {
+            let (admin, actor) = setup(&storage).await;
+            assert_eq!(
+                admin.change_role(&actor, actor.id, Role::Reader).await,
+                Err(UsersRefusal::LastAdmin.into())
+            );
+            assert_eq!(
+                admin.set_active(&actor, actor.id, false).await,
+                Err(UsersRefusal::LastAdmin.into())
+            );
 
-        admin
-            .create(
-                &actor,
-                "second@example.com",
-                "Second",
-                Role::Admin,
-                PASSWORD,
-            )
-            .await
-            .unwrap();
-        assert_eq!(
-            admin.change_role(&actor, actor.id, Role::Reader).await,
-            Ok(()),
-            "another admin remains"
-        );
+            admin
+                .create(
+                    &actor,
+                    "second@example.com",
+                    "Second",
+                    Role::Admin,
+                    PASSWORD,
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                admin.change_role(&actor, actor.id, Role::Reader).await,
+                Ok(()),
+                "another admin remains"
+            );
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn changes_are_audited_and_end_sessions_where_access_shrinks() {
-        let (_dir, storage, admin, actor) = setup().await;
-        admin
-            .create(&actor, "ana@example.com", "Ana", Role::Analyst, PASSWORD)
-            .await
-            .unwrap();
-        let ana = storage
-            .account_by_email("ana@example.com")
-            .await
-            .unwrap()
-            .unwrap();
-        storage
-            .create_session("ana-session", ana.id, 0)
-            .await
-            .unwrap();
+        on_every_backend(async |storage| {
+            let (admin, actor) = setup(&storage).await;
+            admin
+                .create(&actor, "ana@example.com", "Ana", Role::Analyst, PASSWORD)
+                .await
+                .unwrap();
+            let ana = storage
+                .account_by_email("ana@example.com")
+                .await
+                .unwrap()
+                .unwrap();
+            storage
+                .create_session("ana-session", ana.id, 0)
+                .await
+                .unwrap();
 
-        admin
-            .change_role(&actor, ana.id, Role::Reader)
-            .await
-            .unwrap();
-        admin
-            .reset_password(&actor, ana.id, "another long password")
-            .await
-            .unwrap();
-        assert_eq!(
-            storage.delete_user_sessions(ana.id).await.unwrap(),
-            0,
-            "reset ended the session"
-        );
-        admin.set_active(&actor, ana.id, false).await.unwrap();
+            admin
+                .change_role(&actor, ana.id, Role::Reader)
+                .await
+                .unwrap();
+            admin
+                .reset_password(&actor, ana.id, "another long password")
+                .await
+                .unwrap();
+            assert_eq!(
+                storage.delete_user_sessions(ana.id).await.unwrap(),
+                0,
+                "reset ended the session"
+            );
+            admin.set_active(&actor, ana.id, false).await.unwrap();
 
-        let ana = storage
-            .account_by_email("ana@example.com")
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(ana.role, Role::Reader);
-        assert!(!ana.active);
-        assert!(verify_password("another long password", &ana.password_hash));
-        let actions: Vec<String> = storage
-            .recent_audit(4)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.event.action)
-            .collect();
-        assert_eq!(
-            actions,
-            [
-                "user.deactivated",
-                "user.password_reset",
-                "user.role_changed",
-                "user.created"
-            ]
-        );
+            let ana = storage
+                .account_by_email("ana@example.com")
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(ana.role, Role::Reader);
+            assert!(!ana.active);
+            assert!(verify_password("another long password", &ana.password_hash));
+            let actions: Vec<String> = storage
+                .recent_audit(4)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.event.action)
+                .collect();
+            assert_eq!(
+                actions,
+                [
+                    "user.deactivated",
+                    "user.password_reset",
+                    "user.role_changed",
+                    "user.created"
+                ]
+            );
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn bad_input_is_refused_with_its_reason() {
-        let (_dir, _storage, admin, actor) = setup().await;
-        let short = admin
-            .create(&actor, "x@example.com", "X", Role::Reader, "short")
-            .await;
-        assert_eq!(
-            short,
-            Err(ApiError::Refused(UsersRefusal::Field(
-                app::domain::auth::AccountFieldError::PasswordTooShort
-            )))
-        );
-        let taken = admin
-            .create(&actor, "ROOT@example.com", "Y", Role::Reader, PASSWORD)
-            .await;
-        assert_eq!(taken, Err(UsersRefusal::EmailTaken.into()));
-        assert_eq!(
-            admin.change_role(&actor, 999, Role::Reader).await,
-            Err(UsersRefusal::NotFound.into())
-        );
+        on_every_backend(async |storage| {
+            let (admin, actor) = setup(&storage).await;
+            let short = admin
+                .create(&actor, "x@example.com", "X", Role::Reader, "short")
+                .await;
+            assert_eq!(
+                short,
+                Err(ApiError::Refused(UsersRefusal::Field(
+                    app::domain::auth::AccountFieldError::PasswordTooShort
+                )))
+            );
+            let taken = admin
+                .create(&actor, "ROOT@example.com", "Y", Role::Reader, PASSWORD)
+                .await;
+            assert_eq!(taken, Err(UsersRefusal::EmailTaken.into()));
+            assert_eq!(
+                admin.change_role(&actor, 999, Role::Reader).await,
+                Err(UsersRefusal::NotFound.into())
+            );
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn demoting_every_admin_at_once_leaves_exactly_one() {
-        let (_dir, storage, admin, actor) = setup().await;
-        let mut ids = vec![actor.id];
-        for n in 0..5 {
-            let email = format!("admin{n}@example.com");
-            admin
-                .create(&actor, &email, "Admin", Role::Admin, PASSWORD)
-                .await
-                .unwrap();
-            ids.push(storage.account_by_email(&email).await.unwrap().unwrap().id);
-        }
-        let outcomes = join_all(
-            ids.iter()
-                .map(|id| admin.change_role(&actor, *id, Role::Reader)),
-        )
+        on_every_backend(async |storage| {
+            let (admin, actor) = setup(&storage).await;
+            let mut ids = vec![actor.id];
+            for n in 0..5 {
+                let email = format!("admin{n}@example.com");
+                admin
+                    .create(&actor, &email, "Admin", Role::Admin, PASSWORD)
+                    .await
+                    .unwrap();
+                ids.push(storage.account_by_email(&email).await.unwrap().unwrap().id);
+            }
+            let outcomes = join_all(
+                ids.iter()
+                    .map(|id| admin.change_role(&actor, *id, Role::Reader)),
+            )
+            .await;
+            let refused = outcomes
+                .iter()
+                .filter(|outcome| **outcome == Err(UsersRefusal::LastAdmin.into()))
+                .count();
+            assert_eq!(refused, 1, "{outcomes:?}");
+            assert_eq!(storage.count_active_admins().await.unwrap(), 1);
+        })
         .await;
-        let refused = outcomes
-            .iter()
-            .filter(|outcome| **outcome == Err(UsersRefusal::LastAdmin.into()))
-            .count();
-        assert_eq!(refused, 1, "{outcomes:?}");
-        assert_eq!(storage.count_active_admins().await.unwrap(), 1);
     }
 }

@@ -28,7 +28,8 @@ pub(super) struct Cli {
     #[arg(long, env = "SCORENOW_ADDR", value_name = "HOST:PORT")]
     pub(super) addr: Option<String>,
 
-    /// Directory for the database and other state; created if missing [default: ./data]
+    /// Directory for the SQLite database (unless --database-url is set) and other
+    /// state; created if missing [default: ./data]
     #[arg(long, env = "SCORENOW_DATA_DIR", value_name = "DIR", global = true)]
     pub(super) data_dir: Option<PathBuf>,
 
@@ -141,10 +142,42 @@ pub(super) struct Cli {
     #[arg(long, env = "SCORENOW_LOGIN_URL", value_name = "URL")]
     pub(super) login_url: Option<String>,
 
+    /// PostgreSQL to keep state in instead of SQLite in the data directory, as a
+    /// postgres:// or postgresql:// URL; prefer the environment variable, the URL
+    /// may hold a password [default: SQLite in the data directory]
+    #[arg(
+        long,
+        env = "SCORENOW_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub(super) database_url: Option<String>,
+
+    /// Connections to PostgreSQL at most, from 1 to 1000 [default: 10]
+    #[arg(
+        long,
+        env = "SCORENOW_DATABASE_POOL_SIZE",
+        value_name = "COUNT",
+        global = true
+    )]
+    pub(super) database_pool_size: Option<String>,
+
+    /// How long a PostgreSQL statement may run before the server cancels it,
+    /// e.g. `30s` [default: 30s]
+    #[arg(
+        long,
+        env = "SCORENOW_DATABASE_STATEMENT_TIMEOUT",
+        value_name = "DURATION",
+        global = true
+    )]
+    pub(super) database_statement_timeout: Option<String>,
+
     /// TOML file with any of the settings above (keys: addr, data_dir,
     /// site_root, log_format, log, demo, servicenow_sim_addr, public_url,
     /// allowed_instance_hosts, trusted_proxies, session_idle_timeout,
-    /// session_lifetime, ticket_sync_secs); flags and environment override it
+    /// session_lifetime, ticket_sync_secs, database_url, database_pool_size,
+    /// database_statement_timeout); flags and environment override it
     #[arg(
         long,
         short = 'c',
@@ -220,6 +253,9 @@ pub(super) struct FileConfig {
     session_idle_timeout: Option<String>,
     session_lifetime: Option<String>,
     ticket_sync_secs: Option<String>,
+    database_url: Option<String>,
+    database_pool_size: Option<u32>,
+    database_statement_timeout: Option<String>,
 }
 
 impl Cli {
@@ -360,6 +396,32 @@ pub(super) mod keys {
         ),
         file: |file| file.ticket_sync_secs.clone(),
         default: "60",
+    };
+    /// `--database-url`; empty (SQLite in the data directory) by default.
+    pub const DATABASE_URL: Key<String> = Key {
+        names: Names::new("database_url", "--database-url", "SCORENOW_DATABASE_URL"),
+        file: |file| file.database_url.clone(),
+        default: "",
+    };
+    /// `--database-pool-size`.
+    pub const DATABASE_POOL_SIZE: Key<String> = Key {
+        names: Names::new(
+            "database_pool_size",
+            "--database-pool-size",
+            "SCORENOW_DATABASE_POOL_SIZE",
+        ),
+        file: |file| file.database_pool_size.map(|size| size.to_string()),
+        default: "10",
+    };
+    /// `--database-statement-timeout`.
+    pub const DATABASE_STATEMENT_TIMEOUT: Key<String> = Key {
+        names: Names::new(
+            "database_statement_timeout",
+            "--database-statement-timeout",
+            "SCORENOW_DATABASE_STATEMENT_TIMEOUT",
+        ),
+        file: |file| file.database_statement_timeout.clone(),
+        default: "30s",
     };
     /// `--graph-url`; not a file key.
     pub const GRAPH_URL: Key<String> = Key {

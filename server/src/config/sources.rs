@@ -218,6 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn database_settings_come_from_the_file_too() {
+        let (dir, file) = config_file(
+            "database_url = \"postgres://db.example.com/scorenow\"\n\
+             database_pool_size = 3\ndatabase_statement_timeout = \"1m\"\n",
+        );
+        let config =
+            Config::try_from_args(args(&["--config", &file.display().to_string()], dir.path()))
+                .expect("valid");
+        assert_eq!(
+            config.database_url.source,
+            Source::File {
+                key: "database_url",
+                path: file.clone()
+            }
+        );
+        assert_eq!(config.database_pool_size.value, 3);
+        assert_eq!(config.database_statement_timeout.value.as_secs(), 60);
+    }
+
+    #[test]
     fn bad_value_in_file_names_the_file_key() {
         let (error, file) = refusal("addr = \"localhost\"\n");
         assert!(

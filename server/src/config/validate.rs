@@ -14,16 +14,34 @@ pub(super) struct Rule<T> {
     pub(super) parse: fn(&str) -> Option<T>,
 }
 
+/// What an error shows instead of a value that may hold a secret.
+const REDACTED: &str = "[redacted]";
+
 impl<T> Rule<T> {
     /// Parses the trimmed text; the error keeps the text as written.
     pub(super) fn apply(&self, raw: Setting<String>) -> Result<Setting<T>, ConfigError> {
+        self.check(raw, |value| value)
+    }
+
+    /// Parses the trimmed text of a value that may hold a secret (a URL
+    /// with a password): the error shows a placeholder instead.
+    pub(super) fn apply_secret(&self, raw: Setting<String>) -> Result<Setting<T>, ConfigError> {
+        self.check(raw, |_| REDACTED.to_owned())
+    }
+
+    /// Parses the trimmed text; the error shows what `shown` makes of it.
+    fn check(
+        &self,
+        raw: Setting<String>,
+        shown: fn(String) -> String,
+    ) -> Result<Setting<T>, ConfigError> {
         match (self.parse)(raw.value.trim()) {
             Some(value) => Ok(Setting {
                 value,
                 source: raw.source,
             }),
             None => Err(ConfigError::Invalid {
-                value: raw.value,
+                value: shown(raw.value),
                 setting: raw.source,
                 expected: self.expected,
             }),
@@ -102,12 +120,43 @@ pub(super) const NETWORKS: Rule<Vec<ipnet::IpNet>> = Rule {
 /// A session's lifetime or idle timeout: from a second to 30 days, e.g. `30m`.
 pub(super) const SESSION_DURATION: Rule<Duration> = Rule {
     expected: "expected a duration from 1s to 30d, e.g. 30m or 12h",
-    parse: |text| {
-        humantime::parse_duration(text)
+    parse: |text| duration_within(text, 1, 30 * 86_400),
+};
+
+/// A PostgreSQL URL, or empty for SQLite in the data directory.
+pub(super) const DATABASE_URL: Rule<Option<Secret>> = Rule {
+    expected: "expected a postgres:// or postgresql:// URL, or nothing for SQLite in the data directory",
+    parse: |text| match text {
+        "" => Some(None),
+        _ => url::Url::parse(text)
             .ok()
-            .filter(|duration| (1..=30 * 86_400).contains(&duration.as_secs()))
+            .filter(|url| matches!(url.scheme(), "postgres" | "postgresql"))
+            .map(|_| Some(Secret(text.to_owned()))),
     },
 };
+
+/// How many connections to PostgreSQL at most.
+pub(super) const POOL_SIZE: Rule<u32> = Rule {
+    expected: "expected a whole number from 1 to 1000",
+    parse: |text| {
+        text.parse::<u32>()
+            .ok()
+            .filter(|size| (1..=1000).contains(size))
+    },
+};
+
+/// How long a PostgreSQL statement may run: from a second to an hour, e.g. `30s`.
+pub(super) const STATEMENT_TIMEOUT: Rule<Duration> = Rule {
+    expected: "expected a duration from 1s to 1h, e.g. 30s",
+    parse: |text| duration_within(text, 1, 3_600),
+};
+
+/// A duration such as `30m`, if it lasts from `min_secs` to `max_secs` seconds.
+fn duration_within(text: &str, min_secs: u64, max_secs: u64) -> Option<Duration> {
+    humantime::parse_duration(text)
+        .ok()
+        .filter(|duration| (min_secs..=max_secs).contains(&duration.as_secs()))
+}
 
 /// The base URL of Microsoft Graph or of the identity platform.
 pub(super) const ENDPOINT: Rule<url::Url> = Rule {
@@ -179,7 +228,7 @@ pub(super) fn first_admin(
             expected: "it needs SCORENOW_ADMIN_PASSWORD too",
         }),
         (None, Some(_)) => Err(ConfigError::Invalid {
-            value: "[redacted]".to_owned(),
+            value: REDACTED.to_owned(),
             setting: keys::ADMIN_PASSWORD.origin(matches),
             expected: "it needs SCORENOW_ADMIN_EMAIL too",
         }),
@@ -202,7 +251,93 @@ pub(super) fn ensure_writable_dir(dir: &Setting<PathBuf>) -> Result<(), ConfigEr
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Config, test_support::args};
+    use crate::{
+        config::{Config, Source, test_support::args},
+        storage::DatabaseSettings,
+    };
+    use std::time::Duration;
+
+    #[test]
+    fn the_database_is_sqlite_in_the_data_dir_unless_a_url_is_set() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = Config::try_from_args(args(&[], dir.path())).expect("valid");
+        assert!(config.database_url.value.is_none());
+        assert_eq!(config.database_pool_size.value, 10);
+        assert_eq!(
+            config.database_statement_timeout.value,
+            Duration::from_secs(30)
+        );
+        assert!(matches!(
+            config.database(),
+            DatabaseSettings::Sqlite { data_dir } if data_dir == dir.path()
+        ));
+    }
+
+    #[test]
+    fn a_postgres_url_selects_postgres_and_never_shows_its_password() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = "postgresql://scorenow:hunter2@db.example.com/scorenow";
+        let config = Config::try_from_args(args(
+            &[
+                "--database-url",
+                url,
+                "--database-pool-size",
+                "20",
+                "--database-statement-timeout",
+                "5s",
+            ],
+            dir.path(),
+        ))
+        .expect("valid");
+        assert_eq!(config.database_url.source, Source::Flag("--database-url"));
+        let DatabaseSettings::Postgres(postgres) = config.database() else {
+            panic!("a URL selects PostgreSQL");
+        };
+        assert_eq!(postgres.url.expose(), url);
+        assert_eq!(postgres.max_connections, 20);
+        assert_eq!(postgres.statement_timeout, Duration::from_secs(5));
+        let shown = format!("{config:?} {postgres:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+
+    #[test]
+    fn a_url_of_another_database_names_the_setting_but_not_the_url() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let error = Config::try_from_args(args(
+            &[
+                "--database-url",
+                "mysql://scorenow:hunter2@db.example.com/scorenow",
+            ],
+            dir.path(),
+        ))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "invalid value \"[redacted]\" for --database-url: expected a postgres:// or \
+             postgresql:// URL, or nothing for SQLite in the data directory"
+        );
+    }
+
+    #[test]
+    fn pool_size_and_statement_timeout_out_of_range_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (flag, value, expected) in [
+            ("--database-pool-size", "0", "from 1 to 1000"),
+            ("--database-pool-size", "1001", "from 1 to 1000"),
+            ("--database-statement-timeout", "500ms", "from 1s to 1h"),
+            ("--database-statement-timeout", "2h", "from 1s to 1h"),
+        ] {
+            let error = Config::try_from_args(args(&[flag, value], dir.path()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains(&format!("{value:?} for {flag}: expected"))
+                    && error.contains(expected),
+                "{error}"
+            );
+        }
+    }
 
     #[test]
     fn public_url_and_allowed_hosts_are_read_and_checked() {

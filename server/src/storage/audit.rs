@@ -25,6 +25,35 @@ pub struct AuditRecord {
     pub event: AuditEvent,
 }
 
+/// An audit record as every database stores it: the details as JSON text.
+#[derive(sqlx::FromRow)]
+pub(super) struct AuditRow {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: Option<String>,
+    details: String,
+}
+
+impl AuditRow {
+    /// The record, once its details are known to be JSON.
+    pub(super) fn into_record(self) -> Result<AuditRecord, StorageError> {
+        let details = serde_json::from_str(&self.details)
+            .map_err(|error| StorageError::Corrupt(error.to_string()))?;
+        Ok(AuditRecord {
+            id: self.id,
+            at: self.at,
+            event: AuditEvent {
+                actor: self.actor,
+                action: self.action,
+                target: self.target,
+                details,
+            },
+        })
+    }
+}
+
 /// Where the audit log is kept.
 #[async_trait::async_trait]
 pub trait AuditStore: Send + Sync {
@@ -63,24 +92,51 @@ pub trait AuditStore: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::Storage;
+    use crate::storage::testing::on_every_backend;
     use serde_json::json;
 
     #[tokio::test]
     async fn audit_records_come_back_newest_first() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        for action in ["first", "second"] {
-            let event = AuditEvent {
-                actor: "cli".into(),
-                action: action.into(),
-                target: None,
-                details: json!({"n": 1}),
+        on_every_backend(async |storage| {
+            for action in ["first", "second"] {
+                let event = AuditEvent {
+                    actor: "cli".into(),
+                    action: action.into(),
+                    target: None,
+                    details: json!({"n": 1}),
+                };
+                storage.record_audit(&event).await.unwrap();
+            }
+            let records = storage.recent_audit(10).await.unwrap();
+            let actions: Vec<&str> = records.iter().map(|r| r.event.action.as_str()).collect();
+            assert_eq!(actions, ["second", "first"]);
+            assert_eq!(records[0].event.details, json!({"n": 1}));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn audit_is_filtered_by_actor_and_by_action_prefix() {
+        on_every_backend(async |storage| {
+            for (actor, action) in [
+                ("Ada@example.com", "user.created"),
+                ("bob@example.com", "user.deleted"),
+                ("cli", "ticket.queued"),
+            ] {
+                storage.audit(actor, action, None, json!({})).await;
+            }
+            let actions = async |actor: &str, action: &str| -> Vec<String> {
+                let records = storage.filtered_audit(actor, action, 10).await.unwrap();
+                records
+                    .into_iter()
+                    .map(|record| record.event.action)
+                    .collect()
             };
-            storage.record_audit(&event).await.unwrap();
-        }
-        let records = storage.recent_audit(10).await.unwrap();
-        let actions: Vec<&str> = records.iter().map(|r| r.event.action.as_str()).collect();
-        assert_eq!(actions, ["second", "first"]);
-        assert_eq!(records[0].event.details, json!({"n": 1}));
+            assert_eq!(actions("ADA", "").await, ["user.created"]);
+            assert_eq!(actions("", "user.").await, ["user.deleted", "user.created"]);
+            assert!(actions("example", "ticket").await.is_empty());
+            assert_eq!(storage.recent_audit(1).await.unwrap().len(), 1);
+        })
+        .await;
     }
 }

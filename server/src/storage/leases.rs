@@ -27,67 +27,56 @@ pub trait LeaseStore: Send + Sync {
 
 #[cfg(test)]
 mod tests {
-    use crate::storage::Storage;
+    use crate::storage::testing::on_every_backend;
 
     #[tokio::test]
     async fn one_holder_at_a_time_until_it_lapses_or_is_released() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let a = storage.take_lease("sync", "a", 1_000, 2_000).await.unwrap();
-        assert_eq!(a, Some(1));
-        assert_eq!(
-            storage.take_lease("sync", "b", 1_500, 2_500).await.unwrap(),
-            None
-        );
-        // Renewing keeps the fence; another lease is independent.
-        assert_eq!(
-            storage.take_lease("sync", "a", 1_900, 3_000).await.unwrap(),
-            Some(1)
-        );
-        assert_eq!(
-            storage
-                .take_lease("refresh", "b", 1_900, 3_000)
+        on_every_backend(async |storage| {
+            let take = async |holder: &str, now: i64| {
+                storage
+                    .take_lease("sync", holder, now, now + 1_000)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(take("a", 1_000).await, Some(1));
+            assert_eq!(take("b", 1_500).await, None);
+            // Renewing keeps the fence; another lease is independent.
+            assert_eq!(take("a", 1_900).await, Some(1));
+            let other = storage
+                .take_lease("refresh", "b", 1_900, 2_900)
                 .await
-                .unwrap(),
-            Some(1)
-        );
-        // Lapsed: b takes it, with a new fence; a cannot renew.
-        assert_eq!(
-            storage.take_lease("sync", "b", 3_000, 4_000).await.unwrap(),
-            Some(2)
-        );
-        assert_eq!(
-            storage.take_lease("sync", "a", 3_100, 4_100).await.unwrap(),
-            None
-        );
-        // Released by b (a's release is ignored): a takes it at once.
-        storage.release_lease("sync", "a").await.unwrap();
-        assert_eq!(
-            storage.take_lease("sync", "a", 3_200, 4_200).await.unwrap(),
-            None
-        );
-        storage.release_lease("sync", "b").await.unwrap();
-        assert_eq!(
-            storage.take_lease("sync", "a", 3_300, 4_300).await.unwrap(),
-            Some(3)
-        );
+                .unwrap();
+            assert_eq!(other, Some(1));
+            // Lapsed: b takes it, with a new fence; a cannot renew.
+            assert_eq!(take("b", 3_000).await, Some(2));
+            assert_eq!(take("a", 3_100).await, None);
+            // A release by a non-holder is ignored; b's frees it at once.
+            storage.release_lease("sync", "a").await.unwrap();
+            assert_eq!(take("a", 3_200).await, None);
+            storage.release_lease("sync", "b").await.unwrap();
+            assert_eq!(take("a", 3_300).await, Some(3));
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn many_contenders_at_once_get_one_lease() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let contenders = (0..20).map(|i| {
-            let storage = storage.clone();
-            tokio::spawn(async move {
-                storage
-                    .take_lease("sync", &format!("replica-{i}"), 1_000, 60_000)
-                    .await
-                    .unwrap()
-            })
-        });
-        let mut taken = 0;
-        for contender in contenders {
-            taken += usize::from(contender.await.unwrap().is_some());
-        }
-        assert_eq!(taken, 1);
+        on_every_backend(async |storage| {
+            let contenders = (0..20).map(|i| {
+                let storage = storage.clone();
+                tokio::spawn(async move {
+                    storage
+                        .take_lease("sync", &format!("replica-{i}"), 1_000, 60_000)
+                        .await
+                        .unwrap()
+                })
+            });
+            let mut taken = 0;
+            for contender in contenders {
+                taken += usize::from(contender.await.unwrap().is_some());
+            }
+            assert_eq!(taken, 1);
+        })
+        .await;
     }
 }

@@ -50,21 +50,50 @@ pub trait SecureScoreStore: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::Storage;
+    use crate::storage::testing::on_every_backend;
 
     #[tokio::test]
     async fn data_is_replaced_whole() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        assert_eq!(storage.securescore_data().await.unwrap(), None);
-        let mut data = StoredScoreData {
-            source: "demo".into(),
-            profiles: "[]".into(),
-            snapshots: "[]".into(),
-            refreshed_at: 1,
-        };
-        storage.save_securescore_data(&data).await.unwrap();
-        data.refreshed_at = 2;
-        storage.save_securescore_data(&data).await.unwrap();
-        assert_eq!(storage.securescore_data().await.unwrap(), Some(data));
+        on_every_backend(async |storage| {
+            assert_eq!(storage.securescore_data().await.unwrap(), None);
+            let mut data = StoredScoreData {
+                source: "demo".into(),
+                profiles: "[]".into(),
+                snapshots: "[]".into(),
+                refreshed_at: 1,
+            };
+            storage.save_securescore_data(&data).await.unwrap();
+            data.refreshed_at = 2;
+            storage.save_securescore_data(&data).await.unwrap();
+            assert_eq!(storage.securescore_data().await.unwrap(), Some(data));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn forgetting_the_graph_connection_forgets_the_data_read_with_it() {
+        on_every_backend(async |storage| {
+            let connection = StoredGraphConnection {
+                tenant_id: "tenant".into(),
+                client_id: "client".into(),
+                sealed_client_secret: b"sealed".to_vec(),
+            };
+            storage.save_graph_connection(&connection).await.unwrap();
+            assert_eq!(storage.graph_connection().await.unwrap(), Some(connection));
+            for source in ["graph", "demo"] {
+                let data = StoredScoreData {
+                    source: source.into(),
+                    profiles: "[]".into(),
+                    snapshots: "[]".into(),
+                    refreshed_at: 1,
+                };
+                storage.save_securescore_data(&data).await.unwrap();
+                storage.delete_graph_connection().await.unwrap();
+                assert_eq!(storage.graph_connection().await.unwrap(), None);
+                let kept = storage.securescore_data().await.unwrap();
+                assert_eq!(kept.is_some(), source == "demo", "{source} data");
+            }
+        })
+        .await;
     }
 }

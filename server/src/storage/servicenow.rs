@@ -70,6 +70,44 @@ pub struct PendingAuthorization {
     pub expires_at: i64,
 }
 
+/// The columns a [`ConnectionRow`] is read from.
+pub(super) const CONNECTION_COLUMNS: &str = "instance_url, client_id, client_secret, \
+    access_token, access_expires_at, refresh_token, integration_user, state, last_success_at, \
+    last_error";
+
+/// The connection as every database stores it: the state as text.
+#[derive(sqlx::FromRow)]
+pub(super) struct ConnectionRow {
+    instance_url: String,
+    client_id: String,
+    client_secret: Vec<u8>,
+    access_token: Option<Vec<u8>>,
+    access_expires_at: Option<i64>,
+    refresh_token: Option<Vec<u8>>,
+    integration_user: Option<String>,
+    state: String,
+    last_success_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+impl ConnectionRow {
+    /// The connection, once its state is known to be valid.
+    pub(super) fn into_connection(self) -> Result<StoredConnection, StorageError> {
+        Ok(StoredConnection {
+            state: StoredState::parse(&self.state)?,
+            instance_url: self.instance_url,
+            client_id: self.client_id,
+            sealed_client_secret: self.client_secret,
+            sealed_access_token: self.access_token,
+            access_expires_at: self.access_expires_at,
+            sealed_refresh_token: self.refresh_token,
+            integration_user: self.integration_user,
+            last_success_at: self.last_success_at,
+            last_error: self.last_error,
+        })
+    }
+}
+
 /// Where the ServiceNow connection and its settings are kept.
 #[async_trait::async_trait]
 pub trait ServiceNowStore: Send + Sync {
@@ -155,13 +193,23 @@ pub trait ServiceNowStore: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::Storage;
+    use crate::storage::{Storage, accounts::NewAccount, testing::on_every_backend};
+    use app::domain::auth::Role;
 
     fn tokens(refresh: Option<&[u8]>) -> SealedTokens {
         SealedTokens {
             access_token: b"access".to_vec(),
             access_expires_at: 100,
             refresh_token: refresh.map(<[u8]>::to_vec),
+        }
+    }
+
+    /// An authorisation started by an admin, expiring at 1000.
+    fn pending() -> PendingAuthorization {
+        PendingAuthorization {
+            sealed_pkce_verifier: b"v".to_vec(),
+            started_by: "admin@example.com".into(),
+            expires_at: 1_000,
         }
     }
 
@@ -180,95 +228,173 @@ mod tests {
 
     #[tokio::test]
     async fn a_new_client_awaits_authorization_then_connects() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        assert!(storage.servicenow_connection().await.unwrap().is_none());
-        let stored = save_client(&storage, "https://acme.service-now.com", Some(b"s1")).await;
-        assert_eq!(stored.state, StoredState::AwaitingAuthorization);
-        assert_eq!(stored.sealed_client_secret, b"s1");
+        on_every_backend(async |storage| {
+            assert!(storage.servicenow_connection().await.unwrap().is_none());
+            let stored = save_client(&storage, "https://acme.service-now.com", Some(b"s1")).await;
+            assert_eq!(stored.state, StoredState::AwaitingAuthorization);
+            assert_eq!(stored.sealed_client_secret, b"s1");
 
-        storage
-            .store_servicenow_tokens(&tokens(Some(b"r1")))
-            .await
-            .unwrap();
-        storage
-            .store_servicenow_tokens(&tokens(None))
-            .await
-            .unwrap();
-        let stored = storage.servicenow_connection().await.unwrap().unwrap();
-        assert_eq!(stored.state, StoredState::Connected);
-        assert_eq!(stored.sealed_refresh_token.as_deref(), Some(&b"r1"[..]));
+            storage
+                .store_servicenow_tokens(&tokens(Some(b"r1")))
+                .await
+                .unwrap();
+            storage
+                .store_servicenow_tokens(&tokens(None))
+                .await
+                .unwrap();
+            let stored = storage.servicenow_connection().await.unwrap().unwrap();
+            assert_eq!(stored.state, StoredState::Connected);
+            assert_eq!(stored.sealed_refresh_token.as_deref(), Some(&b"r1"[..]));
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn changing_instance_or_client_drops_the_tokens_but_a_new_secret_alone_does_not() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        storage
-            .save_servicenow_client("https://a.service-now.com", "id", Some(b"s1"))
-            .await
-            .unwrap();
-        storage
-            .store_servicenow_tokens(&tokens(Some(b"r")))
-            .await
-            .unwrap();
-        let stored = save_client(&storage, "https://a.service-now.com", Some(b"s2")).await;
-        assert_eq!(stored.state, StoredState::Connected);
-        assert_eq!(stored.sealed_client_secret, b"s2");
+        on_every_backend(async |storage| {
+            storage
+                .save_servicenow_client("https://a.service-now.com", "id", Some(b"s1"))
+                .await
+                .unwrap();
+            storage
+                .store_servicenow_tokens(&tokens(Some(b"r")))
+                .await
+                .unwrap();
+            let stored = save_client(&storage, "https://a.service-now.com", Some(b"s2")).await;
+            assert_eq!(stored.state, StoredState::Connected);
+            assert_eq!(stored.sealed_client_secret, b"s2");
 
-        let stored = save_client(&storage, "https://b.service-now.com", None).await;
-        assert_eq!(stored.state, StoredState::AwaitingAuthorization);
-        assert_eq!(stored.sealed_refresh_token, None);
-        assert_eq!(stored.sealed_client_secret, b"s2");
+            let stored = save_client(&storage, "https://b.service-now.com", None).await;
+            assert_eq!(stored.state, StoredState::AwaitingAuthorization);
+            assert_eq!(stored.sealed_refresh_token, None);
+            assert_eq!(stored.sealed_client_secret, b"s2");
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn an_authorization_can_be_taken_once() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let pending = PendingAuthorization {
-            sealed_pkce_verifier: b"v".to_vec(),
-            started_by: "admin@example.com".into(),
-            expires_at: 1_000,
-        };
-        storage
-            .insert_servicenow_authorization("h", &pending, 10)
-            .await
-            .unwrap();
-        let take = async || storage.take_servicenow_authorization("h").await.unwrap();
-        assert_eq!(take().await, Some(pending));
-        assert_eq!(take().await, None);
+        on_every_backend(async |storage| {
+            let pending = pending();
+            storage
+                .insert_servicenow_authorization("h", &pending, 10)
+                .await
+                .unwrap();
+            let take = async || storage.take_servicenow_authorization("h").await.unwrap();
+            assert_eq!(take().await, Some(pending));
+            assert_eq!(take().await, None);
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn state_names_are_replaced_per_table() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let names = BTreeMap::from([("-5".to_owned(), "Proposed".to_owned())]);
-        storage
-            .replace_servicenow_state_names("change_request", &names)
-            .await
-            .unwrap();
-        assert_eq!(
+        on_every_backend(async |storage| {
+            let names = BTreeMap::from([("-5".to_owned(), "Proposed".to_owned())]);
             storage
-                .servicenow_state_names("change_request")
+                .replace_servicenow_state_names("change_request", &names)
                 .await
-                .unwrap(),
-            names
-        );
-        assert!(
+                .unwrap();
+            assert_eq!(
+                storage
+                    .servicenow_state_names("change_request")
+                    .await
+                    .unwrap(),
+                names
+            );
+            assert!(
+                storage
+                    .servicenow_state_names("incident")
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
             storage
-                .servicenow_state_names("incident")
+                .replace_servicenow_state_names("change_request", &BTreeMap::new())
                 .await
-                .unwrap()
-                .is_empty()
-        );
-        storage
-            .replace_servicenow_state_names("change_request", &BTreeMap::new())
-            .await
-            .unwrap();
-        assert!(
+                .unwrap();
+            assert!(
+                storage
+                    .servicenow_state_names("change_request")
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn the_connection_records_its_state_until_deleted_with_its_authorizations() {
+        on_every_backend(async |storage| {
+            save_client(&storage, "https://a.service-now.com", Some(b"s")).await;
             storage
-                .servicenow_state_names("change_request")
+                .store_servicenow_tokens(&tokens(Some(b"r")))
                 .await
-                .unwrap()
-                .is_empty()
-        );
+                .unwrap();
+            storage
+                .set_servicenow_integration_user("svc")
+                .await
+                .unwrap();
+            storage.record_servicenow_problem("{}").await.unwrap();
+            storage.record_servicenow_success(5).await.unwrap();
+            let stored = storage.servicenow_connection().await.unwrap().unwrap();
+            assert_eq!(stored.integration_user.as_deref(), Some("svc"));
+            assert_eq!((stored.last_success_at, stored.last_error), (Some(5), None));
+
+            storage
+                .mark_servicenow_needs_reauthorization()
+                .await
+                .unwrap();
+            let stored = storage.servicenow_connection().await.unwrap().unwrap();
+            assert_eq!(stored.state, StoredState::NeedsReauthorization);
+            assert_eq!(stored.sealed_access_token, None);
+
+            let pending = pending();
+            storage
+                .insert_servicenow_authorization("h", &pending, 10)
+                .await
+                .unwrap();
+            storage.delete_servicenow_connection().await.unwrap();
+            assert!(storage.servicenow_connection().await.unwrap().is_none());
+            assert!(
+                storage
+                    .take_servicenow_authorization("h")
+                    .await
+                    .unwrap()
+                    .is_none()
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn ticket_defaults_and_offer_answers_are_kept() {
+        on_every_backend(async |storage| {
+            assert_eq!(storage.servicenow_ticket_defaults().await.unwrap(), None);
+            for group in ["Service Desk", "Security"] {
+                storage
+                    .save_servicenow_ticket_defaults("incident", group, "Identity")
+                    .await
+                    .unwrap();
+            }
+            let defaults = ("incident".into(), "Security".into(), "Identity".into());
+            assert_eq!(
+                storage.servicenow_ticket_defaults().await.unwrap(),
+                Some(defaults)
+            );
+
+            let account = NewAccount {
+                email: "a@example.com".into(),
+                display_name: "A".into(),
+                role: Role::Reader,
+                password_hash: "h".into(),
+            };
+            let user = storage.create_account(&account).await.unwrap().id;
+            assert!(!storage.servicenow_offer_dismissed(user).await.unwrap());
+            storage.dismiss_servicenow_offer(user).await.unwrap();
+            assert!(storage.servicenow_offer_dismissed(user).await.unwrap());
+        })
+        .await;
     }
 }

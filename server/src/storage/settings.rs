@@ -17,23 +17,25 @@ pub trait SettingsStore: Send + Sync {
 
 #[cfg(test)]
 mod tests {
-    use crate::storage::Storage;
+    use crate::storage::testing::on_every_backend;
 
     #[tokio::test]
     async fn the_first_value_written_stays() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        assert_eq!(storage.setting("k").await.unwrap(), None);
-        assert_eq!(
-            storage.setting_or_insert("k", "first").await.unwrap(),
-            "first"
-        );
-        assert_eq!(
-            storage.setting_or_insert("k", "second").await.unwrap(),
-            "first"
-        );
-        assert_eq!(
-            storage.setting("k").await.unwrap().as_deref(),
-            Some("first")
-        );
+        on_every_backend(async |storage| {
+            assert_eq!(storage.setting("k").await.unwrap(), None);
+            assert_eq!(
+                storage.setting_or_insert("k", "first").await.unwrap(),
+                "first"
+            );
+            assert_eq!(
+                storage.setting_or_insert("k", "second").await.unwrap(),
+                "first"
+            );
+            assert_eq!(
+                storage.setting("k").await.unwrap().as_deref(),
+                Some("first")
+            );
+        })
+        .await;
     }
 }

@@ -15,6 +15,7 @@ mod tickets;
 use super::{Backend, StorageError};
 use sqlx::{
     SqlitePool,
+    migrate::Migrator,
     query::Query,
     sqlite::{
         SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions,
@@ -25,6 +26,10 @@ use std::{path::Path, time::Duration};
 
 /// Name of the database file inside the data directory.
 pub const FILE_NAME: &str = "scorenow.db";
+
+/// The schema's migrations, kept in step with PostgreSQL's: the same versions
+/// and descriptions, each in this database's SQL.
+pub(super) static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// How long a writer waits for a lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -57,7 +62,7 @@ impl Sqlite {
                 location: location.clone(),
                 source,
             })?;
-        sqlx::migrate!("./migrations")
+        MIGRATOR
             .run(&pool)
             .await
             .map_err(|source| StorageError::Migrate { location, source })?;
@@ -84,11 +89,6 @@ impl Sqlite {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Whether `error` is a violated unique constraint.
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 #[async_trait::async_trait]

@@ -23,6 +23,17 @@ pub fn wait_after_ms(failures: i64) -> i64 {
     }
 }
 
+/// How long an attempt at `now_ms` must still wait, given the (failures,
+/// last failure's time) of each of its keys: the longest wait of any key,
+/// or `None` when none must.
+pub(super) fn must_wait(counts: &[(i64, i64)], now_ms: i64) -> Option<i64> {
+    counts
+        .iter()
+        .map(|(failures, last)| last + wait_after_ms(*failures) - now_ms)
+        .max()
+        .filter(|wait| *wait > 0)
+}
+
 /// Where failed sign-ins are counted.
 #[async_trait::async_trait]
 pub trait ThrottleStore: Send + Sync {
@@ -43,7 +54,8 @@ pub trait ThrottleStore: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::storage::Storage;
+    use crate::storage::testing::on_every_backend;
+    use futures_util::future::join_all;
 
     #[test]
     fn waits_double_after_the_free_attempts_up_to_a_cap() {
@@ -58,65 +70,87 @@ mod tests {
 
     #[tokio::test]
     async fn every_attempt_counts_until_the_keys_must_wait_and_success_forgets() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let keys = vec![
-            "account:a@example.com".to_owned(),
-            "address:192.0.2.1".to_owned(),
-        ];
-        for attempt in 0..5 {
+        on_every_backend(async |storage| {
+            let keys = vec![
+                "account:a@example.com".to_owned(),
+                "address:192.0.2.1".to_owned(),
+            ];
+            for attempt in 0..5 {
+                assert_eq!(
+                    storage.take_sign_in_attempt(&keys, 1_000).await.unwrap(),
+                    None,
+                    "attempt {attempt}"
+                );
+            }
+            // The sixth, at the same moment, must wait a second after the fifth.
             assert_eq!(
                 storage.take_sign_in_attempt(&keys, 1_000).await.unwrap(),
-                None,
-                "attempt {attempt}"
+                Some(1000)
             );
-        }
-        // The sixth, at the same moment, must wait a second after the fifth.
-        assert_eq!(
-            storage.take_sign_in_attempt(&keys, 1_000).await.unwrap(),
-            Some(1000)
-        );
-        // A key shares the wait with the others it is tried with.
-        let other_account = vec!["account:b@example.com".to_owned(), keys[1].clone()];
-        assert_eq!(
-            storage
-                .take_sign_in_attempt(&other_account, 1_500)
-                .await
-                .unwrap(),
-            Some(500)
-        );
-        assert_eq!(
-            storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
-            None
-        );
-        assert_eq!(
-            storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
-            Some(2000)
-        );
-        storage.clear_sign_in_failures(&keys).await.unwrap();
-        assert_eq!(
-            storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
-            None
-        );
+            // A key shares the wait with the others it is tried with.
+            let other_account = vec!["account:b@example.com".to_owned(), keys[1].clone()];
+            assert_eq!(
+                storage
+                    .take_sign_in_attempt(&other_account, 1_500)
+                    .await
+                    .unwrap(),
+                Some(500)
+            );
+            assert_eq!(
+                storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
+                None
+            );
+            assert_eq!(
+                storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
+                Some(2000)
+            );
+            storage.clear_sign_in_failures(&keys).await.unwrap();
+            assert_eq!(
+                storage.take_sign_in_attempt(&keys, 2_000).await.unwrap(),
+                None
+            );
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn old_failures_are_forgotten() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let keys = vec!["account:a@example.com".to_owned()];
-        for _ in 0..6 {
-            let _ = storage.take_sign_in_attempt(&keys, 0).await.unwrap();
-        }
-        assert!(
-            storage
-                .take_sign_in_attempt(&keys, 1)
-                .await
-                .unwrap()
-                .is_some()
-        );
-        let later = FORGET_AFTER_MS + 1;
-        assert_eq!(
-            storage.take_sign_in_attempt(&keys, later).await.unwrap(),
-            None
-        );
+        on_every_backend(async |storage| {
+            let keys = vec!["account:a@example.com".to_owned()];
+            for _ in 0..6 {
+                let _ = storage.take_sign_in_attempt(&keys, 0).await.unwrap();
+            }
+            assert!(
+                storage
+                    .take_sign_in_attempt(&keys, 1)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+            let later = FORGET_AFTER_MS + 1;
+            assert_eq!(
+                storage.take_sign_in_attempt(&keys, later).await.unwrap(),
+                None
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn parallel_attempts_are_counted_one_after_the_other() {
+        on_every_backend(async |storage| {
+            let keys = vec![
+                "account:a@example.com".to_owned(),
+                "address:192.0.2.1".to_owned(),
+            ];
+            let attempts =
+                join_all((0..20).map(|_| storage.take_sign_in_attempt(&keys, 1_000))).await;
+            let passed = attempts
+                .iter()
+                .filter(|attempt| matches!(attempt, Ok(None)))
+                .count();
+            assert_eq!(passed, FREE_ATTEMPTS as usize, "{attempts:?}");
+        })
+        .await;
     }
 }

@@ -4,6 +4,7 @@
 
 use super::{Storage, StorageError};
 use futures_util::{Stream, stream};
+use sqlx::{Database, Encode, QueryBuilder, Type};
 
 /// A ticket about to be queued.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -102,6 +103,57 @@ pub enum TicketOrder {
     Oldest,
     DueDate,
     Priority,
+}
+
+/// The columns a [`StoredTicket`] is read from.
+pub(super) const TICKET_COLUMNS: &str = "id, request_key, ticket_table, action_id, source, category, \
+    short_description, description, priority, due_date, correlation_id, created_by, \
+    created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, sys_id, \
+    number, state, open, completion_noted";
+
+/// The `ORDER BY` clause of `order`.
+pub(super) fn order_by(order: TicketOrder) -> &'static str {
+    match order {
+        TicketOrder::Newest => " ORDER BY created_at DESC, id DESC",
+        TicketOrder::Oldest => " ORDER BY created_at, id",
+        TicketOrder::DueDate => " ORDER BY due_date, id",
+        TicketOrder::Priority => " ORDER BY priority, due_date, id",
+    }
+}
+
+/// Appends ` WHERE …` for the filters of `query`, in SQL every database reads.
+pub(super) fn push_filters<'q, DB>(query: &'q TicketQuery, sql: &mut QueryBuilder<'q, DB>)
+where
+    DB: Database,
+    String: Encode<'q, DB> + Type<DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+{
+    sql.push(" WHERE 1 = 1");
+    if let Some(table) = &query.ticket_table {
+        sql.push(" AND ticket_table = ").push_bind(table);
+    }
+    match query.state.as_deref() {
+        Some("queued") => {
+            sql.push(" AND delivery = 'queued'");
+        }
+        Some(state) => {
+            sql.push(" AND state = ").push_bind(state);
+        }
+        None => {}
+    }
+    if let Some(priority) = query.priority {
+        sql.push(" AND priority = ").push_bind(priority);
+    }
+    if let Some(category) = &query.category {
+        sql.push(" AND category = ").push_bind(category);
+    }
+    if let Some(source) = &query.source {
+        sql.push(" AND source = ").push_bind(source);
+    }
+    if let Some(action) = &query.action_id {
+        sql.push(" AND action_id = ").push_bind(action);
+    }
 }
 
 /// Rows an export reads at a time.
@@ -249,6 +301,7 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::testing::on_every_backend;
 
     fn ticket(key: &str, action: Option<&str>) -> NewTicket {
         NewTicket {
@@ -277,147 +330,259 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_request_key_and_an_open_action_ticket_each_queue_once() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let Queued::New(first) = storage
-            .queue_ticket(&ticket("k1", Some("A")), 100)
+    /// Queues the ticket `key` of `action` and records that ServiceNow
+    /// created it, open, as `sys_id`; its id.
+    async fn created(storage: &Storage, key: &str, action: Option<&str>, sys_id: &str) -> i64 {
+        let Queued::New(id) = storage
+            .queue_ticket(&ticket(key, action), 100)
             .await
             .unwrap()
         else {
-            panic!("first is new");
+            panic!("{key} is new");
         };
-        assert_eq!(
-            storage
+        let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+        assert!(storage.ticket_attempt_started(&claim).await.unwrap());
+        let record = record(sys_id, true);
+        assert!(storage.ticket_created(&claim, &record).await.unwrap());
+        id
+    }
+
+    #[tokio::test]
+    async fn a_request_key_and_an_open_action_ticket_each_queue_once() {
+        on_every_backend(async |storage| {
+            let Queued::New(first) = storage
                 .queue_ticket(&ticket("k1", Some("A")), 100)
                 .await
-                .unwrap(),
-            Queued::SameRequest(first)
-        );
-        assert_eq!(
-            storage
-                .queue_ticket(&ticket("k2", Some("A")), 100)
-                .await
-                .unwrap(),
-            Queued::OpenTicketExists(first)
-        );
-        // Closed in ServiceNow: the action may be shared again.
-        let claim = storage
-            .claim_ticket(first, 100, 160)
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            storage
-                .ticket_created(&claim, &record("s1", true))
+                .unwrap()
+            else {
+                panic!("first is new");
+            };
+            assert_eq!(
+                storage
+                    .queue_ticket(&ticket("k1", Some("A")), 100)
+                    .await
+                    .unwrap(),
+                Queued::SameRequest(first)
+            );
+            assert_eq!(
+                storage
+                    .queue_ticket(&ticket("k2", Some("A")), 100)
+                    .await
+                    .unwrap(),
+                Queued::OpenTicketExists(first)
+            );
+            // Closed in ServiceNow: the action may be shared again.
+            let claim = storage
+                .claim_ticket(first, 100, 160)
                 .await
                 .unwrap()
-        );
-        assert!(
-            storage
-                .sync_ticket_state("change_request", "s1", "3", false, "2026-11-25 00:00:00")
-                .await
-                .unwrap()
-        );
-        assert!(matches!(
-            storage
-                .queue_ticket(&ticket("k3", Some("A")), 100)
-                .await
-                .unwrap(),
-            Queued::New(_)
-        ));
-        // The first ticket reopened in ServiceNow: its state is taken, it stays closed here.
-        assert!(
-            storage
-                .sync_ticket_state("change_request", "s1", "-1", true, "2026-11-26 00:00:00")
-                .await
-                .unwrap()
-        );
-        let first = storage.ticket(first).await.unwrap().unwrap();
-        assert_eq!((first.state.as_deref(), first.open), (Some("-1"), false));
-        // User recommendations have no action: never "already open".
-        for key in ["u1", "u2"] {
+                .unwrap();
+            assert!(
+                storage
+                    .ticket_created(&claim, &record("s1", true))
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                storage
+                    .sync_ticket_state("change_request", "s1", "3", false, "2026-11-25 00:00:00")
+                    .await
+                    .unwrap()
+            );
             assert!(matches!(
-                storage.queue_ticket(&ticket(key, None), 100).await.unwrap(),
+                storage
+                    .queue_ticket(&ticket("k3", Some("A")), 100)
+                    .await
+                    .unwrap(),
                 Queued::New(_)
             ));
-        }
+            // The first ticket reopened in ServiceNow: its state is taken, it stays closed here.
+            assert!(
+                storage
+                    .sync_ticket_state("change_request", "s1", "-1", true, "2026-11-26 00:00:00")
+                    .await
+                    .unwrap()
+            );
+            let first = storage.ticket(first).await.unwrap().unwrap();
+            assert_eq!((first.state.as_deref(), first.open), (Some("-1"), false));
+            // User recommendations have no action: never "already open".
+            for key in ["u1", "u2"] {
+                assert!(matches!(
+                    storage.queue_ticket(&ticket(key, None), 100).await.unwrap(),
+                    Queued::New(_)
+                ));
+            }
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn a_claim_holds_a_ticket_until_it_lapses() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        let Queued::New(id) = storage.queue_ticket(&ticket("k", None), 100).await.unwrap() else {
-            panic!("new");
-        };
-        assert_eq!(storage.due_tickets(100, 10).await.unwrap(), vec![id]);
-        let stale = storage
-            .claim_ticket(id, 100, 130)
-            .await
-            .unwrap()
-            .expect("claimed");
-        assert!(
-            storage.claim_ticket(id, 120, 150).await.unwrap().is_none(),
-            "held"
-        );
-        assert!(storage.due_tickets(120, 10).await.unwrap().is_empty());
-        let claim = storage
-            .claim_ticket(id, 131, 160)
-            .await
-            .unwrap()
-            .expect("lapsed");
-        // The sender whose claim lapsed can no longer write.
-        assert!(!storage.ticket_attempt_started(&stale).await.unwrap());
-        assert!(!storage.ticket_refused(&stale, "Forbidden").await.unwrap());
-        assert!(
-            storage
-                .ticket_deferred(&claim, 200, "ServerError")
+        on_every_backend(async |storage| {
+            let Queued::New(id) = storage.queue_ticket(&ticket("k", None), 100).await.unwrap()
+            else {
+                panic!("new");
+            };
+            assert_eq!(storage.due_tickets(100, 10).await.unwrap(), vec![id]);
+            let stale = storage
+                .claim_ticket(id, 100, 130)
                 .await
                 .unwrap()
-        );
-        assert!(storage.due_tickets(199, 10).await.unwrap().is_empty());
-        assert_eq!(storage.next_ticket_due().await.unwrap(), Some(200));
-        let ticket = storage.ticket(id).await.unwrap().unwrap();
-        assert_eq!((ticket.attempts, ticket.delivery.as_str()), (1, "queued"));
-        let claim = storage.claim_ticket(id, 200, 260).await.unwrap().unwrap();
-        assert!(
-            storage
-                .ticket_created(&claim, &record("s", true))
+                .expect("claimed");
+            assert!(
+                storage.claim_ticket(id, 120, 150).await.unwrap().is_none(),
+                "held"
+            );
+            assert!(storage.due_tickets(120, 10).await.unwrap().is_empty());
+            let claim = storage
+                .claim_ticket(id, 131, 160)
                 .await
                 .unwrap()
-        );
-        assert!(
-            storage.claim_ticket(id, 300, 330).await.unwrap().is_none(),
-            "sent"
-        );
-        assert_eq!(storage.next_ticket_due().await.unwrap(), None);
+                .expect("lapsed");
+            // The sender whose claim lapsed can no longer write.
+            assert!(!storage.ticket_attempt_started(&stale).await.unwrap());
+            assert!(!storage.ticket_refused(&stale, "Forbidden").await.unwrap());
+            assert!(
+                storage
+                    .ticket_deferred(&claim, 200, "ServerError")
+                    .await
+                    .unwrap()
+            );
+            assert!(storage.due_tickets(199, 10).await.unwrap().is_empty());
+            assert_eq!(storage.next_ticket_due().await.unwrap(), Some(200));
+            let ticket = storage.ticket(id).await.unwrap().unwrap();
+            assert_eq!((ticket.attempts, ticket.delivery.as_str()), (1, "queued"));
+            let claim = storage.claim_ticket(id, 200, 260).await.unwrap().unwrap();
+            assert!(
+                storage
+                    .ticket_created(&claim, &record("s", true))
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                storage.claim_ticket(id, 300, 330).await.unwrap().is_none(),
+                "sent"
+            );
+            assert_eq!(storage.next_ticket_due().await.unwrap(), None);
+        })
+        .await;
     }
 
     #[tokio::test]
     async fn pages_filter_sort_and_stream() {
-        let (_dir, storage) = Storage::open_temporary().await;
-        for n in 0..1_203 {
-            let mut new = ticket(&format!("k{n}"), None);
-            new.created_at = n;
-            new.priority = n % 5 + 1;
-            storage.queue_ticket(&new, 0).await.unwrap();
-        }
-        let query = TicketQuery {
-            priority: Some(1),
-            ..TicketQuery::default()
-        };
-        let (page, total) = storage.ticket_page(&query, 0, 25).await.unwrap();
-        assert_eq!(total, 241);
-        assert_eq!(page.len(), 25);
-        assert_eq!(page[0].ticket.created_at, 1_200, "newest first");
-        assert!(page.iter().all(|t| t.ticket.priority == 1));
-        use futures_util::TryStreamExt;
-        let batches: Vec<Vec<StoredTicket>> = storage
-            .ticket_stream(TicketQuery::default())
-            .try_collect()
-            .await
-            .unwrap();
-        assert_eq!(batches.len(), 3);
-        assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 1_203);
+        on_every_backend(async |storage| {
+            for n in 0..1_203 {
+                let mut new = ticket(&format!("k{n}"), None);
+                new.created_at = n;
+                new.priority = n % 5 + 1;
+                storage.queue_ticket(&new, 0).await.unwrap();
+            }
+            let query = TicketQuery {
+                priority: Some(1),
+                ..TicketQuery::default()
+            };
+            let (page, total) = storage.ticket_page(&query, 0, 25).await.unwrap();
+            assert_eq!(total, 241);
+            assert_eq!(page.len(), 25);
+            assert_eq!(page[0].ticket.created_at, 1_200, "newest first");
+            assert!(page.iter().all(|t| t.ticket.priority == 1));
+            use futures_util::TryStreamExt;
+            let batches: Vec<Vec<StoredTicket>> = storage
+                .ticket_stream(TicketQuery::default())
+                .try_collect()
+                .await
+                .unwrap();
+            assert_eq!(batches.len(), 3);
+            assert_eq!(batches.iter().map(Vec::len).sum::<usize>(), 1_203);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn completion_notes_watermarks_and_each_actions_latest_ticket() {
+        on_every_backend(async |storage| {
+            let done = created(&storage, "k1", Some("A"), "s1").await;
+            storage
+                .queue_ticket(&ticket("k2", Some("B")), 100)
+                .await
+                .unwrap();
+            storage
+                .queue_ticket(&ticket("k3", None), 100)
+                .await
+                .unwrap();
+
+            let actions = ["A".to_owned(), "B".to_owned()];
+            let awaiting = storage
+                .tickets_awaiting_completion_note(&actions)
+                .await
+                .unwrap();
+            assert_eq!(awaiting.iter().map(|t| t.id).collect::<Vec<_>>(), [done]);
+            assert!(awaiting[0].maybe_sent);
+            storage.completion_noted(done).await.unwrap();
+            assert!(
+                storage
+                    .tickets_awaiting_completion_note(&actions)
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            assert!(
+                storage
+                    .tickets_awaiting_completion_note(&[])
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+
+            let mut latest: Vec<_> = storage
+                .latest_ticket_per_action()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| t.ticket.action_id)
+                .collect();
+            latest.sort();
+            assert_eq!(latest, [Some("A".to_owned()), Some("B".to_owned())]);
+            let open: Vec<i64> = storage
+                .open_tickets_of_action("A")
+                .await
+                .unwrap()
+                .iter()
+                .map(|t| t.id)
+                .collect();
+            assert_eq!(open, [done]);
+            assert_eq!(
+                storage.queued_ticket_count("change_request").await.unwrap(),
+                2
+            );
+            assert_eq!(
+                storage
+                    .first_ticket_created_at("change_request")
+                    .await
+                    .unwrap(),
+                Some(100)
+            );
+            assert_eq!(
+                storage.first_ticket_created_at("incident").await.unwrap(),
+                None
+            );
+
+            assert_eq!(storage.ticket_watermark("incident").await.unwrap(), None);
+            for watermark in ["2026-11-24 10:00:00", "2026-11-25 10:00:00"] {
+                storage
+                    .set_ticket_watermark("incident", watermark)
+                    .await
+                    .unwrap();
+            }
+            assert_eq!(
+                storage
+                    .ticket_watermark("incident")
+                    .await
+                    .unwrap()
+                    .as_deref(),
+                Some("2026-11-25 10:00:00")
+            );
+        })
+        .await;
     }
 }

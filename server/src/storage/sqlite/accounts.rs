@@ -1,9 +1,12 @@
 //! [`AccountStore`] on SQLite: the `users` table.
 
-use super::{Sqlite, is_unique_violation};
+use super::{Sqlite, Statement};
 use crate::storage::{
     StorageError,
-    accounts::{Account, AccountStore, AccountUpdate, NewAccount},
+    accounts::{
+        ACCOUNT_COLUMNS, Account, AccountRow, AccountStore, AccountUpdate, NewAccount,
+        removes_an_active_admin, stored_role,
+    },
 };
 use app::domain::auth::Role;
 use sqlx::{query::QueryAs, sqlite::SqliteArguments};
@@ -11,64 +14,17 @@ use sqlx::{query::QueryAs, sqlite::SqliteArguments};
 /// The assignment that records when an account last changed.
 const TOUCHED: &str = "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
-/// The columns an [`AccountRow`] is read from.
-const COLUMNS: &str = "id, email, display_name, role, password_hash, active";
-
-/// An account as SQLite stores it.
-#[derive(sqlx::FromRow)]
-pub(super) struct AccountRow {
-    id: i64,
-    email: String,
-    display_name: String,
-    role: String,
-    password_hash: String,
-    active: i64,
-}
-
-impl AccountRow {
-    /// Whether the account may be used.
-    pub(super) fn is_active(&self) -> bool {
-        self.active != 0
-    }
-
-    /// The account, once its role is known to be valid.
-    pub(super) fn into_account(self) -> Result<Account, StorageError> {
-        let AccountRow {
-            id,
-            email,
-            display_name,
-            role,
-            password_hash,
-            active,
-        } = self;
-        let role = Role::parse(&role)
-            .ok_or_else(|| StorageError::Corrupt(format!("unknown role {role:?} of user {id}")))?;
-        Ok(Account {
-            id,
-            email,
-            display_name,
-            role,
-            password_hash,
-            active: active != 0,
-        })
-    }
-}
-
 /// The role and active flag of account `id`, read inside a change's transaction.
 async fn current(
     tx: &mut sqlx::SqliteConnection,
     id: i64,
 ) -> Result<Option<(Role, bool)>, StorageError> {
-    let row: Option<(String, i64)> = sqlx::query_as("SELECT role, active FROM users WHERE id = ?")
+    let row: Option<(String, bool)> = sqlx::query_as("SELECT role, active FROM users WHERE id = ?")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-    row.map(|(role, active)| {
-        Role::parse(&role)
-            .map(|role| (role, active != 0))
-            .ok_or_else(|| StorageError::Corrupt(format!("unknown role {role:?} of user {id}")))
-    })
-    .transpose()
+    row.map(|(role, active)| Ok((stored_role(&role, id)?, active)))
+        .transpose()
 }
 
 /// Whether at most one active admin is left, inside a change's transaction.
@@ -98,6 +54,33 @@ impl Sqlite {
         let row = query.fetch_optional(&self.pool).await?;
         row.map(AccountRow::into_account).transpose()
     }
+
+    /// Runs `update` (its last parameter the account's id) on account `id`,
+    /// which it gives the role and active flag `to` makes of its current
+    /// ones, unless that takes away the last active admin; an account left
+    /// inactive loses its sessions. One `BEGIN IMMEDIATE` transaction, so
+    /// changes run one after the other.
+    async fn change_account(
+        &self,
+        id: i64,
+        to: impl FnOnce((Role, bool)) -> (Role, bool) + Send,
+        update: Statement<'_>,
+    ) -> Result<AccountUpdate, StorageError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(from) = current(&mut tx, id).await? else {
+            return Ok(AccountUpdate::NotFound);
+        };
+        let next = to(from);
+        if removes_an_active_admin(from, next) && last_admin(&mut tx).await? {
+            return Ok(AccountUpdate::LastAdmin);
+        }
+        update.bind(id).execute(&mut *tx).await?;
+        if !next.1 {
+            end_sessions(&mut tx, id).await?;
+        }
+        tx.commit().await?;
+        Ok(AccountUpdate::Done)
+    }
 }
 
 #[async_trait::async_trait]
@@ -112,95 +95,54 @@ impl AccountStore for Sqlite {
         .bind(&account.password_hash)
         .fetch_one(&self.pool)
         .await
-        .map_err(|error| {
-            if is_unique_violation(&error) {
-                StorageError::Conflict
-            } else {
-                StorageError::Query(error)
-            }
-        })?;
-        Ok(Account {
-            id,
-            email: account.email.clone(),
-            display_name: account.display_name.clone(),
-            role: account.role,
-            password_hash: account.password_hash.clone(),
-            active: true,
-        })
+        .map_err(StorageError::unique_as_conflict)?;
+        Ok(Account::created(id, account))
     }
 
     async fn account_by_email(&self, email: &str) -> Result<Option<Account>, StorageError> {
         self.fetch_account(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = ?")).bind(email),
+            sqlx::query_as(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = ?"
+            ))
+            .bind(email),
         )
         .await
     }
 
     async fn account_by_id(&self, id: i64) -> Result<Option<Account>, StorageError> {
         self.fetch_account(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = ?")).bind(id),
+            sqlx::query_as(&format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?")).bind(id),
         )
         .await
     }
 
     async fn list_accounts(&self) -> Result<Vec<Account>, StorageError> {
-        let rows: Vec<AccountRow> =
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY email"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM users ORDER BY email"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.into_iter().map(AccountRow::into_account).collect()
     }
 
     async fn change_role(&self, id: i64, role: Role) -> Result<AccountUpdate, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let outcome = match current(&mut tx, id).await? {
-            None => AccountUpdate::NotFound,
-            Some((current, active))
-                if current == Role::Admin
-                    && role != Role::Admin
-                    && active
-                    && last_admin(&mut tx).await? =>
-            {
-                AccountUpdate::LastAdmin
-            }
-            Some(_) => {
-                sqlx::query(&format!(
-                    "UPDATE users SET role = ?, {TOUCHED} WHERE id = ?"
-                ))
-                .bind(role.as_str())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                AccountUpdate::Done
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        let update = format!("UPDATE users SET role = ?, {TOUCHED} WHERE id = ?");
+        self.change_account(
+            id,
+            |(_, active)| (role, active),
+            sqlx::query(&update).bind(role.as_str()),
+        )
+        .await
     }
 
     async fn set_active(&self, id: i64, active: bool) -> Result<AccountUpdate, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let outcome = match current(&mut tx, id).await? {
-            None => AccountUpdate::NotFound,
-            Some((Role::Admin, true)) if !active && last_admin(&mut tx).await? => {
-                AccountUpdate::LastAdmin
-            }
-            Some(_) => {
-                sqlx::query(&format!(
-                    "UPDATE users SET active = ?, {TOUCHED} WHERE id = ?"
-                ))
-                .bind(i64::from(active))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                if !active {
-                    end_sessions(&mut tx, id).await?;
-                }
-                AccountUpdate::Done
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+        let update = format!("UPDATE users SET active = ?, {TOUCHED} WHERE id = ?");
+        self.change_account(
+            id,
+            |(role, _)| (role, active),
+            sqlx::query(&update).bind(active),
+        )
+        .await
     }
 
     async fn set_password_hash(&self, id: i64, hash: &str) -> Result<AccountUpdate, StorageError> {

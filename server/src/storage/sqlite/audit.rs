@@ -3,7 +3,7 @@
 use super::Sqlite;
 use crate::storage::{
     StorageError,
-    audit::{AuditEvent, AuditRecord, AuditStore},
+    audit::{AuditEvent, AuditRecord, AuditRow, AuditStore},
 };
 
 #[async_trait::async_trait]
@@ -27,7 +27,7 @@ impl AuditStore for Sqlite {
         action: &str,
         limit: i64,
     ) -> Result<Vec<AuditRecord>, StorageError> {
-        let rows: Vec<(i64, String, String, String, Option<String>, String)> = sqlx::query_as(
+        let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, at, actor, action, target, details FROM audit_log \
              WHERE instr(lower(actor), lower(?)) > 0 AND substr(action, 1, length(?)) = ? \
              ORDER BY id DESC LIMIT ?",
@@ -38,21 +38,6 @@ impl AuditStore for Sqlite {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.into_iter()
-            .map(|(id, at, actor, action, target, details)| {
-                let details = serde_json::from_str(&details)
-                    .map_err(|e| StorageError::Corrupt(e.to_string()))?;
-                Ok(AuditRecord {
-                    id,
-                    at,
-                    event: AuditEvent {
-                        actor,
-                        action,
-                        target,
-                        details,
-                    },
-                })
-            })
-            .collect()
+        rows.into_iter().map(AuditRow::into_record).collect()
     }
 }

@@ -6,43 +6,11 @@ use super::Sqlite;
 use crate::storage::{
     StorageError,
     servicenow::{
-        PendingAuthorization, SealedTokens, ServiceNowStore, StoredConnection, StoredState,
+        CONNECTION_COLUMNS, ConnectionRow, PendingAuthorization, SealedTokens, ServiceNowStore,
+        StoredConnection, StoredState,
     },
 };
 use std::collections::BTreeMap;
-
-/// The connection as SQLite stores it: the state as text.
-#[derive(sqlx::FromRow)]
-struct ConnectionRow {
-    instance_url: String,
-    client_id: String,
-    client_secret: Vec<u8>,
-    access_token: Option<Vec<u8>>,
-    access_expires_at: Option<i64>,
-    refresh_token: Option<Vec<u8>>,
-    integration_user: Option<String>,
-    state: String,
-    last_success_at: Option<i64>,
-    last_error: Option<String>,
-}
-
-impl ConnectionRow {
-    /// The connection, once its state is known to be valid.
-    fn into_connection(self) -> Result<StoredConnection, StorageError> {
-        Ok(StoredConnection {
-            state: StoredState::parse(&self.state)?,
-            instance_url: self.instance_url,
-            client_id: self.client_id,
-            sealed_client_secret: self.client_secret,
-            sealed_access_token: self.access_token,
-            access_expires_at: self.access_expires_at,
-            sealed_refresh_token: self.refresh_token,
-            integration_user: self.integration_user,
-            last_success_at: self.last_success_at,
-            last_error: self.last_error,
-        })
-    }
-}
 
 impl Sqlite {
     /// Sets one column of the connection row: `assignment` is `column = ?`,
@@ -60,11 +28,9 @@ impl Sqlite {
 #[async_trait::async_trait]
 impl ServiceNowStore for Sqlite {
     async fn servicenow_connection(&self) -> Result<Option<StoredConnection>, StorageError> {
-        let row: Option<ConnectionRow> = sqlx::query_as(
-            "SELECT instance_url, client_id, client_secret, access_token, access_expires_at, \
-             refresh_token, integration_user, state, last_success_at, last_error \
-             FROM servicenow_connection WHERE id = 1",
-        )
+        let row: Option<ConnectionRow> = sqlx::query_as(&format!(
+            "SELECT {CONNECTION_COLUMNS} FROM servicenow_connection WHERE id = 1"
+        ))
         .fetch_optional(&self.pool)
         .await?;
         row.map(ConnectionRow::into_connection).transpose()

@@ -1,20 +1,11 @@
 //! [`SessionStore`] on SQLite: the `sessions` table, read joined with `users`.
 
-use super::{Sqlite, accounts::AccountRow};
+use super::Sqlite;
 use crate::storage::{
     StorageError,
     accounts::Account,
-    sessions::{SessionLimits, SessionStore},
+    sessions::{SESSION_COLUMNS, SessionLimits, SessionRow, SessionStore, SessionUse},
 };
-
-/// A session joined with its account.
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    created_at: i64,
-    last_seen_at: i64,
-    #[sqlx(flatten)]
-    account: AccountRow,
-}
 
 #[async_trait::async_trait]
 impl SessionStore for Sqlite {
@@ -40,34 +31,31 @@ impl SessionStore for Sqlite {
         now: i64,
         limits: SessionLimits,
     ) -> Result<Option<Account>, StorageError> {
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT s.created_at, s.last_seen_at, u.id, u.email, u.display_name, u.role, u.password_hash, u.active \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        )
+        let row: Option<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ?"
+        ))
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(SessionRow {
-            created_at,
-            last_seen_at,
-            account,
-        }) = row
-        else {
-            return Ok(None);
-        };
-        if limits.expired(created_at, last_seen_at, now) || !account.is_active() {
-            self.delete_session(token_hash).await?;
-            return Ok(None);
+        match row.map(|row| row.use_at(now, limits)) {
+            None => Ok(None),
+            Some(SessionUse::Ended) => {
+                self.delete_session(token_hash).await?;
+                Ok(None)
+            }
+            Some(SessionUse::Live { account, touch }) => {
+                if touch {
+                    self.execute(
+                        sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
+                            .bind(now)
+                            .bind(token_hash),
+                    )
+                    .await?;
+                }
+                account.into_account().map(Some)
+            }
         }
-        if now - last_seen_at >= limits.touch_interval() {
-            self.execute(
-                sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?")
-                    .bind(now)
-                    .bind(token_hash),
-            )
-            .await?;
-        }
-        account.into_account().map(Some)
     }
 
     async fn confirm_session(&self, token_hash: &str, now: i64) -> Result<(), StorageError> {

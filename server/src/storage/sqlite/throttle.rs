@@ -5,7 +5,7 @@
 use super::Sqlite;
 use crate::storage::{
     StorageError,
-    throttle::{FORGET_AFTER_MS, ThrottleStore, wait_after_ms},
+    throttle::{FORGET_AFTER_MS, ThrottleStore, must_wait},
 };
 use sqlx::QueryBuilder;
 
@@ -33,11 +33,7 @@ impl ThrottleStore for Sqlite {
         }
         select.push(")");
         let counts: Vec<(i64, i64)> = select.build_query_as().fetch_all(&mut *tx).await?;
-        let wait = counts
-            .iter()
-            .map(|(failures, last)| last + wait_after_ms(*failures) - now_ms)
-            .max()
-            .filter(|wait| *wait > 0);
+        let wait = must_wait(&counts, now_ms);
         if wait.is_none() {
             for key in keys {
                 sqlx::query(

@@ -2,21 +2,15 @@
 //! claim rows of, and what the sync and the list pages read) and the sync's
 //! watermarks in `ticket_sync`.
 
-use super::{Sqlite, Statement, is_unique_violation};
+use super::{Sqlite, Statement};
 use crate::storage::{
-    StorageError,
+    StorageError, is_unique_violation,
     tickets::{
-        Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TicketOrder, TicketQuery,
-        TicketStore,
+        Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TICKET_COLUMNS, TicketQuery,
+        TicketStore, order_by, push_filters,
     },
 };
 use sqlx::QueryBuilder;
-
-/// The columns a [`StoredTicket`] is read from.
-const COLUMNS: &str = "id, request_key, ticket_table, action_id, source, category, \
-    short_description, description, priority, due_date, correlation_id, created_by, \
-    created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, sys_id, \
-    number, state, open, completion_noted";
 
 impl Sqlite {
     /// Runs `update`, whose last two parameters are the `id` and
@@ -29,45 +23,6 @@ impl Sqlite {
     ) -> Result<bool, StorageError> {
         self.changed_one(update.bind(claim.id).bind(&claim.token))
             .await
-    }
-}
-
-/// The `ORDER BY` clause of `order`.
-fn order_by(order: TicketOrder) -> &'static str {
-    match order {
-        TicketOrder::Newest => " ORDER BY created_at DESC, id DESC",
-        TicketOrder::Oldest => " ORDER BY created_at, id",
-        TicketOrder::DueDate => " ORDER BY due_date, id",
-        TicketOrder::Priority => " ORDER BY priority, due_date, id",
-    }
-}
-
-/// Appends ` WHERE …` for the filters of `query`.
-fn push_filters<'q>(query: &'q TicketQuery, sql: &mut QueryBuilder<'q, sqlx::Sqlite>) {
-    sql.push(" WHERE 1 = 1");
-    if let Some(table) = &query.ticket_table {
-        sql.push(" AND ticket_table = ").push_bind(table);
-    }
-    match query.state.as_deref() {
-        Some("queued") => {
-            sql.push(" AND delivery = 'queued'");
-        }
-        Some(state) => {
-            sql.push(" AND state = ").push_bind(state);
-        }
-        None => {}
-    }
-    if let Some(priority) = query.priority {
-        sql.push(" AND priority = ").push_bind(priority);
-    }
-    if let Some(category) = &query.category {
-        sql.push(" AND category = ").push_bind(category);
-    }
-    if let Some(source) = &query.source {
-        sql.push(" AND source = ").push_bind(source);
-    }
-    if let Some(action) = &query.action_id {
-        sql.push(" AND action_id = ").push_bind(action);
     }
 }
 
@@ -121,12 +76,12 @@ impl TicketStore for Sqlite {
     }
 
     async fn ticket(&self, id: i64) -> Result<Option<StoredTicket>, StorageError> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM tickets WHERE id = ?"))
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn open_tickets_of_action(
@@ -134,7 +89,7 @@ impl TicketStore for Sqlite {
         action_id: &str,
     ) -> Result<Vec<StoredTicket>, StorageError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM tickets WHERE action_id = ? AND open = 1 ORDER BY ticket_table"
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE action_id = ? AND open = 1 ORDER BY ticket_table"
         ))
         .bind(action_id)
         .fetch_all(&self.pool)
@@ -327,7 +282,7 @@ impl TicketStore for Sqlite {
             return Ok(Vec::new());
         }
         let mut sql = QueryBuilder::<sqlx::Sqlite>::new(format!(
-            "SELECT {COLUMNS} FROM tickets WHERE delivery = 'created' AND open = 1 \
+            "SELECT {TICKET_COLUMNS} FROM tickets WHERE delivery = 'created' AND open = 1 \
              AND completion_noted = 0 AND action_id IN ("
         ));
         let mut ids = sql.separated(", ");
@@ -352,7 +307,8 @@ impl TicketStore for Sqlite {
         let mut count = QueryBuilder::<sqlx::Sqlite>::new("SELECT count(*) FROM tickets");
         push_filters(query, &mut count);
         let total: i64 = count.build_query_scalar().fetch_one(&self.pool).await?;
-        let mut page = QueryBuilder::<sqlx::Sqlite>::new(format!("SELECT {COLUMNS} FROM tickets"));
+        let mut page =
+            QueryBuilder::<sqlx::Sqlite>::new(format!("SELECT {TICKET_COLUMNS} FROM tickets"));
         push_filters(query, &mut page);
         page.push(order_by(query.order));
         page.push(" LIMIT ").push_bind(limit);
@@ -372,7 +328,7 @@ impl TicketStore for Sqlite {
 
     async fn latest_ticket_per_action(&self) -> Result<Vec<StoredTicket>, StorageError> {
         Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY action_id \
+            "SELECT {TICKET_COLUMNS} FROM (SELECT *, row_number() OVER (PARTITION BY action_id \
              ORDER BY open DESC, created_at DESC, id DESC) AS rank FROM tickets \
              WHERE action_id IS NOT NULL) WHERE rank = 1"
         ))

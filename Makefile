@@ -1,7 +1,7 @@
 # ScoreNow build, run and test entry points.
 #
 #   make run    install missing tools, build (release) and serve on the embedded defaults
-#   make test   install missing tools, then fmt, clippy, Rust tests and browser tests
+#   make test   install missing tools, then fmt, clippy, Rust tests (SQLite and PostgreSQL) and browser tests
 #   make size   release WASM size (raw and gzip -9) and JS glue size
 #   make bench  SSR latency and simulator throughput under load (wrk)
 #
@@ -23,7 +23,7 @@ SITE_PKG := target/site/pkg
 ARGS ?=
 
 .PHONY: run test size bench tool-wrk tools tool-wasm-target tool-cargo-leptos tool-wasm-bindgen tool-wasm-opt \
-        tool-chromium e2e-deps lint test-rust test-e2e build-dev build-release
+        tool-chromium tool-postgres e2e-deps lint test-rust test-e2e build-dev build-release
 
 ## run: build the release site and server, then serve the demo on http://127.0.0.1:3000 (override with ARGS="--addr …")
 run: tools tool-wasm-opt build-release
@@ -39,9 +39,15 @@ lint:
 	# Production code must build without the simulator.
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo clippy -p server --no-default-features -- -D warnings
 
-test-rust:
+# A throwaway PostgreSQL cluster under target/ for the command that follows.
+WITH_POSTGRES := SCORENOW_TEST_POSTGRES_PARENT=$(CURDIR)/target server/tests/support/postgres-cluster.sh run
+
+# Storage tests run on SQLite and PostgreSQL; the integration suites once with
+# their servers on SQLite, then again with every server on PostgreSQL.
+test-rust: tool-postgres
 	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p app --features ssr
-	RUSTFLAGS="$(DEV_RUSTFLAGS)" cargo test -p server
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" $(WITH_POSTGRES) env SCORENOW_TEST_REQUIRE_POSTGRES=1 cargo test -p server
+	RUSTFLAGS="$(DEV_RUSTFLAGS)" $(WITH_POSTGRES) env SCORENOW_TEST_SERVER_DATABASE=postgres cargo test -p server --test '*'
 
 # cargo-leptos builds the WASM, JS and CSS. The server binary is the one the Rust
 # tests build (`--no-run` reuses it): a plain `cargo build` would unify features
@@ -107,6 +113,10 @@ bench: tools tool-wasm-opt tool-wrk build-release
 	bench/ssr_home.sh
 	bench/securescore_500.sh
 	bench/sim_table_get.sh
+
+# Debian's PostgreSQL server, for the storage and integration tests on PostgreSQL.
+tool-postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && apt-get install -y postgresql; }
 
 tool-chromium:
 	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }

@@ -9,7 +9,7 @@ use server::{
     storage::{Storage, accounts::Account},
 };
 use std::{io::Write, process::Stdio};
-use support::{TestServer, output_with_fresh_data_dir, scorenow};
+use support::{TestServer, database, output_with_fresh_data_dir, scorenow};
 
 /// The stored account of `email`, if there is one.
 async fn stored_account(storage: &Storage, email: &str) -> Option<Account> {
@@ -18,9 +18,7 @@ async fn stored_account(storage: &Storage, email: &str) -> Option<Account> {
 
 /// Runs `scorenow admin create` with `password` piped to standard input.
 fn admin_create(data_dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
-    let mut child = scorenow()
-        .args(["admin", "create", "--data-dir"])
-        .arg(data_dir)
+    let mut child = database::in_data_dir(scorenow().args(["admin", "create"]), data_dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -49,7 +47,7 @@ async fn admin_create_stores_an_argon2id_account() {
         "Created admin account root@example.com.\n"
     );
 
-    let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+    let storage = database::storage_of(dir.path()).await;
     let account = stored_account(&storage, "root@example.com")
         .await
         .expect("created");
@@ -123,7 +121,7 @@ async fn first_admin_comes_from_the_environment_once() {
         TestServer::start_command(command, Some(dir.path()))
     };
     drop(first);
-    let storage = Storage::open_sqlite(dir.path()).await.unwrap();
+    let storage = database::storage_of(dir.path()).await;
     let account = stored_account(&storage, "boss@example.com")
         .await
         .expect("first admin");
@@ -150,7 +148,7 @@ fn first_admin_needs_both_settings() {
 #[tokio::test]
 async fn demo_mode_seeds_one_user_per_role() {
     let server = TestServer::start();
-    let storage = Storage::open_sqlite(server.data_dir()).await.unwrap();
+    let storage = database::storage_of(server.data_dir()).await;
     for (email, role) in [
         ("admin@scorenow.demo", Role::Admin),
         ("analyst@scorenow.demo", Role::Analyst),

@@ -156,9 +156,7 @@ fn a_replica_with_another_secret_key_refuses_to_start() {
         Some(database.path()),
     ));
     let mut other = start(&other_key);
-    other
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(database.path());
+    support::database::in_data_dir(other.args(["--addr", "127.0.0.1:0"]), database.path());
     let stderr = support::one_line_failure(&mut other);
     assert!(
         stderr.contains("SCORENOW_SECRET_KEY") && stderr.contains("same"),

@@ -13,8 +13,8 @@ use std::{
 };
 use support::{
     DEMO_PASSWORD, NO_ARGUMENTS, TestServer, call, client, confirm_password,
-    confirm_password_answer, get, one_line_failure, page_html, scorenow, signed_in_cookie,
-    signed_in_cookie_with,
+    confirm_password_answer, database, get, one_line_failure, page_html, scorenow,
+    signed_in_cookie, signed_in_cookie_with,
 };
 
 const ROOT: &str = "root@example.com";
@@ -64,9 +64,7 @@ fn id_of(users: &Value, email: &str) -> String {
 
 /// The failed-sign-in audit records of `email`.
 async fn failed_sign_ins(server: &TestServer, email: &str) -> usize {
-    let storage = server::storage::Storage::open_sqlite(server.data_dir())
-        .await
-        .unwrap();
+    let storage = database::storage_of(server.data_dir()).await;
     let records = storage.recent_audit(10_000).await.unwrap();
     storage.close().await;
     records
@@ -134,11 +132,10 @@ async fn production_refuses_a_database_with_demo_accounts_until_they_are_removed
     demo.args(["--demo", "--servicenow-sim-addr", "off"]);
     drop(TestServer::start_command(demo, Some(dir.path())));
 
-    let stderr = one_line_failure(
-        scorenow()
-            .args(["--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(dir.path()),
-    );
+    let stderr = one_line_failure(database::in_data_dir(
+        scorenow().args(["--addr", "127.0.0.1:0"]),
+        dir.path(),
+    ));
     assert!(
         stderr.starts_with("scorenow: the database holds the demo accounts admin@scorenow.demo, analyst@scorenow.demo, reader@scorenow.demo"),
         "{stderr}"
@@ -148,12 +145,13 @@ async fn production_refuses_a_database_with_demo_accounts_until_they_are_removed
         "{stderr}"
     );
 
-    let removed = scorenow()
-        .args(["admin", "remove-demo-accounts", "--data-dir"])
-        .arg(dir.path())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let removed = database::in_data_dir(
+        scorenow().args(["admin", "remove-demo-accounts"]),
+        dir.path(),
+    )
+    .stdin(Stdio::null())
+    .output()
+    .unwrap();
     assert!(removed.status.success(), "{removed:?}");
     assert_eq!(
         String::from_utf8(removed.stdout).unwrap().trim(),
@@ -282,9 +280,7 @@ async fn a_huge_email_gets_a_field_error_and_writes_no_large_row() {
         254,
         "only what a form can show comes back"
     );
-    let storage = server::storage::Storage::open_sqlite(server.data_dir())
-        .await
-        .unwrap();
+    let storage = database::storage_of(server.data_dir()).await;
     let records = storage.recent_audit(10_000).await.unwrap();
     storage.close().await;
     assert!(

@@ -474,9 +474,7 @@ async fn removing_the_connection_needs_confirmation_revokes_and_wipes_the_secret
     assert_eq!(code, 200, "{body}");
     assert_eq!(status(&server, &cookie).await["state"], "NotConfigured");
 
-    let storage = server::storage::Storage::open_sqlite(server.data_dir())
-        .await
-        .unwrap();
+    let storage = support::database::storage_of(server.data_dir()).await;
     let audit = storage.recent_audit(20).await.unwrap();
     let removed = audit
         .iter()

@@ -5,6 +5,7 @@
 //! Each test file uses a different part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod database;
 pub mod fake_graph;
 
 use reqwest::{
@@ -79,7 +80,7 @@ impl TestServer {
     ) -> Self {
         let temporary = tempfile::tempdir().expect("tempdir");
         let dir = data_dir.unwrap_or(temporary.path()).to_owned();
-        command.args(["--addr", addr, "--data-dir"]).arg(dir);
+        database::in_data_dir(command.args(["--addr", addr]), &dir);
         Self::spawn(command, "ScoreNow is listening", temporary)
     }
 
@@ -237,13 +238,11 @@ pub fn taken_address() -> (TcpListener, String) {
     (listener, address)
 }
 
-/// Whether `secret` stands in the clear in `server`'s database file or its write-ahead log.
+/// Whether `secret` stands in the clear anywhere in `server`'s database.
 pub fn stored_in_clear(server: &TestServer, secret: &str) -> bool {
-    let database = std::fs::read(server.data_dir().join("scorenow.db")).expect("database");
-    let wal = std::fs::read(server.data_dir().join("scorenow.db-wal")).unwrap_or_default();
-    [database, wal]
-        .iter()
-        .any(|bytes| bytes.windows(secret.len()).any(|w| w == secret.as_bytes()))
+    database::stored_bytes(server.data_dir())
+        .windows(secret.len())
+        .any(|window| window == secret.as_bytes())
 }
 
 /// Polls `check` every 250 ms until it gives a value; panics after `timeout`, naming `what`.

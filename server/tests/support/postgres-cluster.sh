@@ -8,6 +8,9 @@
 #   postgres-cluster.sh stop DIR    stops the cluster in DIR and removes DIR
 #   postgres-cluster.sh run CMD…    runs CMD with a cluster of its own, its URL in
 #                                   SCORENOW_TEST_POSTGRES_URL, and removes it after
+#
+# `run` makes its directory in SCORENOW_TEST_POSTGRES_PARENT (the Makefile: target/)
+# when the cluster's user can reach it, else in TMPDIR or /tmp.
 set -euo pipefail
 
 bin_dir() {
@@ -51,7 +54,12 @@ case "${1:-}" in
   stop) stop "${2:?usage: postgres-cluster.sh stop DIR}" ;;
   run)
     shift
-    dir=$(mktemp -d "${TMPDIR:-/tmp}/scorenow-postgres.XXXXXX")
+    parent=${SCORENOW_TEST_POSTGRES_PARENT:-${TMPDIR:-/tmp}}
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$parent" 2>/dev/null; then
+      parent=${TMPDIR:-/tmp}
+    fi
+    mkdir -p "$parent"
+    dir=$(mktemp -d "$parent/scorenow-postgres.XXXXXX")
     trap 'stop "$dir"' EXIT
     SCORENOW_TEST_POSTGRES_URL=$(start "$dir")
     export SCORENOW_TEST_POSTGRES_URL

@@ -9,61 +9,15 @@ use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::json;
 use support::{
-    NO_ARGUMENTS, TestServer, call, client, connect_servicenow, free_port, scorenow,
-    set_sim_faults, signed_in_cookie_with, sim_admin,
+    NO_ARGUMENTS, TestServer, call, client,
+    cluster::{ADMIN, Cluster, PASSWORD},
+    connect_servicenow, scorenow, set_sim_faults, signed_in_cookie_with, sim_admin,
 };
-
-const ADMIN: &str = "owner@scorenow.test";
-const PASSWORD: &str = "a long and secret passphrase";
-
-/// Replicas sharing one database, and the standalone simulator they use.
-struct Cluster {
-    simulator: TestServer,
-    replicas: Vec<TestServer>,
-    _database: tempfile::TempDir,
-}
-
-impl Cluster {
-    /// `count` production replicas on one database, the first one's
-    /// callback registered at the simulator.
-    fn start(count: usize) -> Self {
-        let addresses: Vec<String> = (0..count)
-            .map(|_| format!("127.0.0.1:{}", free_port()))
-            .collect();
-        let simulator = TestServer::start_simulator(&[
-            "--redirect-uri",
-            &format!("http://{}/servicenow/callback", addresses[0]),
-        ]);
-        let instance_host = simulator.base_url.trim_start_matches("http://").to_owned();
-        let database = tempfile::tempdir().expect("tempdir");
-        let replicas = addresses
-            .iter()
-            .map(|addr| {
-                let mut command = scorenow();
-                command.args(["--servicenow-sim-addr", "off"]);
-                command.args(["--allowed-instance-hosts", &instance_host]);
-                command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
-                TestServer::start_command_at(command, addr, Some(database.path()))
-            })
-            .collect();
-        Self {
-            simulator,
-            replicas,
-            _database: database,
-        }
-    }
-
-    fn simulator(&self) -> &str {
-        &self.simulator.base_url
-    }
-}
 
 #[tokio::test]
 async fn a_session_opened_on_one_replica_works_on_the_other() {
     let cluster = Cluster::start(2);
-    let [a, b] = &cluster.replicas[..] else {
-        unreachable!()
-    };
+    let (a, b) = (cluster.replica(0), cluster.replica(1));
     let cookie = signed_in_cookie_with(a, ADMIN, PASSWORD).await;
     let (status, users) = call(b, &cookie, "list_users", NO_ARGUMENTS).await;
     assert_eq!(status, 200, "{users}");
@@ -86,10 +40,10 @@ async fn the_sign_in_throttle_counts_attempts_made_on_every_replica() {
     };
     // Five free attempts spread over both replicas; the sixth, on either, waits.
     for n in 0..5 {
-        let status = attempt(&cluster.replicas[n % 2], n).await.unwrap().status();
+        let status = attempt(cluster.replica(n % 2), n).await.unwrap().status();
         assert_ne!(status, 429, "attempt {n} was throttled too early");
     }
-    for replica in &cluster.replicas {
+    for replica in [cluster.replica(0), cluster.replica(1)] {
         let response = attempt(replica, 5).await.unwrap();
         assert_eq!(response.status(), 429);
         assert!(response.headers().contains_key("retry-after"));
@@ -99,9 +53,7 @@ async fn the_sign_in_throttle_counts_attempts_made_on_every_replica() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_rotating_refresh_tokens_200_calls_across_two_replicas_refresh_once_per_expiry() {
     let cluster = Cluster::start(2);
-    let [a, b] = &cluster.replicas[..] else {
-        unreachable!()
-    };
+    let (a, b) = (cluster.replica(0), cluster.replica(1));
     let cookie = signed_in_cookie_with(a, ADMIN, PASSWORD).await;
     connect_servicenow(a, &cookie, cluster.simulator()).await;
     // Both replicas have used the connection's first access token.

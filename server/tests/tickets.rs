@@ -15,8 +15,10 @@ use std::{
     time::{Duration, Instant},
 };
 use support::{
-    NO_ARGUMENTS, TestServer, call, client, connect_servicenow, eventually, free_port, scorenow,
-    set_sim_faults, signed_in_cookie, signed_in_cookie_with, sim_admin,
+    NO_ARGUMENTS, TestServer, call, client,
+    cluster::{ADMIN, Cluster, PASSWORD},
+    connect_servicenow, eventually, free_port, scorenow, set_sim_faults, signed_in_cookie,
+    signed_in_cookie_with, sim_admin,
 };
 
 /// How ScoreNow's tickets are recognisable in ServiceNow (`correlation_display`).
@@ -120,6 +122,17 @@ impl Draft {
             .map(|(field, value)| (format!("draft[{field}]"), value))
             .collect()
     }
+}
+
+/// `count` user recommendations named `<prefix> 0000`…, alternately change
+/// requests and incidents.
+fn numbered_drafts(prefix: &str, count: usize) -> Vec<Draft> {
+    (0..count)
+        .map(|n| Draft {
+            ticket_type: TABLES[n % 2].into(),
+            ..Draft::user(&format!("{prefix} {n:04}"))
+        })
+        .collect()
 }
 
 /// Sends the share dialog; returns the status and the answer.
@@ -255,6 +268,18 @@ impl Instance {
         set_sim_faults(&self.url, faults).await;
     }
 
+    /// About one call in five fails: 500/503, 429 with Retry-After, or an
+    /// answer lost after the instance created the record.
+    async fn fail_one_call_in_five(&self) {
+        self.set_faults(json!({
+            "error_rate": 0.1,
+            "rate_limit_rate": 0.05,
+            "retry_after_secs": 1,
+            "drop_rate": 0.05,
+        }))
+        .await;
+    }
+
     /// Ends every fault (needed before the tests read records, too).
     async fn clear_faults(&self) {
         self.set_faults(json!({})).await;
@@ -322,23 +347,8 @@ async fn five_hundred_shares_under_injected_faults_make_exactly_five_hundred_tic
     let server = TestServer::start_with_simulator_admin();
     let instance = Instance::embedded(&server);
     let analyst = connected_analyst(&server).await;
-    // About one call in five fails: 500/503, 429 with Retry-After, or an
-    // answer lost after the instance created the record.
-    instance
-        .set_faults(json!({
-            "error_rate": 0.1,
-            "rate_limit_rate": 0.05,
-            "retry_after_secs": 1,
-            "drop_rate": 0.05,
-        }))
-        .await;
-
-    let drafts: Vec<Draft> = (0..SHARES)
-        .map(|n| Draft {
-            ticket_type: TABLES[n % 2].into(),
-            ..Draft::user(&format!("Share {n:04}"))
-        })
-        .collect();
+    instance.fail_one_call_in_five().await;
+    let drafts = numbered_drafts("Share", SHARES);
     // Every tenth dialog is sent twice at once (a double click, a retry).
     let sends = drafts
         .iter()
@@ -690,8 +700,6 @@ async fn every_field_is_validated_on_the_server_against_hostile_input() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_restart() {
-    const ADMIN: &str = "owner@scorenow.test";
-    const PASSWORD: &str = "a long and secret passphrase";
     let addr = format!("127.0.0.1:{}", free_port());
     let simulator = TestServer::start_simulator(&[
         "--redirect-uri",
@@ -959,4 +967,98 @@ async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
     let stranger = export(&server, "", "").await;
     assert_ne!(stranger.status(), 200);
     assert!(!stranger.text().await.expect("body").contains("SUM"));
+}
+
+/// Shares `drafts` as `cookie`, spread over `replicas` in turn (16 at a
+/// time); returns each draft's ticket id, in order.
+async fn shared_round_robin(replicas: &[&TestServer], cookie: &str, drafts: &[Draft]) -> Vec<i64> {
+    let answers: Vec<(usize, Value)> =
+        stream::iter(drafts.iter().enumerate())
+            .map(|(n, draft)| async move {
+                (n, shared(replicas[n % replicas.len()], cookie, draft).await)
+            })
+            .buffer_unordered(16)
+            .collect()
+            .await;
+    let mut ids = vec![0; drafts.len()];
+    for (n, outcome) in answers {
+        assert_eq!(outcome["existing"], false, "{outcome}");
+        ids[n] = outcome["ticket"]["id"].as_i64().expect("id");
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_shares_across_three_replicas_one_crashing_make_exactly_five_hundred_tickets()
+{
+    const SHARES: usize = 500;
+    /// The closed state of each table.
+    const CLOSED: [(&str, &str); 2] = [("change_request", "3"), ("incident", "7")];
+    let mut cluster = Cluster::start(3);
+    let instance = Instance {
+        url: cluster.simulator().to_owned(),
+    };
+    let admin = signed_in_cookie_with(cluster.replica(0), ADMIN, PASSWORD).await;
+    connect_servicenow(cluster.replica(0), &admin, &instance.url).await;
+    instance.fail_one_call_in_five().await;
+    let drafts = numbered_drafts("Replicated share", SHARES);
+
+    // Half over the three replicas; then replica 1 crashes with tickets in
+    // its queue, maybe mid-send; the other half goes to the two left, and
+    // replica 1 comes back.
+    let (first, second) = drafts.split_at(SHARES / 2);
+    let all = [cluster.replica(0), cluster.replica(1), cluster.replica(2)];
+    let mut ids = shared_round_robin(&all, &admin, first).await;
+    cluster.crash(1);
+    let survivors = [cluster.replica(0), cluster.replica(2)];
+    ids.extend(shared_round_robin(&survivors, &admin, second).await);
+    cluster.restart(1);
+    let unique: HashSet<i64> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), SHARES, "one ticket per dialog");
+
+    instance.clear_faults().await;
+    let replica = cluster.replica(1);
+    // A ticket the crashed replica had claimed waits for its claim (60 s) to lapse.
+    eventually("no ticket is queued", Duration::from_secs(240), || async {
+        let queued = ticket_page(replica, &admin, &[("state", "queued")]).await;
+        (queued["total"] == 0).then_some(())
+    })
+    .await;
+    let tickets = all_tickets(replica, &admin).await;
+    assert_eq!(tickets.len(), SHARES);
+    assert!(tickets.iter().all(|ticket| ticket["delivery"] == "Created"));
+    let records = instance.scorenow_records("").await;
+    assert_eq!(records.len(), SHARES, "one record per ticket, no duplicate");
+    for draft in &drafts {
+        let carrying = records
+            .iter()
+            .filter(|record| {
+                record["description"]
+                    .as_str()
+                    .is_some_and(|text| text.contains(&draft.request_key))
+            })
+            .count();
+        assert_eq!(carrying, 1, "{} is in ServiceNow once", draft.name);
+    }
+
+    // Every ticket is closed in ServiceNow; one sync, by whichever replica
+    // holds the lease, brings every state back.
+    for (table, closed) in CLOSED {
+        let query = format!("correlation_display={CORRELATION_DISPLAY}");
+        for record in instance.records(table, &query).await {
+            let sys_id = record["sys_id"].as_str().expect("sys_id");
+            instance
+                .update(table, sys_id, json!({"state": closed}))
+                .await;
+        }
+    }
+    refreshed(cluster.replica(2), &admin).await;
+    let synced = all_tickets(cluster.replica(0), &admin).await;
+    let still_open: Vec<&Value> = synced.iter().filter(|t| t["open"] != false).collect();
+    assert!(
+        still_open.is_empty(),
+        "{} still open: {:?}",
+        still_open.len(),
+        still_open.first()
+    );
 }

@@ -5,6 +5,7 @@
 //! Each test file uses a different part of it, hence `allow(dead_code)`.
 #![allow(dead_code)]
 
+pub mod cluster;
 pub mod database;
 pub mod fake_graph;
 

@@ -109,10 +109,11 @@ tool-wrk:
 	@command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
 
 ## bench: SSR latency and simulator throughput (release build, wrk)
-bench: tools tool-wasm-opt tool-wrk build-release
+bench: tools tool-wasm-opt tool-wrk tool-postgres build-release
 	bench/ssr_home.sh
 	bench/securescore_500.sh
 	bench/sim_table_get.sh
+	bench/replicas.sh
 
 # Debian's PostgreSQL server, for the storage and integration tests on PostgreSQL.
 tool-postgres:

@@ -3,7 +3,7 @@
 mod support;
 
 use std::process::Output;
-use support::{output_with_fresh_data_dir, scorenow, taken_address};
+use support::{free_port, output_with_fresh_data_dir, scorenow, taken_address};
 
 /// Asserts a failed start with exactly one stderr line, and returns it.
 fn single_error_line(output: Output) -> String {
@@ -146,4 +146,23 @@ fn a_database_url_of_another_scheme_is_refused_without_echoing_it() {
         "{line}"
     );
     assert!(!line.contains("hunter2"), "{line}");
+}
+
+#[test]
+fn an_unreachable_postgresql_fails_at_once_with_the_reason_and_without_the_password() {
+    // Nothing listens there, so the connection is refused.
+    let addr = format!("127.0.0.1:{}", free_port());
+    let url = format!("postgres://scorenow:hunter2secret@{addr}/scorenow");
+    let started = std::time::Instant::now();
+    let output = output_with_fresh_data_dir(scorenow().env("SCORENOW_DATABASE_URL", &url));
+    let line = single_error_line(output);
+    assert!(
+        line.starts_with(&format!(
+            "scorenow: cannot open the database postgres://scorenow@{addr}/scorenow: "
+        )),
+        "{line}"
+    );
+    assert!(line.contains("refused"), "{line}");
+    assert!(!line.contains("hunter2secret"), "{line}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }

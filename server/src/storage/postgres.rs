@@ -15,7 +15,7 @@ mod tickets;
 
 use super::{Backend, PostgresSettings, StorageError};
 use sqlx::{
-    PgPool, Transaction,
+    Connection, PgConnection, PgPool, Transaction,
     migrate::Migrator,
     postgres::{PgArguments, PgConnectOptions, PgPoolOptions},
     query::Query,
@@ -61,6 +61,14 @@ impl Postgres {
             .map_err(open_error)?
             .application_name("scorenow")
             .options([("statement_timeout", format!("{timeout_ms}ms"))]);
+        // One connection first: the pool would retry a refused one until its
+        // timeout and then report only that it timed out.
+        PgConnection::connect_with(&options)
+            .await
+            .map_err(open_error)?
+            .close()
+            .await
+            .map_err(open_error)?;
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .connect_with(options)

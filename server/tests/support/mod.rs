@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fake_graph;
+pub mod postgres;
 
 use reqwest::{
     Method, Response,

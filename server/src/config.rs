@@ -5,7 +5,8 @@
 //! one line naming exactly the flag, variable or file key the user wrote.
 //! `cli` is what the user writes, `sources` picks the layer a value comes
 //! from, `validate` turns text into typed values, `sim` is the standalone
-//! simulator's; this file holds the settings callers get.
+//! simulator's, `migrate_db` the database copy's; this file holds the
+//! settings callers get.
 //!
 //! To add a setting: in `cli.rs`, add its flag to `Cli` (the doc comment is its
 //! `--help` text) and its names to `keys` (a `Key` if it has a default, plus a
@@ -13,11 +14,13 @@
 //! add its field to [`Config`] and one line in `Config::from_matches`.
 
 mod cli;
+mod migrate_db;
 #[cfg(feature = "servicenow-sim")]
 mod sim;
 mod sources;
 mod validate;
 
+pub use migrate_db::MigrateDb;
 #[cfg(feature = "servicenow-sim")]
 pub use sim::SimConfig;
 pub use sources::Source;
@@ -186,6 +189,8 @@ pub enum Launch {
     CreateAccount(Box<CreateAccount>),
     /// Delete the demo accounts and exit.
     RemoveDemoAccounts(Box<Config>),
+    /// Copy one database into another and exit.
+    MigrateDb(Box<MigrateDb>),
 }
 
 /// A configuration problem, reported as a single line.
@@ -233,6 +238,9 @@ impl Launch {
             return SimConfig::from_matches(&matches, sub)
                 .map(|sim| Launch::Simulator(Box::new(sim)));
         }
+        if let Some(("migrate-db", sub)) = matches.subcommand() {
+            return MigrateDb::from_matches(sub).map(|task| Launch::MigrateDb(Box::new(task)));
+        }
         let config = Config::from_matches(&matches)?;
         if let Some(("admin", admin)) = matches.subcommand()
             && let Some(("remove-demo-accounts", _)) = admin.subcommand()
@@ -279,9 +287,7 @@ impl Config {
                 max_connections: self.database_pool_size.value,
                 statement_timeout: self.database_statement_timeout.value,
             }),
-            None => DatabaseSettings::Sqlite {
-                data_dir: self.data_dir.value.clone(),
-            },
+            None => DatabaseSettings::sqlite_in(&self.data_dir.value),
         }
     }
 

@@ -49,6 +49,9 @@ pub enum ServeError {
     /// The key for secrets at rest is not the database's.
     #[error(transparent)]
     KeyCheck(#[from] key_check::KeyCheckError),
+    /// A database could not be copied into another.
+    #[error(transparent)]
+    Copy(#[from] storage::copy::CopyError),
     /// Outside demo mode, the database still holds the demo accounts.
     #[error(
         "the database holds the demo accounts {0}, whose password is published; remove them \
@@ -199,6 +202,14 @@ pub async fn remove_demo_accounts(config: Config) -> Result<(), ServeError> {
     } else {
         println!("Removed the demo accounts {}.", removed.join(", "));
     }
+    Ok(())
+}
+
+/// Copies every table of one database into another, empty one
+/// (`scorenow migrate-db`), e.g. to move from SQLite to PostgreSQL.
+pub async fn migrate_db(task: config::MigrateDb) -> Result<(), ServeError> {
+    let copied = storage::copy::copy_database(&task.from, &task.to).await?;
+    println!("Copied {} rows in {} tables.", copied.rows, copied.tables);
     Ok(())
 }
 

@@ -40,6 +40,7 @@ async fn launch() -> ExitCode {
         },
         Launch::CreateAccount(task) => server::create_account(*task).await,
         Launch::RemoveDemoAccounts(config) => server::remove_demo_accounts(*config).await,
+        Launch::MigrateDb(task) => server::migrate_db(*task).await,
         #[cfg(feature = "servicenow-sim")]
         Launch::Simulator(sim) => match server::telemetry::init(&sim.log) {
             Ok(()) => server::run_simulator(*sim).await,

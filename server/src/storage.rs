@@ -8,7 +8,8 @@
 //! `postgres/<area>.rs`. Both keep their migrations in step (the same
 //! versions and descriptions, each in `migrations/<database>/`). What the
 //! backends share that is not SQL (rows, the rules they apply) lives in the
-//! area modules.
+//! area modules. `copy` moves every table from one database into another
+//! (`scorenow migrate-db`).
 //!
 //! Why not sqlx's `Any` driver (sqlx 0.8.6), one implementation for both: of
 //! our 68 statements only 13 would run unchanged on SQLite and PostgreSQL. It
@@ -19,6 +20,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod copy;
 pub mod leases;
 mod postgres;
 pub mod securescore;
@@ -109,10 +111,11 @@ pub trait Backend:
 /// Which database [`Storage::open`] opens.
 #[derive(Clone, Debug)]
 pub enum DatabaseSettings {
-    /// `scorenow.db` in this data directory: the embedded default.
+    /// A SQLite database file; `scorenow.db` in the data directory is the
+    /// embedded default ([`DatabaseSettings::sqlite_in`]).
     Sqlite {
-        /// The data directory.
-        data_dir: PathBuf,
+        /// The database file.
+        path: PathBuf,
     },
     /// A PostgreSQL server.
     Postgres(PostgresSettings),
@@ -125,8 +128,17 @@ pub struct PostgresSettings {
     pub url: Secret,
     /// At most this many connections at once.
     pub max_connections: u32,
-    /// The server cancels any statement that runs longer.
+    /// The server cancels any statement that runs longer; zero: no limit.
     pub statement_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// The embedded default: SQLite in `scorenow.db` of `data_dir`.
+    pub fn sqlite_in(data_dir: &Path) -> Self {
+        DatabaseSettings::Sqlite {
+            path: data_dir.join(sqlite::FILE_NAME),
+        }
+    }
 }
 
 /// Cheaply cloneable handle to the application's database; it dereferences
@@ -139,21 +151,19 @@ pub struct Storage {
 impl Storage {
     /// Opens the database `settings` name and applies the embedded migrations.
     pub async fn open(settings: &DatabaseSettings) -> Result<Self, StorageError> {
-        match settings {
-            DatabaseSettings::Sqlite { data_dir } => Self::open_sqlite(data_dir).await,
-            DatabaseSettings::Postgres(postgres) => Ok(Self {
-                backend: Arc::new(postgres::Postgres::open(postgres).await?),
-            }),
-        }
+        let backend: Arc<dyn Backend> = match settings {
+            DatabaseSettings::Sqlite { path } => Arc::new(sqlite::Sqlite::open(path).await?),
+            DatabaseSettings::Postgres(postgres) => {
+                Arc::new(postgres::Postgres::open(postgres).await?)
+            }
+        };
+        Ok(Self { backend })
     }
 
     /// Opens (creating if needed) `scorenow.db` in `data_dir` and applies
     /// the embedded migrations.
     pub async fn open_sqlite(data_dir: &Path) -> Result<Self, StorageError> {
-        let backend = sqlite::Sqlite::open(&data_dir.join(sqlite::FILE_NAME)).await?;
-        Ok(Self {
-            backend: Arc::new(backend),
-        })
+        Self::open(&DatabaseSettings::sqlite_in(data_dir)).await
     }
 }
 

@@ -210,6 +210,15 @@ enum Command {
     /// Manage accounts from the command line
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Copy every table into a new, empty database, e.g. from SQLite to PostgreSQL
+    ///
+    /// Stop ScoreNow first. Both databases are migrated to this version's schema, the
+    /// target must hold no rows, and every table is copied in one transaction that is
+    /// committed only when each table has as many rows as in the source. A PostgreSQL
+    /// URL may leave its password to PGPASSWORD or ~/.pgpass. Only --from and --to
+    /// apply; the other options are the server's.
+    #[command(name = "migrate-db")]
+    MigrateDb(super::migrate_db::MigrateDbArgs),
     /// Run only the ServiceNow-compatible simulator (for tests and other tools)
     #[cfg(feature = "servicenow-sim")]
     #[command(name = "servicenow-sim")]

@@ -128,12 +128,17 @@ pub(super) const DATABASE_URL: Rule<Option<Secret>> = Rule {
     expected: "expected a postgres:// or postgresql:// URL, or nothing for SQLite in the data directory",
     parse: |text| match text {
         "" => Some(None),
-        _ => url::Url::parse(text)
-            .ok()
-            .filter(|url| matches!(url.scheme(), "postgres" | "postgresql"))
-            .map(|_| Some(Secret(text.to_owned()))),
+        _ => postgres_url(text).map(Some),
     },
 };
+
+/// `text` as a secret, if it is a postgres:// or postgresql:// URL.
+pub(super) fn postgres_url(text: &str) -> Option<Secret> {
+    url::Url::parse(text)
+        .ok()
+        .filter(|url| matches!(url.scheme(), "postgres" | "postgresql"))
+        .map(|_| Secret(text.to_owned()))
+}
 
 /// How many connections to PostgreSQL at most.
 pub(super) const POOL_SIZE: Rule<u32> = Rule {
@@ -269,7 +274,7 @@ mod tests {
         );
         assert!(matches!(
             config.database(),
-            DatabaseSettings::Sqlite { data_dir } if data_dir == dir.path()
+            DatabaseSettings::Sqlite { path } if path == dir.path().join("scorenow.db")
         ));
     }
 

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod copy;
 mod leases;
 mod securescore;
 mod servicenow;
@@ -44,7 +45,8 @@ enum Serialised {
 /// The PostgreSQL database behind [`super::Storage`].
 #[derive(Debug)]
 pub(super) struct Postgres {
-    pool: PgPool,
+    /// Also used by `storage::copy`, which runs its own transactions.
+    pub(super) pool: PgPool,
 }
 
 impl Postgres {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod copy;
 mod leases;
 mod securescore;
 mod servicenow;
@@ -40,7 +41,8 @@ type Statement<'q> = Query<'q, sqlx::Sqlite, SqliteArguments<'q>>;
 /// The SQLite database behind [`super::Storage`].
 #[derive(Debug)]
 pub(super) struct Sqlite {
-    pool: SqlitePool,
+    /// Also used by `storage::copy`, which runs its own transactions.
+    pub(super) pool: SqlitePool,
 }
 
 impl Sqlite {

@@ -58,13 +58,11 @@ impl TestDatabase {
     }
 
     /// A new SQLite database in a temporary directory.
-    fn sqlite() -> Self {
+    pub(crate) fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         Self {
             backend: "sqlite",
-            settings: DatabaseSettings::Sqlite {
-                data_dir: dir.path().to_owned(),
-            },
+            settings: DatabaseSettings::sqlite_in(dir.path()),
             place: Place::Directory(dir),
         }
     }

@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod database;
 pub mod fake_graph;
+pub mod postgres;
 
 use reqwest::{
     Method, Response,

@@ -8,14 +8,16 @@ mod support;
 use serde_json::Value;
 use std::{path::Path, process::Command, time::Duration};
 use support::{
-    NO_ARGUMENTS, TestServer, call, connect_servicenow, one_line_failure,
+    NO_ARGUMENTS, TestServer, call, connect_servicenow, database, one_line_failure,
     postgres::{PASSWORD, TestPostgres},
     scorenow, signed_in_cookie,
 };
 
-/// `scorenow --demo` in `data_dir`, with `options`.
+/// `scorenow --demo` in `data_dir`, with `options` (SQLite unless they name
+/// another database).
 fn demo(data_dir: &Path, options: &[&str]) -> TestServer {
     let mut command = scorenow();
+    database::keep_sqlite(&mut command);
     command.args(["--demo", "--servicenow-sim-addr", "127.0.0.1:0"]);
     command.args(options);
     TestServer::start_command(command, Some(data_dir))

@@ -49,13 +49,24 @@ pub fn postgres_url(data_dir: &Path) -> Option<String> {
 }
 
 /// Adds `--data-dir data_dir` to `command`, and its database's URL when this
-/// run tests PostgreSQL.
+/// run tests PostgreSQL, unless the command names its database itself
+/// (`--database-url`, or [`keep_sqlite`]).
 pub fn in_data_dir<'a>(command: &'a mut Command, data_dir: &Path) -> &'a mut Command {
+    let names_its_database = command.get_args().any(|arg| arg == "--database-url")
+        || command
+            .get_envs()
+            .any(|(key, value)| key == CHOICE && value.is_some());
     command.arg("--data-dir").arg(data_dir);
-    if let Some(url) = postgres_url(data_dir) {
+    if !names_its_database && let Some(url) = postgres_url(data_dir) {
         command.args(["--database-url", &url]);
     }
     command
+}
+
+/// Makes `command` keep its state in SQLite in its data directory, whatever
+/// this run tests (for a test about SQLite itself).
+pub fn keep_sqlite(command: &mut Command) -> &mut Command {
+    command.env(CHOICE, "sqlite")
 }
 
 /// The storage of the servers of `data_dir`, opened by the test itself.
@@ -66,9 +77,7 @@ pub async fn storage_of(data_dir: &Path) -> Storage {
             max_connections: 2,
             statement_timeout: Duration::from_secs(30),
         }),
-        None => DatabaseSettings::Sqlite {
-            data_dir: data_dir.to_owned(),
-        },
+        None => DatabaseSettings::sqlite_in(data_dir),
     };
     Storage::open(&settings)
         .await

@@ -14,7 +14,8 @@ const chromiumFlags = [
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  // Journeys of many steps on a busy 2-core machine (the debug bundle hydrates slowly).
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

@@ -156,6 +156,9 @@ pub struct Config {
     pub session_lifetime: Setting<Duration>,
     /// How often ticket states are synced from ServiceNow.
     pub ticket_sync_every: Setting<Duration>,
+    /// How long to wait before looking up a ticket whose creation may have
+    /// happened without ScoreNow hearing of it.
+    pub unknown_outcome_wait: Setting<Duration>,
     /// The key for secrets at rest; `None`: the key file in the data directory.
     pub secret_key: Option<Setting<Secret>>,
     /// Where Microsoft Graph is (the cloud).
@@ -371,6 +374,11 @@ impl Config {
                 &keys::TICKET_SYNC_SECS,
                 cli.ticket_sync_secs,
                 &validate::TICKET_SYNC,
+            )?,
+            unknown_outcome_wait: resolver.parse(
+                &keys::UNKNOWN_OUTCOME_WAIT_SECS,
+                cli.unknown_outcome_wait_secs,
+                &validate::UNKNOWN_OUTCOME_WAIT,
             )?,
             secret_key: keys::SECRET_KEY.given(matches, cli.secret_key.map(Secret)),
             graph_endpoints,

@@ -7,6 +7,7 @@ mod clock;
 pub mod config;
 mod job_lease;
 mod key_check;
+mod outbound;
 mod secret_box;
 pub mod securescore;
 pub mod servicenow;

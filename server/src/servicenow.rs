@@ -9,6 +9,7 @@ pub(crate) mod failure;
 mod http;
 pub mod instance;
 mod oauth;
+mod revocation;
 mod stored_tokens;
 pub(crate) mod table_api;
 mod tokens;

@@ -99,16 +99,26 @@ pub const DEMO_INTEGRATION_PASSWORD: &str = "integration-demo";
 pub struct Stats {
     rest_requests: AtomicU64,
     token_requests: Mutex<BTreeMap<String, u64>>,
+    /// Revocations by how they came: `query`, `form` or `form_with_client`.
+    revocations: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Adds one to `counts[key]`.
+fn count(counts: &Mutex<BTreeMap<String, u64>>, key: &str) {
+    *counts
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key.to_owned())
+        .or_default() += 1;
 }
 
 impl Stats {
     fn count_token(&self, grant_type: &str) {
-        *self
-            .token_requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(grant_type.to_owned())
-            .or_default() += 1;
+        count(&self.token_requests, grant_type);
+    }
+
+    fn count_revocation(&self, how: &str) {
+        count(&self.revocations, how);
     }
 
     fn snapshot(&self) -> serde_json::Value {
@@ -117,15 +127,26 @@ impl Stats {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        json!({ "rest_requests": self.rest_requests.load(Ordering::Relaxed), "token_requests": tokens })
+        let revocations = self
+            .revocations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        json!({
+            "rest_requests": self.rest_requests.load(Ordering::Relaxed),
+            "token_requests": tokens,
+            "revocations": revocations,
+        })
     }
 
     fn reset(&self) {
         self.rest_requests.store(0, Ordering::Relaxed);
-        self.token_requests
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+        for counts in [&self.token_requests, &self.revocations] {
+            counts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
     }
 }
 

@@ -79,6 +79,7 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         securescore.clone(),
         public_url,
         replica.clone(),
+        config.unknown_outcome_wait.value,
     );
     let background = vec![
         securescore.refresh_every(

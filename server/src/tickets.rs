@@ -59,6 +59,9 @@ pub struct TicketService {
     securescore: Arc<SecureScoreService>,
     /// ScoreNow's public URL, for deep links in tickets.
     public_url: String,
+    /// How long to wait before looking up a ticket whose creation may have
+    /// happened unheard (see `outbox`).
+    unknown_outcome_wait: Duration,
     /// Wakes the background sender.
     wake: tokio::sync::Notify,
     /// One sync at a time.
@@ -91,6 +94,14 @@ fn call_error(error: CallError) -> TicketError {
     }
 }
 
+/// How a problem kind is stored (`RateLimited`).
+fn kind_name(kind: ProblemKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// A fresh request key: 128 random bits as hex.
 fn new_request_key() -> String {
     let bytes: [u8; 16] = rand::random();
@@ -115,6 +126,7 @@ impl TicketService {
         securescore: Arc<SecureScoreService>,
         public_url: String,
         replica: Arc<str>,
+        unknown_outcome_wait: Duration,
     ) -> Arc<Self> {
         Arc::new_cyclic(|me| Self {
             sync_lease: JobLease::new(storage.clone(), "ticket-sync", replica, SYNC_LEASE),
@@ -122,6 +134,7 @@ impl TicketService {
             servicenow,
             securescore,
             public_url,
+            unknown_outcome_wait,
             wake: tokio::sync::Notify::new(),
             sync_lock: tokio::sync::Mutex::new(()),
             card_counts: Mutex::new(None),

@@ -112,6 +112,7 @@ fn help_documents_every_option() {
         "SCORENOW_DATABASE_URL",
         "--database-pool-size",
         "--database-statement-timeout",
+        "--unknown-outcome-wait-secs",
     ] {
         assert!(help.contains(option), "--help lacks {option}:\n{help}");
     }

@@ -5,341 +5,20 @@
 
 mod support;
 
-use app::domain::tickets::date_text;
 use futures_util::{StreamExt, stream};
 use reqwest::{Method, header};
 use serde_json::{Value, json};
-use server::servicenow_sim::{DEMO_INTEGRATION_PASSWORD, DEMO_INTEGRATION_USER};
 use std::{
     collections::{HashMap, HashSet},
     time::{Duration, Instant},
 };
 use support::{
-    NO_ARGUMENTS, TestServer, call, client,
+    NO_ARGUMENTS, TestServer, UNKNOWN_OUTCOME_WAIT, call, client,
     cluster::{ADMIN, Cluster, PASSWORD},
-    connect_servicenow, eventually, free_port, scorenow, set_sim_faults, signed_in_cookie,
-    signed_in_cookie_with, sim_admin,
+    connect_servicenow, eventually, free_port, scorenow, signed_in_cookie, signed_in_cookie_with,
+    sim_admin,
+    tickets::*,
 };
-
-/// How ScoreNow's tickets are recognisable in ServiceNow (`correlation_display`).
-const CORRELATION_DISPLAY: &str = "Microsoft 365 Security and Configuration Change Request";
-/// The tables ScoreNow creates tickets in.
-const TABLES: [&str; 2] = ["change_request", "incident"];
-/// The tenant of the built-in demo catalog, part of every `correlation_id`.
-const DEMO_TENANT: &str = "demo";
-
-/// Connects `server` to its embedded simulator as the demo admin; returns
-/// the demo analyst's cookie (analysts share tickets).
-async fn connected_analyst(server: &TestServer) -> String {
-    let admin = signed_in_cookie(server, "admin@scorenow.demo").await;
-    connect_servicenow(server, &admin, &Instance::embedded(server).url).await;
-    signed_in_cookie(server, "analyst@scorenow.demo").await
-}
-
-/// A fresh request key, as the share dialog gets one per opening.
-fn request_key() -> String {
-    format!("{:032x}", rand::random::<u128>())
-}
-
-/// The share dialog's fields, as `share_ticket` takes them (`draft[…]`).
-#[derive(Clone, Debug)]
-struct Draft {
-    ticket_type: String,
-    name: String,
-    description: String,
-    priority: String,
-    due_date: String,
-    action_id: Option<String>,
-    category: String,
-    request_key: String,
-}
-
-impl Draft {
-    /// A valid user recommendation (no action) named `name`, with a fresh request key.
-    fn user(name: &str) -> Self {
-        let due = time::OffsetDateTime::now_utc().date() + time::Duration::days(30);
-        Self {
-            ticket_type: "change_request".into(),
-            name: name.into(),
-            description: format!("Please look into this.\nAsked for as \"{name}\"."),
-            priority: "3".into(),
-            due_date: date_text(due),
-            action_id: None,
-            category: "Identity".into(),
-            request_key: request_key(),
-        }
-    }
-
-    /// The draft a `share_form` answer prefilled, sent as it is.
-    fn prefilled(form: &Value) -> Self {
-        let draft = &form["draft"];
-        let text = |field: &str| draft[field].as_str().unwrap_or_default().to_owned();
-        Self {
-            ticket_type: text("ticket_type"),
-            name: text("name"),
-            description: text("description"),
-            priority: text("priority"),
-            due_date: text("due_date"),
-            action_id: draft["action_id"].as_str().map(str::to_owned),
-            category: text("category"),
-            request_key: text("request_key"),
-        }
-    }
-
-    /// This draft with `field` (named as in the form, `action_id` too) set to `value`.
-    fn with(mut self, field: &str, value: &str) -> Self {
-        let value = value.to_owned();
-        match field {
-            "ticket_type" => self.ticket_type = value,
-            "name" => self.name = value,
-            "description" => self.description = value,
-            "priority" => self.priority = value,
-            "due_date" => self.due_date = value,
-            "action_id" => self.action_id = Some(value),
-            "category" => self.category = value,
-            "request_key" => self.request_key = value,
-            _ => panic!("a draft has no field {field}"),
-        }
-        self
-    }
-
-    /// The draft as a form, bracket style (`draft[name]=…`); no action, no `draft[action_id]`.
-    fn form(&self) -> Vec<(String, String)> {
-        let mut fields = vec![
-            ("ticket_type", self.ticket_type.clone()),
-            ("name", self.name.clone()),
-            ("description", self.description.clone()),
-            ("priority", self.priority.clone()),
-            ("due_date", self.due_date.clone()),
-            ("category", self.category.clone()),
-            ("request_key", self.request_key.clone()),
-        ];
-        if let Some(action) = &self.action_id {
-            fields.push(("action_id", action.clone()));
-        }
-        fields
-            .into_iter()
-            .map(|(field, value)| (format!("draft[{field}]"), value))
-            .collect()
-    }
-}
-
-/// `count` user recommendations named `<prefix> 0000`…, alternately change
-/// requests and incidents.
-fn numbered_drafts(prefix: &str, count: usize) -> Vec<Draft> {
-    (0..count)
-        .map(|n| Draft {
-            ticket_type: TABLES[n % 2].into(),
-            ..Draft::user(&format!("{prefix} {n:04}"))
-        })
-        .collect()
-}
-
-/// Sends the share dialog; returns the status and the answer.
-async fn share(server: &TestServer, cookie: &str, draft: &Draft) -> (u16, Value) {
-    call(server, cookie, "share_ticket", &draft.form()).await
-}
-
-/// Sends the share dialog, which must be accepted; returns the `ShareOutcome`.
-async fn shared(server: &TestServer, cookie: &str, draft: &Draft) -> Value {
-    let (code, outcome) = share(server, cookie, draft).await;
-    assert_eq!(code, 200, "{draft:?} was refused: {outcome}");
-    outcome
-}
-
-/// The share dialog's starting point, for `action` or a user recommendation.
-async fn share_form(server: &TestServer, cookie: &str, action: Option<&str>) -> Value {
-    let form: Vec<(&str, &str)> = action.map(|id| ("action_id", id)).into_iter().collect();
-    let (code, body) = call(server, cookie, "share_form", &form).await;
-    assert_eq!(code, 200, "{body}");
-    body
-}
-
-/// The ticket `id` as the pages show it.
-async fn ticket(server: &TestServer, cookie: &str, id: &Value) -> Value {
-    let (code, body) = call(server, cookie, "ticket", &[("id", id.to_string())]).await;
-    assert_eq!(code, 200, "{body}");
-    body
-}
-
-/// The ticket `id` once it is created in ServiceNow (the background sender
-/// retries queued tickets); panics after `timeout`.
-async fn created(server: &TestServer, cookie: &str, id: &Value, timeout: Duration) -> Value {
-    eventually(&format!("ticket {id} is created"), timeout, || async {
-        let ticket = ticket(server, cookie, id).await;
-        assert_ne!(ticket["delivery"], "Refused", "{ticket}");
-        (ticket["delivery"] == "Created").then_some(ticket)
-    })
-    .await
-}
-
-/// A page of the tickets list with the filter `filter` (`("state", "queued")`…).
-async fn ticket_page(server: &TestServer, cookie: &str, filter: &[(&str, &str)]) -> Value {
-    let form: Vec<(String, &str)> = filter
-        .iter()
-        .map(|(field, value)| (format!("filter[{field}]"), *value))
-        .collect();
-    let (code, page) = call(server, cookie, "list_tickets", &form).await;
-    assert_eq!(code, 200, "{page}");
-    page
-}
-
-/// Every stored ticket, read page by page from the tickets list.
-async fn all_tickets(server: &TestServer, cookie: &str) -> Vec<Value> {
-    let mut tickets = Vec::new();
-    let mut page = 1;
-    loop {
-        let number = page.to_string();
-        let answer = ticket_page(server, cookie, &[("page", &number)]).await;
-        tickets.extend(
-            answer["tickets"]
-                .as_array()
-                .expect("tickets")
-                .iter()
-                .cloned(),
-        );
-        if page >= answer["pages"].as_u64().expect("pages") {
-            assert_eq!(tickets.len() as u64, answer["total"], "pages add up");
-            return tickets;
-        }
-        page += 1;
-    }
-}
-
-/// Refreshes ticket states from ServiceNow now, as `cookie`; returns the status and answer.
-async fn refresh(server: &TestServer, cookie: &str) -> (u16, Value) {
-    call(server, cookie, "refresh_tickets", NO_ARGUMENTS).await
-}
-
-/// Refreshes ticket states from ServiceNow now, as `cookie`, which must succeed.
-async fn refreshed(server: &TestServer, cookie: &str) {
-    let (code, body) = refresh(server, cookie).await;
-    assert_eq!(code, 200, "{body}");
-}
-
-/// The audit log's `ticket.recovered` entries (found again after a lost answer).
-async fn recovered_entries(server: &TestServer, cookie: &str) -> Value {
-    call(
-        server,
-        cookie,
-        "audit_log",
-        &[("filter[action]", "ticket.recovered")],
-    )
-    .await
-    .1
-}
-
-/// Ids of the demo catalog's actions of `status` (`ToAddress`, `Completed`).
-async fn actions_with_status(server: &TestServer, cookie: &str, status: &str) -> Vec<String> {
-    let (code, list) = call(
-        server,
-        cookie,
-        "list_actions",
-        &[("filter[status]", status)],
-    )
-    .await;
-    assert_eq!(code, 200, "{list}");
-    let ids: Vec<String> = list["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .map(|action| action["id"].as_str().expect("id").to_owned())
-        .collect();
-    assert!(!ids.is_empty(), "the demo catalog has {status} actions");
-    ids
-}
-
-/// A ServiceNow instance (the simulator) as the tests look into it: its
-/// faults, and its records read as the integration user.
-struct Instance {
-    url: String,
-}
-
-impl Instance {
-    /// The simulator embedded in `server`.
-    fn embedded(server: &TestServer) -> Self {
-        Self {
-            url: server.simulator().to_owned(),
-        }
-    }
-
-    /// Puts `faults` (the simulator's `Faults` as JSON) in force instead of any others.
-    async fn set_faults(&self, faults: Value) {
-        set_sim_faults(&self.url, faults).await;
-    }
-
-    /// About one call in five fails: 500/503, 429 with Retry-After, or an
-    /// answer lost after the instance created the record.
-    async fn fail_one_call_in_five(&self) {
-        self.set_faults(json!({
-            "error_rate": 0.1,
-            "rate_limit_rate": 0.05,
-            "retry_after_secs": 1,
-            "drop_rate": 0.05,
-        }))
-        .await;
-    }
-
-    /// Ends every fault (needed before the tests read records, too).
-    async fn clear_faults(&self) {
-        self.set_faults(json!({})).await;
-    }
-
-    /// Records of `table` matching the encoded `query`, read with basic
-    /// authentication as the integration user.
-    async fn records(&self, table: &str, query: &str) -> Vec<Value> {
-        let response = client()
-            .get(format!("{}/api/now/table/{table}", self.url))
-            .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
-            .query(&[("sysparm_query", query)])
-            .send()
-            .await
-            .expect("Table API");
-        assert_eq!(response.status(), 200, "reading {table}");
-        let body: Value = response.json().await.expect("JSON");
-        body["result"].as_array().expect("result").clone()
-    }
-
-    /// Every record ScoreNow made (`correlation_display`), in both tables,
-    /// whose fields also match `query` (empty: every one).
-    async fn scorenow_records(&self, query: &str) -> Vec<Value> {
-        let mut records = Vec::new();
-        for table in TABLES {
-            let query = format!("correlation_display={CORRELATION_DISPLAY}^{query}");
-            records.extend(self.records(table, &query).await);
-        }
-        records
-    }
-
-    /// Changes the record `sys_id` of `table` as a ServiceNow user would.
-    async fn update(&self, table: &str, sys_id: &str, changes: Value) {
-        let response = client()
-            .patch(format!("{}/api/now/table/{table}/{sys_id}", self.url))
-            .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
-            .json(&changes)
-            .send()
-            .await
-            .expect("Table API");
-        assert_eq!(response.status(), 200, "updating {table} {sys_id}");
-    }
-
-    /// Changes the one ScoreNow record of `table` carrying `request_key`, as a ServiceNow user.
-    async fn update_record_of(&self, table: &str, request_key: &str, changes: Value) {
-        let record = self.only_record_of(request_key).await;
-        let sys_id = record["sys_id"].as_str().expect("sys_id");
-        self.update(table, sys_id, changes).await;
-    }
-
-    /// The one ScoreNow record whose description carries `request_key`;
-    /// panics unless there is exactly one.
-    async fn only_record_of(&self, request_key: &str) -> Value {
-        let mut records = self
-            .scorenow_records(&format!("descriptionLIKE{request_key}"))
-            .await;
-        assert_eq!(records.len(), 1, "records of {request_key}: {records:#?}");
-        records.remove(0)
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_shares_under_injected_faults_make_exactly_five_hundred_tickets() {
@@ -423,12 +102,7 @@ async fn five_hundred_shares_under_injected_faults_make_exactly_five_hundred_tic
         assert_eq!(ticket["name"], draft.name.as_str());
         assert_eq!(ticket["ticket_type"], draft.ticket_type.as_str());
         assert_eq!(found[0]["short_description"], draft.name.as_str());
-        assert!(
-            found[0]["description"]
-                .as_str()
-                .is_some_and(|text| text.contains(&draft.request_key)),
-            "{number} carries its dialog's request key"
-        );
+        assert_server_keyed(found[0], draft);
     }
     let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
     let recovered = recovered_entries(&server, &admin).await;
@@ -467,7 +141,8 @@ async fn a_second_share_of_an_action_offers_the_open_ticket() {
     let second = shared(&server, &analyst, &draft).await;
     assert_eq!(second["existing"], true);
     assert_eq!(second["ticket"]["id"], *id);
-    let correlation = format!("correlation_id=scorenow:{DEMO_TENANT}:{action}");
+    // Each ticket's correlation_id is the action's, then its own key.
+    let correlation = format!("correlation_idSTARTSWITHscorenow:{DEMO_TENANT}:{action}:");
     let changes = instance.records("change_request", &correlation).await;
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(changes[0]["number"], number);
@@ -717,6 +392,7 @@ async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_
         command.args(["--servicenow-sim-addr", "off"]);
         command.args(["--allowed-instance-hosts", &instance_host]);
         command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
+        command.args(["--unknown-outcome-wait-secs", UNKNOWN_OUTCOME_WAIT]);
         TestServer::start_command_at(command, &addr, Some(data_dir.path()))
     };
     let server = start_scorenow();
@@ -739,12 +415,9 @@ async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_
         assert_eq!(outcome["ticket"]["problem"], problem, "{outcome}");
     }
     instance.clear_faults().await;
-    let lost_record = instance.only_record_of(&lost.request_key).await;
+    let lost_record = instance.only_record_named(&lost.name).await;
     assert_eq!(
-        instance
-            .scorenow_records(&format!("descriptionLIKE{}", failed.request_key))
-            .await
-            .len(),
+        instance.records_named(&failed.name).await.len(),
         0,
         "the failed one is not in ServiceNow yet"
     );
@@ -760,11 +433,8 @@ async fn a_share_queued_when_the_server_is_killed_is_created_exactly_once_after_
         found["number"], lost_record["number"],
         "found, not sent again"
     );
-    assert_eq!(
-        instance.only_record_of(&lost.request_key).await,
-        lost_record
-    );
-    let failed_record = instance.only_record_of(&failed.request_key).await;
+    assert_eq!(instance.only_record_named(&lost.name).await, lost_record);
+    let failed_record = instance.only_record_named(&failed.name).await;
     assert_eq!(sent["number"], failed_record["number"]);
     assert_eq!(instance.scorenow_records("").await.len(), 2);
     let recovered = recovered_entries(&server, &admin).await;
@@ -788,9 +458,9 @@ async fn states_sync_from_servicenow_and_a_completed_action_gets_a_work_note() {
         (&shared_ticket["state"], &shared_ticket["open"]),
         (&json!("-5"), &json!(true))
     );
-    let request_key = Draft::prefilled(&form).request_key;
+    let name = Draft::prefilled(&form).name;
     instance
-        .update_record_of("change_request", &request_key, json!({"state": "3"}))
+        .update_record_named("change_request", &name, json!({"state": "3"}))
         .await;
     refreshed(&server, &analyst).await;
     let synced = ticket(&server, &analyst, &shared_ticket["id"]).await;
@@ -814,16 +484,12 @@ async fn states_sync_from_servicenow_and_a_completed_action_gets_a_work_note() {
         refreshed(&server, &analyst).await;
     }
     let record = instance
-        .only_record_of(&Draft::prefilled(&form).request_key)
+        .only_record_named(&Draft::prefilled(&form).name)
         .await;
     let notes = record["work_notes"].as_str().expect("work notes");
     assert!(notes.contains("completed"), "{notes}");
     assert!(notes.contains(&format!("({done_action})")), "{notes}");
-    assert_eq!(
-        notes.matches("Added by ScoreNow").count(),
-        1,
-        "one note: {notes}"
-    );
+    assert_eq!(notes.matches(NOTE_MARKER).count(), 1, "one note: {notes}");
 
     let reader = signed_in_cookie(&server, "reader@scorenow.demo").await;
     let refused = refresh(&server, &reader).await;
@@ -852,7 +518,7 @@ async fn a_bulk_change_of_more_than_a_thousand_records_does_not_stall_the_sync()
     .await;
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     instance
-        .update_record_of("change_request", &draft.request_key, json!({"state": "-1"}))
+        .update_record_named("change_request", &draft.name, json!({"state": "-1"}))
         .await;
     // Enough syncs to read 3,001 records a thousand at a time.
     for _ in 0..5 {
@@ -939,7 +605,7 @@ async fn the_csv_export_lists_every_ticket_and_defuses_formulas() {
     assert_eq!(defused["type"], "incident");
     assert_eq!(defused["delivery"], "created");
     assert_eq!(defused["created_by"], "analyst@scorenow.demo");
-    let record = instance.only_record_of(&formula.request_key).await;
+    let record = instance.only_record_named(&formula.name).await;
     assert_eq!(
         defused["number"],
         record["number"].as_str().expect("number")
@@ -1030,15 +696,12 @@ async fn five_hundred_shares_across_three_replicas_one_crashing_make_exactly_fiv
     let records = instance.scorenow_records("").await;
     assert_eq!(records.len(), SHARES, "one record per ticket, no duplicate");
     for draft in &drafts {
-        let carrying = records
+        let named: Vec<&Value> = records
             .iter()
-            .filter(|record| {
-                record["description"]
-                    .as_str()
-                    .is_some_and(|text| text.contains(&draft.request_key))
-            })
-            .count();
-        assert_eq!(carrying, 1, "{} is in ServiceNow once", draft.name);
+            .filter(|record| record["short_description"] == draft.name.as_str())
+            .collect();
+        assert_eq!(named.len(), 1, "{} is in ServiceNow once", draft.name);
+        assert_server_keyed(named[0], draft);
     }
 
     // Every ticket is closed in ServiceNow; one sync, by whichever replica

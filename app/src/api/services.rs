@@ -239,6 +239,10 @@ pub trait TicketDesk: Send + Sync + 'static {
     /// The home page's ticket cards.
     async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError>;
     /// Syncs states from ServiceNow now.
+    /// Sends the refused ticket `id` again (admins), looking it up first
+    /// when an earlier attempt may have created it.
+    async fn retry(&self, user: &CurrentUser, id: i64) -> Result<Ticket, TicketError>;
+
     async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError>;
 }
 

@@ -38,6 +38,13 @@ pub async fn load_ticket(id: i64) -> Result<Option<Ticket>, TicketError> {
     services()?.tickets.ticket(id).await
 }
 
+/// Sends a refused ticket again (admins).
+#[server(endpoint = "retry_ticket")]
+pub async fn retry_ticket(id: i64) -> Result<Ticket, TicketError> {
+    let user = require(Role::Admin).await?;
+    services()?.tickets.retry(&user, id).await
+}
+
 /// One page of the tickets list.
 #[server(endpoint = "list_tickets")]
 pub async fn list_tickets(

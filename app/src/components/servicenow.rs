@@ -97,6 +97,18 @@ fn problem_texts(i18n: I18nContext<Locale>, kind: ProblemKind) -> (&'static str,
             t_string!(i18n, servicenow.problem.authorization_refused),
             t_string!(i18n, servicenow.advice.authorization_refused),
         ),
+        ProblemKind::IpRestricted => (
+            t_string!(i18n, servicenow.problem.ip_restricted),
+            t_string!(i18n, servicenow.advice.ip_restricted),
+        ),
+        ProblemKind::RecordsHidden => (
+            t_string!(i18n, servicenow.problem.records_hidden),
+            t_string!(i18n, servicenow.advice.records_hidden),
+        ),
+        ProblemKind::RecordConflict => (
+            t_string!(i18n, servicenow.problem.record_conflict),
+            t_string!(i18n, servicenow.advice.record_conflict),
+        ),
     }
 }
 
@@ -120,6 +132,12 @@ pub fn error_message(i18n: I18nContext<Locale>, error: &ServiceNowError) -> Stri
         })) => {
             let host = host.clone();
             t_string!(i18n, servicenow.errors.instance_not_allowed, host).to_string()
+        }
+        ApiError::Refused(ServiceNowRefusal::Instance(InstanceProblem::PortNotAllowed {
+            host,
+        })) => {
+            let host = host.clone();
+            t_string!(i18n, servicenow.errors.instance_port_not_allowed, host).to_string()
         }
         ApiError::Refused(ServiceNowRefusal::MissingClientId) => {
             t_string!(i18n, servicenow.errors.client_id_missing).to_string()

@@ -90,6 +90,12 @@ pub fn ticket_error_text(i18n: I18nContext<Locale>, error: &TicketError) -> Stri
         ApiError::Refused(TicketRefusal::UnknownAction) => {
             t_string!(i18n, ticket.error_unknown_action).to_string()
         }
+        ApiError::Refused(TicketRefusal::NotRefused) => {
+            t_string!(i18n, ticket.error_not_refused).to_string()
+        }
+        ApiError::Refused(TicketRefusal::OtherOpenTicket) => {
+            t_string!(i18n, ticket.error_other_open_ticket).to_string()
+        }
         ApiError::Refused(TicketRefusal::ServiceNow(kind)) => problem_text(i18n, *kind),
         ApiError::ReauthenticationRequired | ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, ticket.error_unavailable).to_string()
@@ -120,9 +126,23 @@ pub fn TicketBadge(ticket: Ticket) -> impl IntoView {
         }
         .into_any(),
     };
+    // Why it was not sent, or why its completion note was given up; the
+    // instance's own words in the tooltip.
+    let reason = match (ticket.delivery, ticket.problem, ticket.note_problem) {
+        (Delivery::Refused, Some(kind), _) => Some(problem_text(i18n, kind)),
+        (Delivery::Created, _, Some(kind)) => {
+            let problem = problem_text(i18n, kind);
+            Some(t_string!(i18n, ticket.note_given_up, problem).to_string())
+        }
+        _ => None,
+    };
+    let detail = ticket.problem_detail.clone().unwrap_or_default();
     view! {
         <span class="ticket-badge" data-testid="ticket-badge">
             {label}
+            {reason.map(|reason| view! {
+                <span class="ticket-badge__reason" data-testid="ticket-reason" title=detail>{reason}</span>
+            })}
             {ticket.action_completed.then(|| view! {
                 <span class="ticket-badge__completed" title=move || t_string!(i18n, ticket.completed_hint).to_string()>
                     {t!(i18n, ticket.completed)}

@@ -16,6 +16,8 @@ pub enum InstanceProblem {
     NotHttps,
     /// Neither a ServiceNow host nor one an admin allowed.
     HostNotAllowed { host: String },
+    /// A port other than 443 that the allowlist does not name (`host:port`).
+    PortNotAllowed { host: String },
 }
 
 /// Where the connection stands.
@@ -62,6 +64,13 @@ pub enum ProblemKind {
     StateMismatch,
     /// The instance refused the authorisation code or the client credentials.
     AuthorizationRefused,
+    /// The instance's IP Address Access Control refused this server.
+    IpRestricted,
+    /// ACLs hide ScoreNow's own records from the integration user, so a
+    /// ticket whose answer was lost cannot be looked up.
+    RecordsHidden,
+    /// The record found for a ticket belongs to another ticket already.
+    RecordConflict,
 }
 
 /// One failed exchange with ServiceNow, as the status page shows it.
@@ -107,6 +116,15 @@ pub struct ConnectionStatus {
     pub redirect_uri: String,
     /// Set in demo mode.
     pub demo: Option<DemoHints>,
+    /// Tickets that could not be sent until an admin sends them again, per reason.
+    pub refused_tickets: Vec<RefusedTickets>,
+}
+
+/// How many tickets wait for an admin for one reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedTickets {
+    pub problem: ProblemKind,
+    pub count: u64,
 }
 
 named_enum! {

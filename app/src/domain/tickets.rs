@@ -58,6 +58,10 @@ pub struct Ticket {
     pub created_at: String,
     /// Why the last attempt failed (queued or refused tickets).
     pub problem: Option<ProblemKind>,
+    /// ServiceNow's own words about that failure, if it said any.
+    pub problem_detail: Option<String>,
+    /// Why the "completed in Secure Score" work note was given up, if it was.
+    pub note_problem: Option<ProblemKind>,
     /// Secure Score shows the action completed while the ticket is open.
     pub action_completed: bool,
 }
@@ -233,6 +237,8 @@ pub struct TicketPage {
     pub states: Vec<(TicketTable, Vec<StateCount>)>,
     /// The user may sync now.
     pub can_refresh: bool,
+    /// The user may send refused tickets again (admins).
+    pub can_retry: bool,
 }
 
 /// Why a ticket request was refused; each has a localised message.
@@ -246,6 +252,10 @@ pub enum TicketRefusal {
     BadRequestKey,
     /// No improvement action has this id.
     UnknownAction,
+    /// Only a refused ticket can be sent again (this one is queued or created).
+    NotRefused,
+    /// The action has another open ticket of this type: that one counts.
+    OtherOpenTicket,
     /// ServiceNow failed (the sync could not run).
     ServiceNow(ProblemKind),
 }

@@ -104,6 +104,16 @@ pub(super) struct Cli {
     #[arg(long, env = "SCORENOW_TICKET_SYNC_SECS", value_name = "SECONDS")]
     pub(super) ticket_sync_secs: Option<String>,
 
+    /// Seconds to wait before looking a ticket up in ServiceNow after its
+    /// create request timed out, failed with 5xx or lost its answer; longer
+    /// than the instance's transaction timeout [default: 120]
+    #[arg(
+        long,
+        env = "SCORENOW_UNKNOWN_OUTCOME_WAIT_SECS",
+        value_name = "SECONDS"
+    )]
+    pub(super) unknown_outcome_wait_secs: Option<String>,
+
     /// Key that encrypts stored secrets: 32 bytes as base64 (`openssl rand -base64 32`).
     /// Prefer the environment variable; without it a key file is created in the data directory
     #[arg(
@@ -176,8 +186,9 @@ pub(super) struct Cli {
     /// TOML file with any of the settings above (keys: addr, data_dir,
     /// site_root, log_format, log, demo, servicenow_sim_addr, public_url,
     /// allowed_instance_hosts, trusted_proxies, session_idle_timeout,
-    /// session_lifetime, ticket_sync_secs, database_url, database_pool_size,
-    /// database_statement_timeout); flags and environment override it
+    /// session_lifetime, ticket_sync_secs, unknown_outcome_wait_secs,
+    /// database_url, database_pool_size, database_statement_timeout); flags
+    /// and environment override it
     #[arg(
         long,
         short = 'c',
@@ -262,6 +273,7 @@ pub(super) struct FileConfig {
     session_idle_timeout: Option<String>,
     session_lifetime: Option<String>,
     ticket_sync_secs: Option<String>,
+    unknown_outcome_wait_secs: Option<String>,
     database_url: Option<String>,
     database_pool_size: Option<u32>,
     database_statement_timeout: Option<String>,
@@ -405,6 +417,16 @@ pub(super) mod keys {
         ),
         file: |file| file.ticket_sync_secs.clone(),
         default: "60",
+    };
+    /// `--unknown-outcome-wait-secs`.
+    pub const UNKNOWN_OUTCOME_WAIT_SECS: Key<String> = Key {
+        names: Names::new(
+            "unknown_outcome_wait_secs",
+            "--unknown-outcome-wait-secs",
+            "SCORENOW_UNKNOWN_OUTCOME_WAIT_SECS",
+        ),
+        file: |file| file.unknown_outcome_wait_secs.clone(),
+        default: "120",
     };
     /// `--database-url`; empty (SQLite in the data directory) by default.
     pub const DATABASE_URL: Key<String> = Key {

@@ -91,6 +91,17 @@ pub(super) const TICKET_SYNC: Rule<Duration> = Rule {
     },
 };
 
+/// Seconds before a lookup after an unknown outcome, at most an hour.
+pub(super) const UNKNOWN_OUTCOME_WAIT: Rule<Duration> = Rule {
+    expected: "expected whole seconds from 1 to 3600",
+    parse: |text| {
+        text.parse::<u64>()
+            .ok()
+            .filter(|secs| (1..=3_600).contains(secs))
+            .map(Duration::from_secs)
+    },
+};
+
 /// A yes-or-no setting: `true`/`false`, `1`/`0`, `yes`/`no` or `on`/`off`, in any case.
 pub(super) const BOOL: Rule<bool> = Rule {
     expected: "expected true or false",

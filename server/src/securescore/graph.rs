@@ -5,6 +5,7 @@
 
 use super::graph_model::{ControlProfile, Page, ScoreSnapshot};
 use crate::config::Secret;
+use crate::outbound::{BodyError, MAX_ANSWER_BYTES, oauth_client, read_capped};
 use backon::{ExponentialBuilder, Retryable};
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl, basic::BasicClient};
 use reqwest::{StatusCode, header::RETRY_AFTER};
@@ -220,10 +221,12 @@ impl GraphClient {
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.trim().parse().ok());
-        let body = response
-            .bytes()
+        let body = read_capped(response, MAX_ANSWER_BYTES)
             .await
-            .map_err(|error| GraphError::Network(error.to_string()))?;
+            .map_err(|error| match error {
+                BodyError::TooLarge { .. } => GraphError::Malformed(error.to_string()),
+                BodyError::Transport(error) => GraphError::Network(error.to_string()),
+            })?;
         match status.as_u16() {
             200..=299 => serde_json::from_slice(&body)
                 .map_err(|error| GraphError::Malformed(error.to_string())),
@@ -277,7 +280,7 @@ impl GraphClient {
         let response = client
             .exchange_client_credentials()
             .add_scope(Scope::new(scope))
-            .request_async(&self.http)
+            .request_async(&oauth_client(&self.http))
             .await
             .map_err(|error| match error {
                 oauth2::RequestTokenError::ServerResponse(response) => GraphError::Refused {
@@ -287,6 +290,9 @@ impl GraphClient {
                         .cloned()
                         .unwrap_or_else(|| response.error().to_string()),
                 },
+                oauth2::RequestTokenError::Request(error @ BodyError::TooLarge { .. }) => {
+                    GraphError::Malformed(error.to_string())
+                }
                 oauth2::RequestTokenError::Request(error) => GraphError::Network(error.to_string()),
                 other => GraphError::Malformed(other.to_string()),
             })?;

@@ -2,18 +2,15 @@
 //! and test, state names and ticket defaults, removal; and the home-page
 //! card every signed-in user sees.
 
-use super::{
-    connection::{ServiceNowService, not_configured, purpose, unavailable},
-    oauth,
-};
+use super::connection::{ServiceNowService, not_configured, unavailable};
 use app::{
     api::{ApiError, services::ServiceNowAdmin},
     domain::{
         auth::{CurrentUser, Role},
         servicenow::{
             ConnectionForm, ConnectionState, ConnectionStatus, DEFAULT_FIELD_MAX, HomeServiceNow,
-            STATE_NAME_MAX, ServiceNowError, ServiceNowRefusal, ServiceNowSettings, StateNameInput,
-            TicketDefaults, TicketTable,
+            RefusedTickets, STATE_NAME_MAX, ServiceNowError, ServiceNowRefusal, ServiceNowSettings,
+            StateNameInput, TicketDefaults, TicketTable,
         },
     },
 };
@@ -23,7 +20,21 @@ use std::collections::BTreeMap;
 #[async_trait::async_trait]
 impl ServiceNowAdmin for ServiceNowService {
     async fn status(&self) -> Result<ConnectionStatus, ServiceNowError> {
-        Ok(self.status_of(self.stored().await?))
+        let mut status = self.status_of(self.stored().await?);
+        status.refused_tickets = self
+            .storage
+            .refused_ticket_counts()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .filter_map(|(problem, count)| {
+                Some(RefusedTickets {
+                    problem: serde_json::from_value(json!(problem)).ok()?,
+                    count: u64::try_from(count).unwrap_or(0),
+                })
+            })
+            .collect();
+        Ok(status)
     }
 
     async fn begin_authorization(
@@ -171,35 +182,7 @@ impl ServiceNowAdmin for ServiceNowService {
             return Err(ServiceNowRefusal::NotConfirmed.into());
         }
         let stored = self.stored().await?.ok_or_else(not_configured)?;
-        let mut revoked = Vec::new();
-        if let Ok(instance) = self.instance(&stored) {
-            let tokens = [
-                (
-                    purpose::REFRESH_TOKEN,
-                    "refresh_token",
-                    &stored.sealed_refresh_token,
-                ),
-                (
-                    purpose::ACCESS_TOKEN,
-                    "access_token",
-                    &stored.sealed_access_token,
-                ),
-            ];
-            for (purpose, name, sealed) in tokens {
-                let Some(token) = sealed
-                    .as_ref()
-                    .and_then(|s| self.secrets.open(purpose, s).ok())
-                else {
-                    continue;
-                };
-                match oauth::revoke(&self.http, &instance, &token).await {
-                    Ok(()) => revoked.push(name),
-                    Err(failure) => {
-                        tracing::warn!(%failure, token = name, "revocation at the instance failed")
-                    }
-                }
-            }
-        }
+        let revoked = self.revoke_tokens(&stored).await;
         self.storage
             .delete_servicenow_connection()
             .await

@@ -111,6 +111,10 @@ impl ServiceNowService {
         if moves && !confirmed {
             return Err(ApiError::ReauthenticationRequired);
         }
+        if moves && let Some(stored) = &stored {
+            // The old instance's tokens are of no more use: revoke them there.
+            self.revoke_tokens(stored).await;
+        }
         let sealed =
             (!secret.is_empty()).then(|| self.secrets.seal(purpose::CLIENT_SECRET, secret));
         self.storage
@@ -227,9 +231,10 @@ impl ServiceNowService {
             .oauth_client(&instance, &credentials)
             .exchange_code(code, verifier)
             .await?;
-        stored_tokens::store(&self.storage, &self.secrets, &tokens)
+        stored_tokens::store(&self.storage, &self.secrets, &stored, &tokens)
             .await
-            .map_err(|e| internal(&e))?;
+            .map_err(|e| internal(&e))?
+            .ok_or_else(stored_tokens::moved_meanwhile)?;
         Ok(())
     }
 

@@ -127,13 +127,13 @@ impl ServiceNowService {
     /// The service over `setup`.
     pub fn new(setup: ServiceNowSetup) -> Self {
         Self {
+            http: super::http::client(setup.policy.resolver()),
             storage: setup.storage,
             secrets: setup.secrets,
             policy: setup.policy,
             redirect_uri: setup.redirect_uri,
             demo: setup.demo,
             replica: setup.replica,
-            http: super::http::client(),
             live: tokio::sync::Mutex::new(None),
         }
     }
@@ -201,10 +201,13 @@ impl ServiceNowService {
             return Err(ServiceNowRefusal::ServiceNow(ProblemKind::ReauthorizationNeeded).into());
         }
         let instance = self.instance(&stored)?;
+        let credentials = self.credentials(&stored)?;
+        let revoker = self.revoker(&stored).ok_or_else(not_configured)?;
         let tokens = stored_tokens::keeper(
             self,
             &stored,
-            self.oauth_client(&instance, &self.credentials(&stored)?),
+            self.oauth_client(&instance, &credentials),
+            revoker,
         )?;
         let api = Arc::new(TableApi::new(self.http.clone(), instance, Arc::new(tokens)));
         *live = Some((built_from, api.clone()));
@@ -342,6 +345,7 @@ impl ServiceNowService {
             last_error: None,
             redirect_uri: self.redirect_uri.clone(),
             demo: self.demo.clone(),
+            refused_tickets: Vec::new(),
         };
         if let Some(stored) = stored {
             status.state = match stored.state {

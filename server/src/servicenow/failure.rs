@@ -41,6 +41,8 @@ struct OAuthErrorBody {
 
 /// The cross-scope refusal's tell-tale words (the advice differs, the status does not).
 const CROSS_SCOPE_WORDS: &str = "cross-scope access policy";
+/// The IP address access control's tell-tale words.
+const IP_RESTRICTION_WORDS: &str = "ip address";
 
 impl Failure {
     /// A failure of `kind` with no response behind it.
@@ -69,6 +71,9 @@ impl Failure {
         let kind = match status.as_u16() {
             401 => ProblemKind::ReauthorizationNeeded,
             403 if message.contains(CROSS_SCOPE_WORDS) => ProblemKind::CrossScopePolicy,
+            403 if message.to_ascii_lowercase().contains(IP_RESTRICTION_WORDS) => {
+                ProblemKind::IpRestricted
+            }
             403 => ProblemKind::Forbidden,
             404 => ProblemKind::NotFound,
             429 => ProblemKind::RateLimited,
@@ -204,6 +209,12 @@ mod tests {
     fn the_cross_scope_refusal_is_recognised() {
         let body = r#"{"error":{"message":"Read operation against 'oauth_entity' from scope 'x_mioms_m365ticket' has been refused due to the table's cross-scope access policy","detail":""},"status":"failure"}"#;
         assert_eq!(classify(403, body).kind, ProblemKind::CrossScopePolicy);
+    }
+
+    #[test]
+    fn the_ip_address_restriction_is_recognised() {
+        let body = r#"{"error":{"message":"Access to this instance is restricted by IP address","detail":""},"status":"failure"}"#;
+        assert_eq!(classify(403, body).kind, ProblemKind::IpRestricted);
     }
 
     #[test]

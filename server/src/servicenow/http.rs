@@ -1,8 +1,11 @@
-//! HTTP to ServiceNow: the one client configuration, and requests read whole
-//! with transport failures already classified.
+//! HTTP to ServiceNow: the one client configuration (no redirects, guarded
+//! DNS), and requests read whole, capped, with failures already classified.
 
 use super::failure::Failure;
+use crate::outbound::{BodyError, GuardedResolver, MAX_ANSWER_BYTES, read_capped};
+use app::domain::servicenow::ProblemKind;
 use reqwest::{StatusCode, header::HeaderMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long one call may take, connection included.
@@ -11,11 +14,12 @@ pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The HTTP client for everything ScoreNow sends to ServiceNow: rustls,
-/// timeouts, and no redirects followed (a redirect could lead off the
-/// allowed hosts).
-pub fn client() -> reqwest::Client {
+/// timeouts, no redirects followed (a redirect could lead off the allowed
+/// hosts) and names resolved through `resolver`.
+pub fn client(resolver: GuardedResolver) -> reqwest::Client {
     reqwest::Client::builder()
         .use_rustls_tls()
+        .dns_resolver(Arc::new(resolver))
         .redirect(reqwest::redirect::Policy::none())
         .timeout(CALL_TIMEOUT)
         .connect_timeout(CONNECT_TIMEOUT)
@@ -47,10 +51,15 @@ pub async fn send(request: reqwest::RequestBuilder) -> Result<Answer, Failure> {
         .map_err(|error| Failure::from_transport(&error.without_url()))?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
+    let body = read_capped(response, MAX_ANSWER_BYTES)
         .await
-        .map_err(|error| Failure::from_transport(&error.without_url()))?;
+        .map_err(|error| match error {
+            BodyError::TooLarge { .. } => Failure {
+                status: Some(status.as_u16()),
+                ..Failure::new(ProblemKind::Malformed, error.to_string())
+            },
+            BodyError::Transport(error) => Failure::from_transport(&error.without_url()),
+        })?;
     Ok(Answer {
         status,
         headers,

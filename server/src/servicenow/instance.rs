@@ -2,6 +2,7 @@
 //! `acme.service-now.com`, a full URL) normalised to an origin, and the
 //! allowlist that keeps ScoreNow from contacting any other host (no SSRF).
 
+use crate::outbound::{GuardedResolver, is_internal};
 use app::domain::servicenow::InstanceProblem;
 use url::Url;
 
@@ -82,17 +83,23 @@ impl HostPolicy {
         if self.demo_origin.as_ref() == Some(&origin) {
             return Ok(InstanceUrl(origin));
         }
-        let host_and_port = match url.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.clone(),
-        };
-        let listed = self
-            .allowed_hosts
-            .iter()
-            .any(|allowed| *allowed == host || *allowed == host_and_port);
-        let servicenow_hosted = SERVICENOW_DOMAINS
-            .iter()
-            .any(|domain| host.ends_with(domain) && host.len() > domain.len());
+        // A port other than the scheme's own must be allowed by name.
+        let listed = self.allowed_hosts.iter().any(|allowed| match url.port() {
+            Some(port) => *allowed == format!("{host}:{port}"),
+            None => *allowed == host,
+        });
+        let servicenow_hosted = url.port().is_none()
+            && SERVICENOW_DOMAINS
+                .iter()
+                .any(|domain| host.ends_with(domain) && host.len() > domain.len());
+        if !listed && url.port().is_some() {
+            return Err(InstanceProblem::PortNotAllowed {
+                host: host_and_port(&url, &host),
+            });
+        }
+        if !listed && is_internal_literal(&host) {
+            return Err(InstanceProblem::HostNotAllowed { host });
+        }
         match url.scheme() {
             "https" if servicenow_hosted || listed => Ok(InstanceUrl(origin)),
             "http" if listed && is_loopback(&host) => Ok(InstanceUrl(origin)),
@@ -101,6 +108,40 @@ impl HostPolicy {
             _ => Err(InstanceProblem::NotHttps),
         }
     }
+}
+
+impl HostPolicy {
+    /// The DNS resolver for calls to instances: names an admin allowed
+    /// explicitly (and the demo simulator) may resolve to internal
+    /// addresses, no other name may.
+    pub fn resolver(&self) -> GuardedResolver {
+        let listed = self
+            .allowed_hosts
+            .iter()
+            .map(|allowed| match allowed.rsplit_once(':') {
+                Some((host, port)) if port.parse::<u16>().is_ok() => host.to_owned(),
+                _ => allowed.clone(),
+            });
+        let demo = self
+            .demo_origin
+            .as_ref()
+            .and_then(|origin| origin.host_str().map(str::to_owned));
+        GuardedResolver::new(listed.chain(demo))
+    }
+}
+
+/// `host:port` of `url` for messages.
+fn host_and_port(url: &Url, host: &str) -> String {
+    url.port()
+        .map_or_else(|| host.to_owned(), |port| format!("{host}:{port}"))
+}
+
+/// An IP address literal that is not public (these never go through DNS).
+fn is_internal_literal(host: &str) -> bool {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(is_internal)
 }
 
 /// This machine: the only place plain `http://` may go (test rigs, local proxies).
@@ -161,8 +202,8 @@ mod tests {
                 "service-now.com.evil.example",
             ),
             ("https://169.254.169.254", "169.254.169.254"),
-            ("http://127.0.0.1:4011", "127.0.0.1"),
             ("https://localhost", "localhost"),
+            ("https://[::1]", "[::1]"),
         ] {
             assert_eq!(
                 policy().instance(input),
@@ -196,10 +237,54 @@ mod tests {
     }
 
     #[test]
+    fn only_port_443_unless_the_allowlist_names_the_port() {
+        for (input, host) in [
+            (
+                "https://acme.service-now.com:8443",
+                "acme.service-now.com:8443",
+            ),
+            (
+                "https://snow.internal.example:8443",
+                "snow.internal.example:8443",
+            ),
+            ("http://127.0.0.1:4011", "127.0.0.1:4011"),
+            ("https://169.254.169.254:80", "169.254.169.254:80"),
+        ] {
+            assert_eq!(
+                policy().instance(input),
+                Err(InstanceProblem::PortNotAllowed { host: host.into() }),
+                "{input}"
+            );
+        }
+        assert!(
+            policy()
+                .instance("https://acme.service-now.com:443")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn internal_addresses_need_the_allowlist_and_names_resolve_guarded() {
+        let listed = HostPolicy::new(&["10.0.0.5".into(), "snow.lan:8443".into()], None);
+        assert!(listed.instance("https://10.0.0.5").is_ok());
+        assert!(listed.instance("https://snow.lan:8443").is_ok());
+        assert_eq!(
+            listed.instance("https://10.0.0.6"),
+            Err(InstanceProblem::HostNotAllowed {
+                host: "10.0.0.6".into()
+            })
+        );
+    }
+
+    #[test]
     fn the_demo_simulator_is_allowed_only_in_demo_mode() {
         let production = HostPolicy::new(&[], None);
         assert!(matches!(
             production.instance("http://127.0.0.1:3001"),
+            Err(InstanceProblem::PortNotAllowed { .. })
+        ));
+        assert!(matches!(
+            production.instance("http://127.0.0.1"),
             Err(InstanceProblem::HostNotAllowed { .. })
         ));
     }

@@ -96,6 +96,7 @@ impl OAuthClient {
             .request_async(&http_client(&self.http))
             .await;
         token_set(answer, ProblemKind::AuthorizationRefused)
+            .map_err(|failure| refused_on_any_4xx(failure, ProblemKind::AuthorizationRefused))
     }
 
     /// Trades the refresh token for a new access token.
@@ -109,16 +110,20 @@ impl OAuthClient {
     }
 }
 
-/// Revokes a token at the instance (`oauth_revoke_token.do`, no client auth).
+/// Revokes a token at the instance (`oauth_revoke_token.do`): the token in
+/// a form body, never in the URL (where proxies log it), with the client's
+/// credentials, which the instance checks when they are given.
 pub async fn revoke(
     http: &reqwest::Client,
     instance: &InstanceUrl,
+    credentials: &Credentials,
     token: &str,
 ) -> Result<(), Failure> {
-    let answer = super::http::send(
-        http.post(instance.join("/oauth_revoke_token.do"))
-            .query(&[("token", token)]),
-    )
+    let answer = super::http::send(http.post(instance.join("/oauth_revoke_token.do")).form(&[
+        ("token", token),
+        ("client_id", credentials.client_id.as_str()),
+        ("client_secret", credentials.client_secret.as_str()),
+    ]))
     .await?;
     if answer.status.is_success() {
         Ok(())
@@ -127,7 +132,38 @@ pub async fn revoke(
     }
 }
 
-/// The tokens of a token endpoint's answer; a refusal is a problem of kind `refused`.
+/// OAuth errors that mean the grant or the client is dead, not that the
+/// endpoint had a bad moment.
+const DEFINITIVE_ERRORS: [&str; 4] = [
+    "invalid_grant",
+    "invalid_client",
+    "unauthorized_client",
+    "access_denied",
+];
+
+/// Whether the token endpoint's `failure` says the grant or client is
+/// dead: RFC 6749's errors, or ServiceNow's observed
+/// `{"error":"server_error","error_description":"access_denied"}`. A bare
+/// 400/401 (a proxy, a node restarting) is not.
+fn definitive(failure: &Failure) -> bool {
+    DEFINITIVE_ERRORS.contains(&failure.message.as_str()) || failure.detail == "access_denied"
+}
+
+/// An authorisation code exchange: an admin is at hand, so any 400/401
+/// ends it as `refused`.
+fn refused_on_any_4xx(failure: Failure, refused: ProblemKind) -> Failure {
+    if matches!(failure.status, Some(400 | 401)) {
+        Failure {
+            kind: refused,
+            ..failure
+        }
+    } else {
+        failure
+    }
+}
+
+/// The tokens of a token endpoint's answer; a definitive refusal is a
+/// problem of kind `refused`, a bare 400/401 a server error (it is retried).
 fn token_set(
     answer: Result<BasicTokenResponse, RequestTokenError<Failure, BasicErrorResponse>>,
     refused: ProblemKind,
@@ -140,19 +176,21 @@ fn token_set(
     })
 }
 
-/// A 400 or 401 of the token endpoint, whatever its body (ServiceNow often
-/// sends `server_error`/`access_denied`), is a refusal of `refused`'s kind;
-/// transport problems and 5xx keep their own class.
+/// A 400 or 401 of the token endpoint that says the grant is dead is a
+/// refusal of `refused`'s kind; one that says nothing may pass, and counts
+/// as a server error; transport problems and 5xx keep their own class.
 fn token_failure(
     error: RequestTokenError<Failure, BasicErrorResponse>,
     refused: ProblemKind,
 ) -> Failure {
     match error {
         RequestTokenError::Request(failure) if matches!(failure.status, Some(400 | 401)) => {
-            Failure {
-                kind: refused,
-                ..failure
-            }
+            let kind = if definitive(&failure) {
+                refused
+            } else {
+                ProblemKind::ServerError
+            };
+            Failure { kind, ..failure }
         }
         RequestTokenError::Request(failure) => failure,
         RequestTokenError::ServerResponse(response) => Failure {
@@ -214,29 +252,45 @@ mod tests {
     }
 
     #[test]
-    fn any_400_or_401_of_the_token_endpoint_is_a_refusal_whatever_its_body() {
+    fn only_a_dead_grant_is_a_refusal_of_the_refresh() {
         for body in [
-            "",
-            "<html>Logged out</html>",
             r#"{"error":"server_error","error_description":"access_denied"}"#,
+            r#"{"error":"invalid_grant","error_description":"expired"}"#,
+            r#"{"error":"invalid_client"}"#,
         ] {
             let failure = token_failure(refusal(401, body), ProblemKind::ReauthorizationNeeded);
             assert_eq!(failure.kind, ProblemKind::ReauthorizationNeeded, "{body}");
             assert_eq!(failure.status, Some(401));
-            let failure = token_failure(refusal(400, body), ProblemKind::AuthorizationRefused);
-            assert_eq!(failure.kind, ProblemKind::AuthorizationRefused, "{body}");
+        }
+        for body in [
+            "",
+            "<html>Logged out</html>",
+            r#"{"error":"temporarily_unavailable"}"#,
+        ] {
+            let failure = token_failure(refusal(401, body), ProblemKind::ReauthorizationNeeded);
+            assert_eq!(failure.kind, ProblemKind::ServerError, "{body}");
+            assert!(failure.is_transient(), "{body}");
         }
         let failure = token_failure(
             refusal(
                 401,
                 r#"{"error":"server_error","error_description":"access_denied"}"#,
             ),
-            ProblemKind::AuthorizationRefused,
+            ProblemKind::ReauthorizationNeeded,
         );
         assert_eq!(
             (failure.message.as_str(), failure.detail.as_str()),
             ("server_error", "access_denied")
         );
+    }
+
+    #[test]
+    fn any_400_or_401_ends_a_code_exchange() {
+        for body in ["", "<html>Logged out</html>"] {
+            let failure = token_failure(refusal(400, body), ProblemKind::AuthorizationRefused);
+            let failure = refused_on_any_4xx(failure, ProblemKind::AuthorizationRefused);
+            assert_eq!(failure.kind, ProblemKind::AuthorizationRefused, "{body}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::{
     connection::{ServiceNowService, purpose, unavailable},
     failure::{Failure, error_chain},
     oauth::{self, OAuthClient},
+    revocation::Revoker,
     tokens::{AccessToken, Refresh, TokenKeeper},
 };
 use crate::{
@@ -31,15 +32,20 @@ pub(super) fn internal(error: &dyn std::error::Error) -> Failure {
     Failure::new(ProblemKind::Malformed, error_chain(error))
 }
 
-/// Seals and stores a token response; returns when the access token expires.
+/// Seals and stores a token response obtained for the connection `from`;
+/// returns when the access token expires, or `None` when the connection
+/// moved to another instance or client meanwhile (nothing is stored then).
 pub(super) async fn store(
     storage: &Storage,
     secrets: &SecretBox,
+    from: &StoredConnection,
     tokens: &oauth::TokenSet,
-) -> Result<i64, StorageError> {
+) -> Result<Option<i64>, StorageError> {
     let expires_at = unix_now() + tokens.expires_in.as_secs() as i64;
-    storage
+    let stored = storage
         .store_servicenow_tokens(&SealedTokens {
+            instance_url: from.instance_url.clone(),
+            client_id: from.client_id.clone(),
             access_token: secrets.seal(purpose::ACCESS_TOKEN, &tokens.access_token),
             access_expires_at: expires_at,
             refresh_token: tokens
@@ -48,7 +54,15 @@ pub(super) async fn store(
                 .map(|token| secrets.seal(purpose::REFRESH_TOKEN, token)),
         })
         .await?;
-    Ok(expires_at)
+    Ok(stored.then_some(expires_at))
+}
+
+/// The failure of tokens obtained for a connection that has since moved.
+pub(super) fn moved_meanwhile() -> Failure {
+    Failure::new(
+        ProblemKind::StateMismatch,
+        "the connection moved to another instance or client while tokens were obtained",
+    )
 }
 
 /// The token keeper of the connection `stored`: its stored access token
@@ -57,12 +71,14 @@ pub(super) fn keeper(
     service: &ServiceNowService,
     stored: &StoredConnection,
     oauth: OAuthClient,
+    revoker: Revoker,
 ) -> Result<TokenKeeper, ServiceNowError> {
     let current = stored_access_token(&service.secrets, stored).map_err(unavailable)?;
     let refresher = Arc::new(StoredRefresher {
         storage: service.storage.clone(),
         secrets: service.secrets.clone(),
         oauth,
+        revoker,
         lease: JobLease::new(
             service.storage.clone(),
             "servicenow-token-refresh",
@@ -93,6 +109,8 @@ struct StoredRefresher {
     storage: Storage,
     secrets: SecretBox,
     oauth: OAuthClient,
+    /// Revokes the tokens the instance refused to refresh.
+    revoker: Revoker,
     /// Held while refreshing, so that replicas refresh one at a time.
     lease: JobLease,
 }
@@ -131,8 +149,11 @@ impl StoredRefresher {
                 return Ok(token);
             }
         }
+        let stored = stored
+            .ok_or_else(|| Failure::new(ProblemKind::ReauthorizationNeeded, "no connection"))?;
         let sealed = stored
-            .and_then(|s| s.sealed_refresh_token)
+            .sealed_refresh_token
+            .clone()
             .ok_or_else(|| Failure::new(ProblemKind::ReauthorizationNeeded, "no refresh token"))?;
         let refresh_token = self
             .secrets
@@ -141,9 +162,10 @@ impl StoredRefresher {
         let outcome = self.oauth.refresh(&refresh_token).await;
         match outcome {
             Ok(tokens) => {
-                let expires_at = store(&self.storage, &self.secrets, &tokens)
+                let expires_at = store(&self.storage, &self.secrets, &stored, &tokens)
                     .await
-                    .map_err(|e| internal(&e))?;
+                    .map_err(|e| internal(&e))?
+                    .ok_or_else(moved_meanwhile)?;
                 tracing::info!("ServiceNow access token refreshed");
                 Ok(AccessToken {
                     value: tokens.access_token,
@@ -156,6 +178,9 @@ impl StoredRefresher {
                     if let Err(error) = self.storage.mark_servicenow_needs_reauthorization().await {
                         tracing::error!(%error, "cannot mark the connection for re-authorisation");
                     }
+                    self.revoker.revoke(&stored).await;
+                } else {
+                    tracing::warn!(%failure, "the token endpoint failed; the refresh is tried again");
                 }
                 Err(failure)
             }

@@ -111,6 +111,29 @@ impl TableApi {
         self.send_read(&read).await
     }
 
+    /// The journal `field` (`work_notes`, `comments`) of the record `sys_id`
+    /// of `table`, every entry as one text (its display value); empty when
+    /// the record has none or cannot be read.
+    pub async fn journal(&self, table: &str, sys_id: &str, field: &str) -> Result<String, Failure> {
+        let read = Call::read(
+            format!("/api/now/v2/table/{table}"),
+            vec![
+                ("sysparm_query", format!("sys_id={sys_id}")),
+                ("sysparm_fields", field.to_owned()),
+                ("sysparm_display_value", "true".into()),
+                ("sysparm_limit", "1".into()),
+                ("sysparm_no_count", "true".into()),
+            ],
+        );
+        let records: Vec<serde_json::Map<String, Value>> = self.send_read(&read).await?;
+        Ok(records
+            .first()
+            .and_then(|record| record.get(field))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
     /// Creates a record of `table` from `record`; answers its `fields`. Sent once.
     pub async fn create<T: DeserializeOwned>(
         &self,

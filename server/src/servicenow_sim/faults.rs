@@ -44,6 +44,35 @@ pub struct Faults {
     /// A refresh grant answers with a new refresh token and revokes the one
     /// it used, as identity providers with refresh-token rotation do.
     pub rotate_refresh_tokens: bool,
+    /// The next N Table API writes are committed, then answered with 504
+    /// (a gateway that gave up while the instance went on).
+    pub commit_then_504_next: u32,
+    /// Share (0–1) of Table API writes committed, then answered with 504.
+    pub commit_then_504_rate: f64,
+    /// The next N Table API writes are answered with 504 at once and
+    /// committed [`Faults::commit_late_secs`] later, stamped with the time of
+    /// the request (a long business rule).
+    pub commit_late_next: u32,
+    /// How late a late commit comes, in seconds.
+    pub commit_late_secs: u64,
+    /// ACLs hide the records the integration user created from its own reads.
+    pub hide_own_records: bool,
+    /// Table API writes are refused with 403 (an ACL or business rule).
+    pub refuse_writes: bool,
+    /// The next N token requests are answered 401 with no OAuth error (a
+    /// proxy or a node restarting), though the grant is good.
+    pub token_401_next: u32,
+    /// Responses carry this many bytes of padding (a runaway answer).
+    pub oversized_bytes: u64,
+}
+
+/// What a Table API write suffers, decided (and counters consumed) up front.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteVerdict {
+    Pass,
+    Refused,
+    CommitThen504,
+    CommitLate(Duration),
 }
 
 /// The cross-scope refusal, word for word as the seed documents quote it.
@@ -59,6 +88,34 @@ enum Verdict {
 }
 
 impl Faults {
+    /// What the next Table API write suffers.
+    pub fn decide_write(&mut self) -> WriteVerdict {
+        if self.refuse_writes {
+            return WriteVerdict::Refused;
+        }
+        if self.commit_then_504_next > 0 {
+            self.commit_then_504_next -= 1;
+            return WriteVerdict::CommitThen504;
+        }
+        if self.commit_then_504_rate > 0.0
+            && rand::rng().random_bool(self.commit_then_504_rate.min(1.0))
+        {
+            return WriteVerdict::CommitThen504;
+        }
+        if self.commit_late_next > 0 {
+            self.commit_late_next -= 1;
+            return WriteVerdict::CommitLate(Duration::from_secs(self.commit_late_secs));
+        }
+        WriteVerdict::Pass
+    }
+
+    /// Whether the next token request is answered with a bare 401.
+    pub fn take_token_401(&mut self) -> bool {
+        let take = self.token_401_next > 0;
+        self.token_401_next = self.token_401_next.saturating_sub(1);
+        take
+    }
+
     fn decide(&mut self) -> Verdict {
         let mut rng = rand::rng();
         if self.rate_limit_next > 0 {
@@ -114,14 +171,15 @@ pub async fn rest_faults(
     request: Request,
     next: Next,
 ) -> Response {
-    let (latency, verdict) = {
+    let (latency, verdict, oversized) = {
         let mut faults = state.faults();
-        (faults.latency_ms, faults.decide())
+        (faults.latency_ms, faults.decide(), faults.oversized_bytes)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     match verdict {
+        Verdict::Pass if oversized > 0 => padded(next.run(request).await, oversized),
         Verdict::Pass => next.run(request).await,
         Verdict::RateLimited(retry_after) => rate_limited(retry_after),
         Verdict::ServerError(status) => ApiError::new(
@@ -169,6 +227,25 @@ fn rate_limited(retry_after: u64) -> Response {
         }
     }
     response
+}
+
+/// `response` followed by `bytes` of spaces (still valid JSON), streamed.
+fn padded(response: Response, bytes: u64) -> Response {
+    use futures_util::StreamExt;
+    const CHUNK: usize = 64 * 1024;
+    let (mut parts, body) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let chunks = bytes.div_ceil(CHUNK as u64);
+    let padding = futures_util::stream::iter(0..chunks).map(move |n| {
+        let size = if n + 1 == chunks {
+            usize::try_from(bytes - n * CHUNK as u64).unwrap_or(CHUNK)
+        } else {
+            CHUNK
+        };
+        Ok::<_, axum::Error>(Bytes::from(vec![b' '; size]))
+    });
+    let stream = body.into_data_stream().chain(padding);
+    Response::from_parts(parts, Body::from_stream(stream))
 }
 
 /// How long the first half of a dropped response is left to reach the client.

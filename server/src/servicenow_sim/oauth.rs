@@ -303,6 +303,9 @@ pub async fn token(
     let field = |name: &str| form.get(name).map_or("", String::as_str);
     let grant_type = field("grant_type");
     state.stats.count_token(grant_type);
+    if state.faults().take_token_401() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
 
     let rotate = state.faults().rotate_refresh_tokens;
     let mut instance = state.instance_mut();
@@ -444,26 +447,49 @@ pub fn pkce_s256(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
-/// `/oauth_revoke_token.do?token=…`: revokes an access or refresh token (and
-/// the access tokens issued from a revoked refresh token). No client auth.
+/// `/oauth_revoke_token.do`: revokes an access or refresh token (and the
+/// access tokens issued from a revoked refresh token). The token comes as
+/// `?token=…` (the documented form, no client auth) or in a form body; with
+/// `client_id` and `client_secret`, those must be the token's client's.
 pub async fn revoke(
     State(state): State<Arc<SimState>>,
     Query(params): Query<HashMap<String, String>>,
+    body: Bytes,
 ) -> StatusCode {
-    let Some(token) = params.get("token") else {
-        return StatusCode::BAD_REQUEST;
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let (token, how) = match (form.get("token"), params.get("token")) {
+        (Some(token), _) if form.contains_key("client_id") => (token, "form_with_client"),
+        (Some(token), _) => (token, "form"),
+        (None, Some(token)) => (token, "query"),
+        (None, None) => return StatusCode::BAD_REQUEST,
     };
-    {
-        let mut instance = state.instance_mut();
-        instance.access_tokens.remove(token);
-        if instance.refresh_tokens.remove(token).is_some() {
-            instance
-                .access_tokens
-                .retain(|_, grant| grant.refresh_token.as_deref() != Some(token));
+    let mut instance = state.instance_mut();
+    if let Some(client_id) = form.get("client_id") {
+        let secret_ok = instance.client_secrets.get(client_id) == form.get("client_secret");
+        let own_token = instance
+            .access_tokens
+            .get(token)
+            .map(|grant| &grant.client_id)
+            .or_else(|| {
+                instance
+                    .refresh_tokens
+                    .get(token)
+                    .map(|grant| &grant.client_id)
+            })
+            .is_none_or(|owner| owner == client_id);
+        if !secret_ok || !own_token {
+            return StatusCode::UNAUTHORIZED;
         }
-        drop(instance);
-        state.mark_dirty();
     }
+    instance.access_tokens.remove(token);
+    if instance.refresh_tokens.remove(token).is_some() {
+        instance
+            .access_tokens
+            .retain(|_, grant| grant.refresh_token.as_deref() != Some(token.as_str()));
+    }
+    drop(instance);
+    state.stats.count_revocation(how);
+    state.mark_dirty();
     StatusCode::OK
 }
 

@@ -3,10 +3,10 @@
 use super::{
     ApiError, SimState,
     auth::Caller,
-    faults::CROSS_SCOPE_MESSAGE,
+    faults::{CROSS_SCOPE_MESSAGE, WriteVerdict},
     query::Query,
     schema::Table,
-    state::{Record, WriteError},
+    state::{Record, WriteError, now_string},
 };
 use axum::{
     Json,
@@ -90,9 +90,11 @@ pub async fn list(
         .unwrap_or(DEFAULT_LIMIT);
     let render = Renderer::new(&params, &headers);
 
+    let hidden = state.faults().hide_own_records;
     let instance = state.instance();
     let mut matching: Vec<&Record> = instance
         .records(table)
+        .filter(|record| !(hidden && created_by(record, &caller)))
         .filter(|record| query.matches(|field| record.get(field).map(String::as_str)))
         .collect();
     query.sort(&mut matching, |record, field| {
@@ -132,7 +134,7 @@ pub async fn list(
 /// `GET` of one record.
 pub async fn get(
     State(state): State<Arc<SimState>>,
-    _caller: Caller,
+    caller: Caller,
     Path(path): Path<RecordPath>,
     QueryString(params): Params,
     headers: HeaderMap,
@@ -140,8 +142,12 @@ pub async fn get(
     let (table, _) = resolve(path.version.as_deref(), &path.table)?;
     refuse_cross_scope_read(&state, table)?;
     let render = Renderer::new(&params, &headers);
+    let hidden = state.faults().hide_own_records;
     let instance = state.instance();
-    let record = instance.get(table, &path.sys_id).ok_or_else(not_found)?;
+    let record = instance
+        .get(table, &path.sys_id)
+        .filter(|record| !(hidden && created_by(record, &caller)))
+        .ok_or_else(not_found)?;
     Ok(Json(json!({ "result": render.record(&instance, table, record) })).into_response())
 }
 
@@ -156,9 +162,21 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let table = writable(path.version.as_deref(), &path.table)?;
     let input = parse_body(&headers, &body)?;
+    let verdict = write_verdict(&state)?;
+    if let WriteVerdict::CommitLate(delay) = verdict {
+        let stamp = now_string();
+        commit_later(state, delay, move |state| {
+            let mut instance = state.instance_mut();
+            let record = instance.insert(table, input, &caller.user_name, &caller.user_sys_id);
+            instance.backdate(table, &record["sys_id"], &stamp);
+            state.mark_dirty();
+        });
+        return Err(gateway_timeout());
+    }
     let render = Renderer::new(&params, &headers);
     let mut instance = state.instance_mut();
     let record = instance.insert(table, input, &caller.user_name, &caller.user_sys_id);
+    state.mark_dirty();
     let location = format!(
         "{}/api/now/table/{}/{}",
         render.base_url,
@@ -167,7 +185,9 @@ pub async fn create(
     );
     let body = json!({ "result": render.record(&instance, table, &record) });
     drop(instance);
-    state.mark_dirty();
+    if verdict == WriteVerdict::CommitThen504 {
+        return Err(gateway_timeout());
+    }
 
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(value) = HeaderValue::from_str(&location) {
@@ -187,16 +207,68 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let table = writable(path.version.as_deref(), &path.table)?;
     let input = parse_body(&headers, &body)?;
+    let verdict = write_verdict(&state)?;
+    let sys_id = path.sys_id;
+    if let WriteVerdict::CommitLate(delay) = verdict {
+        let stamp = now_string();
+        commit_later(state, delay, move |state| {
+            let mut instance = state.instance_mut();
+            if instance
+                .update(table, &sys_id, input, &caller.user_name)
+                .is_ok()
+            {
+                instance.backdate(table, &sys_id, &stamp);
+                state.mark_dirty();
+            }
+        });
+        return Err(gateway_timeout());
+    }
     let render = Renderer::new(&params, &headers);
     let mut instance = state.instance_mut();
     let record = instance
-        .update(table, &path.sys_id, input, &caller.user_name)
+        .update(table, &sys_id, input, &caller.user_name)
         .map_err(|WriteError::NotFound| not_found())?;
     let response =
         Json(json!({ "result": render.record(&instance, table, &record) })).into_response();
     drop(instance);
     state.mark_dirty();
+    if verdict == WriteVerdict::CommitThen504 {
+        return Err(gateway_timeout());
+    }
     Ok(response)
+}
+
+/// The write fault in force for this request; a refusal is the 403 of an ACL.
+fn write_verdict(state: &SimState) -> Result<WriteVerdict, ApiError> {
+    match state.faults().decide_write() {
+        WriteVerdict::Refused => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Operation Failed",
+            "ACL Exception Update Failed due to security constraints",
+        )),
+        verdict => Ok(verdict),
+    }
+}
+
+/// Runs `commit` on the instance after `delay`, as a slow transaction would.
+fn commit_later(
+    state: Arc<SimState>,
+    delay: std::time::Duration,
+    commit: impl FnOnce(&SimState) + Send + 'static,
+) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        commit(&state);
+    });
+}
+
+/// The 504 a load balancer answers when the instance is slow.
+fn gateway_timeout() -> ApiError {
+    ApiError::new(
+        StatusCode::GATEWAY_TIMEOUT,
+        "Gateway Timeout",
+        "The upstream instance did not answer in time",
+    )
 }
 
 /// `DELETE` of one record: 204.
@@ -212,6 +284,11 @@ pub async fn delete(
         .map_err(|WriteError::NotFound| not_found())?;
     state.mark_dirty();
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Whether `caller` created `record` (what the ACL-hiding fault hides).
+fn created_by(record: &Record, caller: &Caller) -> bool {
+    record.get("sys_created_by") == Some(&caller.user_name)
 }
 
 fn writable(version: Option<&str>, table: &str) -> Result<Table, ApiError> {

@@ -56,6 +56,10 @@ pub struct StoredConnection {
 /// Sealed tokens from a token response.
 #[derive(Clone, Debug)]
 pub struct SealedTokens {
+    /// The instance and client they were obtained for: they are stored only
+    /// while the connection still names both.
+    pub instance_url: String,
+    pub client_id: String,
     pub access_token: Vec<u8>,
     pub access_expires_at: i64,
     /// `None` keeps the stored refresh token (ServiceNow may omit it on refresh).
@@ -124,8 +128,10 @@ pub trait ServiceNowStore: Send + Sync {
         sealed_client_secret: Option<&[u8]>,
     ) -> Result<(), StorageError>;
 
-    /// Stores tokens and marks the connection connected.
-    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<(), StorageError>;
+    /// Stores tokens and marks the connection connected, unless the
+    /// connection moved to another instance or client since they were
+    /// asked for; whether they were stored.
+    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError>;
 
     /// Records the integration user the tokens belong to.
     async fn set_servicenow_integration_user(&self, user: &str) -> Result<(), StorageError>;
@@ -197,7 +203,14 @@ mod tests {
     use app::domain::auth::Role;
 
     fn tokens(refresh: Option<&[u8]>) -> SealedTokens {
+        tokens_for("https://a.service-now.com", refresh)
+    }
+
+    /// Tokens obtained for client `id` of `instance`.
+    fn tokens_for(instance: &str, refresh: Option<&[u8]>) -> SealedTokens {
         SealedTokens {
+            instance_url: instance.into(),
+            client_id: "id".into(),
             access_token: b"access".to_vec(),
             access_expires_at: 100,
             refresh_token: refresh.map(<[u8]>::to_vec),
@@ -226,6 +239,32 @@ mod tests {
         storage.servicenow_connection().await.unwrap().unwrap()
     }
 
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_read_then_write_transactions_wait_instead_of_failing() {
+        on_every_backend(async |storage| {
+            save_client(&storage, "https://a.service-now.com", Some(b"s")).await;
+            let saves: Vec<_> = (0..64)
+                .map(|n| {
+                    let storage = storage.clone();
+                    tokio::spawn(async move {
+                        let secret = format!("s{n}");
+                        storage
+                            .save_servicenow_client(
+                                "https://a.service-now.com",
+                                "id",
+                                Some(secret.as_bytes()),
+                            )
+                            .await
+                    })
+                })
+                .collect();
+            for save in saves {
+                save.await.unwrap().expect("a save under contention");
+            }
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn a_new_client_awaits_authorization_then_connects() {
         on_every_backend(async |storage| {
@@ -234,14 +273,15 @@ mod tests {
             assert_eq!(stored.state, StoredState::AwaitingAuthorization);
             assert_eq!(stored.sealed_client_secret, b"s1");
 
-            storage
-                .store_servicenow_tokens(&tokens(Some(b"r1")))
-                .await
-                .unwrap();
-            storage
-                .store_servicenow_tokens(&tokens(None))
-                .await
-                .unwrap();
+            let acme = "https://acme.service-now.com";
+            for refresh in [Some(&b"r1"[..]), None] {
+                assert!(
+                    storage
+                        .store_servicenow_tokens(&tokens_for(acme, refresh))
+                        .await
+                        .unwrap()
+                );
+            }
             let stored = storage.servicenow_connection().await.unwrap().unwrap();
             assert_eq!(stored.state, StoredState::Connected);
             assert_eq!(stored.sealed_refresh_token.as_deref(), Some(&b"r1"[..]));
@@ -268,6 +308,16 @@ mod tests {
             assert_eq!(stored.state, StoredState::AwaitingAuthorization);
             assert_eq!(stored.sealed_refresh_token, None);
             assert_eq!(stored.sealed_client_secret, b"s2");
+            // A refresh for the old instance that ends only now is not stored.
+            assert!(
+                !storage
+                    .store_servicenow_tokens(&tokens(Some(b"late")))
+                    .await
+                    .unwrap()
+            );
+            let stored = storage.servicenow_connection().await.unwrap().unwrap();
+            assert_eq!(stored.state, StoredState::AwaitingAuthorization);
+            assert_eq!(stored.sealed_refresh_token, None);
         })
         .await;
     }

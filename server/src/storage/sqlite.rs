@@ -53,7 +53,9 @@ impl Sqlite {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // A commit reaches the disk before it returns: a ticket marked
+            // sent, a session revoked, survive a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
@@ -82,9 +84,18 @@ impl Sqlite {
         Ok(statement.execute(&self.pool).await?.rows_affected() == 1)
     }
 
+    /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so that one which reads, then writes, waits for other writers (up to
+    /// the busy timeout) instead of failing with `SQLITE_BUSY` on its write.
+    async fn write_transaction(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StorageError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// Runs `statements` (without parameters) in one transaction.
     async fn execute_together(&self, statements: &[&str]) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         for statement in statements {
             sqlx::query(statement).execute(&mut *tx).await?;
         }

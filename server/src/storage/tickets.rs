@@ -9,7 +9,11 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 /// A ticket about to be queued.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct NewTicket {
+    /// The server's unguessable key of this ticket, carried by its
+    /// `correlation_id` and footer in ServiceNow.
     pub request_key: String,
+    /// The browser's idempotency token: one ticket per token and user.
+    pub client_token: String,
     pub ticket_table: String,
     pub action_id: Option<String>,
     pub source: String,
@@ -35,11 +39,17 @@ pub struct StoredTicket {
     pub maybe_sent: bool,
     pub next_attempt_at: Option<i64>,
     pub last_problem: Option<String>,
+    /// ServiceNow's own words about the last failure.
+    pub problem_detail: Option<String>,
     pub sys_id: Option<String>,
     pub number: Option<String>,
     pub state: Option<String>,
     pub open: bool,
     pub completion_noted: bool,
+    /// Lasting failures of the completion work note so far.
+    pub note_failures: i64,
+    /// Why the completion work note was given up, if it was.
+    pub note_problem: Option<String>,
 }
 
 /// A sender's hold on a queued ticket.
@@ -72,6 +82,28 @@ pub enum Queued {
     OpenTicketExists(i64),
 }
 
+/// What recording a created record did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attached {
+    /// The ticket now has its record.
+    Now,
+    /// Another sender took the ticket over, or it is no longer queued.
+    ClaimLost,
+    /// The record belongs to this other ticket already.
+    ToAnother(i64),
+}
+
+/// What asking to send a refused ticket again did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requeued {
+    /// Back in the queue, due now.
+    Queued,
+    /// The ticket is not refused (queued or created already, or unknown).
+    NotRefused,
+    /// Its action has another open ticket of the same type.
+    OpenTicketExists(i64),
+}
+
 /// What ServiceNow answered for a created record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreatedRecord {
@@ -86,7 +118,8 @@ pub struct CreatedRecord {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TicketQuery {
     pub ticket_table: Option<String>,
-    /// A state value, or `queued` for tickets not sent yet.
+    /// A state value, `queued` for tickets not sent yet, `refused` for
+    /// those waiting for an admin.
     pub state: Option<String>,
     pub priority: Option<i64>,
     pub category: Option<String>,
@@ -106,10 +139,10 @@ pub enum TicketOrder {
 }
 
 /// The columns a [`StoredTicket`] is read from.
-pub(super) const TICKET_COLUMNS: &str = "id, request_key, ticket_table, action_id, source, category, \
-    short_description, description, priority, due_date, correlation_id, created_by, \
-    created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, sys_id, \
-    number, state, open, completion_noted";
+pub(super) const TICKET_COLUMNS: &str = "id, request_key, client_token, ticket_table, action_id, \
+    source, category, short_description, description, priority, due_date, correlation_id, \
+    created_by, created_at, delivery, attempts, maybe_sent, next_attempt_at, last_problem, \
+    problem_detail, sys_id, number, state, open, completion_noted, note_failures, note_problem";
 
 /// The `ORDER BY` clause of `order`.
 pub(super) fn order_by(order: TicketOrder) -> &'static str {
@@ -137,6 +170,9 @@ where
         Some("queued") => {
             sql.push(" AND delivery = 'queued'");
         }
+        Some("refused") => {
+            sql.push(" AND delivery = 'refused'");
+        }
         Some(state) => {
             sql.push(" AND state = ").push_bind(state);
         }
@@ -162,8 +198,8 @@ const EXPORT_BATCH: i64 = 500;
 /// Where tickets are kept.
 #[async_trait::async_trait]
 pub trait TicketStore: Send + Sync {
-    /// Queues `ticket`, unless its request key was queued before or its
-    /// action has an open ticket of the same type.
+    /// Queues `ticket`, unless its user queued its client token before or
+    /// its action has an open ticket of the same type.
     async fn queue_ticket(&self, ticket: &NewTicket, now: i64) -> Result<Queued, StorageError>;
 
     /// The ticket `id`.
@@ -195,28 +231,45 @@ pub trait TicketStore: Send + Sync {
     /// now on the ticket may exist in ServiceNow. False when the claim was lost.
     async fn ticket_attempt_started(&self, claim: &Claim) -> Result<bool, StorageError>;
 
-    /// Records the record ServiceNow created for the ticket of `claim`.
+    /// Records the record ServiceNow created for the ticket of `claim`,
+    /// unless another ticket has that record already.
     async fn ticket_created(
         &self,
         claim: &Claim,
         record: &CreatedRecord,
-    ) -> Result<bool, StorageError>;
+    ) -> Result<Attached, StorageError>;
 
     /// Puts the ticket of `claim` back in the queue until `next_attempt_at`,
-    /// after a failed attempt with `problem`.
+    /// after a failed attempt with `problem` (ServiceNow's words: `detail`).
     async fn ticket_deferred(
         &self,
         claim: &Claim,
         next_attempt_at: i64,
         problem: &str,
+        detail: &str,
     ) -> Result<bool, StorageError>;
 
-    /// Records that ServiceNow refused the ticket of `claim` for good; it no
-    /// longer counts as the action's open ticket.
-    async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError>;
+    /// Records that the ticket of `claim` cannot be sent until an admin
+    /// asks again; it no longer counts as the action's open ticket.
+    async fn ticket_refused(
+        &self,
+        claim: &Claim,
+        problem: &str,
+        detail: &str,
+    ) -> Result<bool, StorageError>;
+
+    /// Puts the refused ticket `id` back in the queue, due at `now`.
+    async fn requeue_ticket(&self, id: i64, now: i64) -> Result<Requeued, StorageError>;
+
+    /// How many tickets are refused, per problem.
+    async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
+
+    /// The `sys_id` of the newest created ticket of `table`, if any.
+    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError>;
 
     /// Applies a state read from ServiceNow to the ticket `sys_id` of
-    /// `table`; false when no stored ticket has that `sys_id`.
+    /// `table`, unless the stored state is newer (`sys_updated_on`); false
+    /// when no stored ticket has that `sys_id`.
     async fn sync_ticket_state(
         &self,
         table: &str,
@@ -243,6 +296,14 @@ pub trait TicketStore: Send + Sync {
 
     /// Records that ticket `id` got its "completed in Secure Score" work note.
     async fn completion_noted(&self, id: i64) -> Result<(), StorageError>;
+
+    /// Records a lasting failure of ticket `id`'s completion note; with
+    /// `gave_up`, the note is given up for that reason.
+    async fn completion_note_failed(
+        &self,
+        id: i64,
+        gave_up: Option<&str>,
+    ) -> Result<(), StorageError>;
 
     /// One page of the tickets `query` names, and how many there are in all.
     async fn ticket_page(
@@ -305,7 +366,8 @@ mod tests {
 
     fn ticket(key: &str, action: Option<&str>) -> NewTicket {
         NewTicket {
-            request_key: key.into(),
+            request_key: format!("server-{key}"),
+            client_token: key.into(),
             ticket_table: "change_request".into(),
             action_id: action.map(Into::into),
             source: "microsoft".into(),
@@ -343,7 +405,10 @@ mod tests {
         let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
         assert!(storage.ticket_attempt_started(&claim).await.unwrap());
         let record = record(sys_id, true);
-        assert!(storage.ticket_created(&claim, &record).await.unwrap());
+        assert_eq!(
+            storage.ticket_created(&claim, &record).await.unwrap(),
+            Attached::Now
+        );
         id
     }
 
@@ -377,11 +442,12 @@ mod tests {
                 .await
                 .unwrap()
                 .unwrap();
-            assert!(
+            assert_eq!(
                 storage
                     .ticket_created(&claim, &record("s1", true))
                     .await
-                    .unwrap()
+                    .unwrap(),
+                Attached::Now
             );
             assert!(
                 storage
@@ -417,6 +483,124 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_client_token_is_one_ticket_per_user_not_across_users() {
+        on_every_backend(async |storage| {
+            let Queued::New(first) = storage.queue_ticket(&ticket("t", None), 100).await.unwrap()
+            else {
+                panic!("first is new");
+            };
+            let mut again = ticket("t", None);
+            again.request_key = "server-other".into();
+            assert_eq!(
+                storage.queue_ticket(&again, 100).await.unwrap(),
+                Queued::SameRequest(first)
+            );
+            again.created_by = "someone.else@scorenow.demo".into();
+            assert!(matches!(
+                storage.queue_ticket(&again, 100).await.unwrap(),
+                Queued::New(other) if other != first
+            ));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_record_belongs_to_one_ticket_and_older_states_are_not_applied() {
+        on_every_backend(async |storage| {
+            let first = created(&storage, "k1", None, "s1").await;
+            let Queued::New(second) = storage
+                .queue_ticket(&ticket("k2", None), 100)
+                .await
+                .unwrap()
+            else {
+                panic!("second is new");
+            };
+            let claim = storage
+                .claim_ticket(second, 100, 160)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                storage
+                    .ticket_created(&claim, &record("s1", true))
+                    .await
+                    .unwrap(),
+                Attached::ToAnother(first)
+            );
+            let newer = "2026-11-24 10:00:05";
+            assert!(
+                storage
+                    .sync_ticket_state("change_request", "s1", "-4", true, newer)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                storage
+                    .sync_ticket_state("change_request", "s1", "-5", true, "2026-11-24 10:00:01")
+                    .await
+                    .unwrap(),
+                "known, though older"
+            );
+            let stored = storage.ticket(first).await.unwrap().unwrap();
+            assert_eq!(stored.state.as_deref(), Some("-4"), "the newer state stays");
+            assert!(
+                !storage
+                    .sync_ticket_state("change_request", "nobody", "-4", true, newer)
+                    .await
+                    .unwrap()
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_ticket_is_queued_again_on_request() {
+        on_every_backend(async |storage| {
+            let Queued::New(id) = storage
+                .queue_ticket(&ticket("k", Some("A")), 100)
+                .await
+                .unwrap()
+            else {
+                panic!("new");
+            };
+            let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+            assert_eq!(
+                storage.requeue_ticket(id, 120).await.unwrap(),
+                Requeued::NotRefused
+            );
+            assert!(
+                storage
+                    .ticket_refused(&claim, "Forbidden", "ACL Exception")
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(
+                storage.refused_ticket_counts().await.unwrap(),
+                vec![("Forbidden".to_owned(), 1)]
+            );
+            let refused = storage.ticket(id).await.unwrap().unwrap();
+            assert_eq!(refused.problem_detail.as_deref(), Some("ACL Exception"));
+            // Meanwhile the action was shared again: that ticket is the open one.
+            let other = created(&storage, "k2", Some("A"), "s2").await;
+            assert_eq!(
+                storage.requeue_ticket(id, 120).await.unwrap(),
+                Requeued::OpenTicketExists(other)
+            );
+            storage
+                .sync_ticket_state("change_request", "s2", "3", false, "2026-11-25 00:00:00")
+                .await
+                .unwrap();
+            assert_eq!(
+                storage.requeue_ticket(id, 130).await.unwrap(),
+                Requeued::Queued
+            );
+            assert_eq!(storage.due_tickets(130, 10).await.unwrap(), vec![id]);
+            assert!(storage.refused_ticket_counts().await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn a_claim_holds_a_ticket_until_it_lapses() {
         on_every_backend(async |storage| {
             let Queued::New(id) = storage.queue_ticket(&ticket("k", None), 100).await.unwrap()
@@ -441,10 +625,15 @@ mod tests {
                 .expect("lapsed");
             // The sender whose claim lapsed can no longer write.
             assert!(!storage.ticket_attempt_started(&stale).await.unwrap());
-            assert!(!storage.ticket_refused(&stale, "Forbidden").await.unwrap());
+            assert!(
+                !storage
+                    .ticket_refused(&stale, "Forbidden", "")
+                    .await
+                    .unwrap()
+            );
             assert!(
                 storage
-                    .ticket_deferred(&claim, 200, "ServerError")
+                    .ticket_deferred(&claim, 200, "ServerError", "")
                     .await
                     .unwrap()
             );
@@ -453,11 +642,12 @@ mod tests {
             let ticket = storage.ticket(id).await.unwrap().unwrap();
             assert_eq!((ticket.attempts, ticket.delivery.as_str()), (1, "queued"));
             let claim = storage.claim_ticket(id, 200, 260).await.unwrap().unwrap();
-            assert!(
+            assert_eq!(
                 storage
                     .ticket_created(&claim, &record("s", true))
                     .await
-                    .unwrap()
+                    .unwrap(),
+                Attached::Now
             );
             assert!(
                 storage.claim_ticket(id, 300, 330).await.unwrap().is_none(),
@@ -533,6 +723,28 @@ mod tests {
                     .unwrap()
                     .is_empty()
             );
+            let refused = created(&storage, "k4", Some("C"), "s4").await;
+            let only_c = ["C".to_owned()];
+            storage.completion_note_failed(refused, None).await.unwrap();
+            let awaiting = storage
+                .tickets_awaiting_completion_note(&only_c)
+                .await
+                .unwrap();
+            assert_eq!((awaiting.len(), awaiting[0].note_failures), (1, 1));
+            storage
+                .completion_note_failed(refused, Some("Forbidden"))
+                .await
+                .unwrap();
+            assert!(
+                storage
+                    .tickets_awaiting_completion_note(&only_c)
+                    .await
+                    .unwrap()
+                    .is_empty(),
+                "given up"
+            );
+            let given_up = storage.ticket(refused).await.unwrap().unwrap();
+            assert_eq!(given_up.note_problem.as_deref(), Some("Forbidden"));
 
             let mut latest: Vec<_> = storage
                 .latest_ticket_per_action()
@@ -542,7 +754,14 @@ mod tests {
                 .map(|t| t.ticket.action_id)
                 .collect();
             latest.sort();
-            assert_eq!(latest, [Some("A".to_owned()), Some("B".to_owned())]);
+            assert_eq!(
+                latest,
+                [
+                    Some("A".to_owned()),
+                    Some("B".to_owned()),
+                    Some("C".to_owned())
+                ]
+            );
             let open: Vec<i64> = storage
                 .open_tickets_of_action("A")
                 .await

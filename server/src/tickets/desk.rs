@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     clock::unix_now,
-    storage::tickets::{NewTicket, Queued, TicketQuery},
+    storage::tickets::{NewTicket, Queued, Requeued, TicketQuery},
 };
 use app::{
     api::{ApiError, services::TicketDesk},
@@ -121,6 +121,9 @@ impl TicketDesk for TicketService {
                 format!("{}/tickets", self.public_url),
             ),
         };
+        // The browser's key only makes a repeated send idempotent; what goes
+        // to ServiceNow is the server's own, which no browser chooses.
+        let request_key = new_request_key();
         let signed = format!("{} <{}>", user.display_name, user.email);
         let description = record::description(
             &valid.description,
@@ -129,12 +132,12 @@ impl TicketDesk for TicketService {
                 source,
                 category: &category,
                 link: &link,
-                request_key: &draft.request_key,
+                request_key: &request_key,
             },
         );
         let now = unix_now();
         let ticket = NewTicket {
-            request_key: draft.request_key.clone(),
+            client_token: draft.request_key.clone(),
             ticket_table: valid.ticket_type.as_str().to_owned(),
             action_id: valid.action_id.clone(),
             source: source.as_str().to_owned(),
@@ -146,10 +149,11 @@ impl TicketDesk for TicketService {
             correlation_id: record::correlation_id(
                 &self.securescore.tenant(),
                 valid.action_id.as_deref(),
-                &draft.request_key,
+                &request_key,
             ),
             created_by: user.email.clone(),
             created_at: now,
+            request_key,
         };
         let (id, existing) = match self
             .storage
@@ -238,7 +242,37 @@ impl TicketDesk for TicketService {
                 .max(1),
             states,
             can_refresh: user.role.includes(Role::Analyst),
+            can_retry: user.role.includes(Role::Admin),
         })
+    }
+
+    async fn retry(&self, user: &CurrentUser, id: i64) -> Result<Ticket, TicketError> {
+        match self
+            .storage
+            .requeue_ticket(id, unix_now())
+            .await
+            .map_err(unavailable)?
+        {
+            Requeued::Queued => {}
+            Requeued::NotRefused => return Err(TicketRefusal::NotRefused.into()),
+            Requeued::OpenTicketExists(_) => return Err(TicketRefusal::OtherOpenTicket.into()),
+        }
+        self.storage
+            .audit(
+                &user.email,
+                "ticket.retry_requested",
+                None,
+                json!({ "ticket": id }),
+            )
+            .await;
+        self.send_now(id).await;
+        let stored = self
+            .storage
+            .ticket(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ApiError::Unavailable)?;
+        Ok(self.view().await?.ticket(stored))
     }
 
     async fn export(&self, filter: TicketFilter) -> Result<TextStream<TicketError>, TicketError> {

@@ -1,10 +1,18 @@
 //! Sending queued tickets: each ticket is stored before it is sent, claimed
-//! by one sender at a time, looked up in ServiceNow before it is sent again
-//! (a lost answer must not make a second ticket), and put back in the queue
-//! with backoff that honours `Retry-After` when ServiceNow cannot take it.
+//! by one sender at a time, and put back in the queue with backoff (capped,
+//! honouring `Retry-After`) when ServiceNow cannot take it now.
+//!
+//! A create whose answer never came (a timeout, a dropped connection, a 5xx
+//! from a gateway while the instance went on committing) has an unknown
+//! outcome: the ticket is looked up by its exact `correlation_id`, after a
+//! wait longer than the instance's transaction timeout, before it is ever
+//! sent again. A refusal that will not pass by itself (403, a rejected
+//! field, records the integration user cannot see, a record that belongs
+//! to another ticket) ends the attempts: the ticket shows the reason, the
+//! audit log records it, and an admin can send it again.
 
 use super::{
-    TicketService,
+    TicketService, kind_name,
     record::{self, RECORD_FIELDS, RecordFields},
 };
 use crate::{
@@ -12,7 +20,7 @@ use crate::{
     servicenow::{CallError, failure::Failure},
     storage::{
         StorageError,
-        tickets::{Claim, CreatedRecord, StoredTicket},
+        tickets::{Attached, Claim, CreatedRecord, StoredTicket},
     },
 };
 use app::{
@@ -32,12 +40,8 @@ const LEASE_SECS: i64 = 60;
 /// How long one attempt (look-up, token refresh, create) may take: well
 /// within the lease, so no other sender can start while it runs.
 const ATTEMPT_BUDGET: Duration = Duration::from_secs(45);
-/// Wait before looking up a ticket whose create request timed out: the
-/// instance may still be working on it.
-const AFTER_TIMEOUT_SECS: i64 = 120;
-/// Wait before retrying a ticket that may exist but could not be looked up
-/// for a reason that does not clear quickly (permissions, redirects).
-const SLOW_RETRY_SECS: i64 = 300;
+/// Longest wait between two attempts at a ticket.
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
 /// Tickets sent at once by the background sender.
 const PARALLEL_SENDS: usize = 8;
 /// Longest wait between two looks at the queue.
@@ -49,9 +53,21 @@ const NO_CONNECTION_WAIT: i64 = 60;
 enum Outcome {
     /// The record, and how it came about (the audit action).
     Created(CreatedRecord, &'static str),
-    Failed(CallError),
+    /// The attempt failed; `create_sent` when the failure answered the
+    /// create request itself (so the record may exist).
+    Failed { error: CallError, create_sent: bool },
     /// Another sender took the ticket over.
     ClaimLost,
+}
+
+impl Outcome {
+    /// A failure before any create request went out.
+    fn before_create(error: CallError) -> Self {
+        Self::Failed {
+            error,
+            create_sent: false,
+        }
+    }
 }
 
 /// What one attempt at a ticket came to.
@@ -61,22 +77,23 @@ pub enum Attempt {
     Created,
     /// Back in the queue.
     Deferred,
-    /// Refused for good.
+    /// Refused until an admin sends it again.
     Refused,
     /// Another sender holds it, or it is no longer queued.
     Skipped,
 }
 
-/// The delay before attempt `attempts + 1`: exponential from 1 s to 5 min, jittered.
+/// The delay before attempt `attempts + 1`: exponential from 1 s to
+/// [`MAX_BACKOFF`], jittered.
 fn backoff(attempts: i64) -> Duration {
     ExponentialBuilder::default()
         .with_min_delay(Duration::from_secs(1))
-        .with_max_delay(Duration::from_secs(300))
+        .with_max_delay(MAX_BACKOFF)
         .with_jitter()
         .without_max_times()
         .build()
         .nth(usize::try_from(attempts.clamp(0, 16)).unwrap_or(0))
-        .unwrap_or(Duration::from_secs(300))
+        .unwrap_or(MAX_BACKOFF)
 }
 
 /// Whether a failure may clear by itself, so the ticket stays queued.
@@ -88,11 +105,36 @@ fn worth_retrying(failure: &Failure) -> bool {
         )
 }
 
-fn kind_name(kind: ProblemKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
+/// Whether a create request that failed so may still have made the record:
+/// no answer, a lost answer, a 5xx (a gateway gives up while the instance
+/// commits), or a success whose body could not be read.
+fn outcome_unknown(failure: &Failure) -> bool {
+    matches!(
+        failure.kind,
+        ProblemKind::Timeout
+            | ProblemKind::Network
+            | ProblemKind::ServerError
+            | ProblemKind::Malformed
+    )
+}
+
+/// ServiceNow's own words about `failure` (never ScoreNow's error chains).
+fn instance_words(failure: &Failure) -> String {
+    match (
+        failure.status,
+        failure.message.as_str(),
+        failure.detail.as_str(),
+    ) {
+        (None, _, _) => String::new(),
+        (Some(_), message, "") => message.to_owned(),
+        (Some(_), "", detail) => detail.to_owned(),
+        (Some(_), message, detail) => format!("{message}: {detail}"),
+    }
+}
+
+/// Seconds of `wait`, at least one.
+fn whole_secs(wait: Duration) -> i64 {
+    i64::try_from(wait.as_secs()).unwrap_or(i64::MAX).max(1)
 }
 
 impl TicketService {
@@ -115,16 +157,34 @@ impl TicketService {
             .await
             .unwrap_or_else(|_| {
                 let failure = Failure::new(ProblemKind::Timeout, "the attempt took too long");
-                Ok(Outcome::Failed(CallError::Failed(failure)))
+                // The create may have been under way.
+                Ok(Outcome::Failed {
+                    error: CallError::Failed(failure),
+                    create_sent: true,
+                })
             })?;
         match outcome {
             Outcome::Created(record, how) => {
-                if self.storage.ticket_created(&claim, &record).await? {
-                    self.audit_created(&ticket, &record, how).await;
+                match self.storage.ticket_created(&claim, &record).await? {
+                    Attached::Now => {
+                        self.audit_created(&ticket, &record, how).await;
+                        Ok(Attempt::Created)
+                    }
+                    Attached::ClaimLost => Ok(Attempt::Skipped),
+                    Attached::ToAnother(other) => {
+                        let failure = Failure::new(
+                            ProblemKind::RecordConflict,
+                            format!("{} belongs to ticket {other}", record.number),
+                        );
+                        let details = json!({ "record": record.number, "other_ticket": other });
+                        self.refuse(&claim, &ticket, &failure, details).await
+                    }
                 }
-                Ok(Attempt::Created)
             }
-            Outcome::Failed(error) => self.after_failure(&claim, &ticket, error).await,
+            Outcome::Failed { error, create_sent } => {
+                self.after_failure(&claim, &ticket, error, create_sent)
+                    .await
+            }
             Outcome::ClaimLost => Ok(Attempt::Skipped),
         }
     }
@@ -141,7 +201,10 @@ impl TicketService {
             match self.look_up(ticket, table).await {
                 Ok(Some(found)) => return Ok(Outcome::Created(found, "ticket.recovered")),
                 Ok(None) => {}
-                Err(error) => return Ok(Outcome::Failed(error)),
+                Err(error) => return Ok(Outcome::before_create(error)),
+            }
+            if let Err(error) = self.records_visible(table).await? {
+                return Ok(Outcome::before_create(error));
             }
         }
         if !self.storage.ticket_attempt_started(claim).await? {
@@ -164,17 +227,21 @@ impl TicketService {
                 };
                 Outcome::Created(CreatedRecord::from(fields), how)
             }
-            Err(error) => Outcome::Failed(error),
+            Err(error) => Outcome::Failed {
+                error,
+                create_sent: true,
+            },
         })
     }
 
-    /// The ticket in ServiceNow, if an earlier attempt created it.
+    /// The ticket in ServiceNow, if an earlier attempt created it: the one
+    /// record with its exact `correlation_id`.
     async fn look_up(
         &self,
         ticket: &StoredTicket,
         table: TicketTable,
     ) -> Result<Option<CreatedRecord>, CallError> {
-        let query = record::lookup_query(&ticket.ticket.correlation_id, &ticket.ticket.request_key);
+        let query = record::lookup_query(&ticket.ticket.correlation_id);
         let found = self
             .servicenow
             .with_api(|api| async move {
@@ -183,6 +250,38 @@ impl TicketService {
             })
             .await?;
         Ok(found.into_iter().next().map(CreatedRecord::from))
+    }
+
+    /// Whether a look-up that found nothing can be trusted: the integration
+    /// user must see the records ScoreNow created. When ACLs hide them, the
+    /// ticket may exist unseen, and sending it again would make a second.
+    async fn records_visible(
+        &self,
+        table: TicketTable,
+    ) -> Result<Result<(), CallError>, StorageError> {
+        let Some(sys_id) = self.storage.newest_record_of(table.as_str()).await? else {
+            // Nothing created in this table yet: nothing to check against.
+            return Ok(Ok(()));
+        };
+        let query = format!("sys_id={sys_id}");
+        let seen = self
+            .servicenow
+            .with_api(|api| async move {
+                api.list::<RecordFields>(table.as_str(), &query, &["sys_id"], 1)
+                    .await
+            })
+            .await;
+        Ok(match seen {
+            Ok(records) if records.is_empty() => Err(CallError::Failed(Failure::new(
+                ProblemKind::RecordsHidden,
+                format!(
+                    "the integration user cannot read {} {sys_id}",
+                    table.as_str()
+                ),
+            ))),
+            Ok(_) => Ok(()),
+            Err(error) => Err(error),
+        })
     }
 
     async fn record_body(
@@ -212,56 +311,43 @@ impl TicketService {
         ))
     }
 
-    /// Queues the ticket again, or marks it refused, after `error`. A ticket
-    /// that may already exist in ServiceNow is never marked refused: it is
-    /// looked up again later.
+    /// Queues the ticket again after `error`, or refuses it when the error
+    /// will not pass by itself. A create whose outcome is unknown is looked
+    /// up (after [`TicketService::unknown_outcome_wait`]) before it is sent again.
     async fn after_failure(
         &self,
         claim: &Claim,
         ticket: &StoredTicket,
         error: CallError,
+        create_sent: bool,
     ) -> Result<Attempt, StorageError> {
-        let timed_out = matches!(&error, CallError::Failed(f) if f.kind == ProblemKind::Timeout);
-        let may_exist = ticket.maybe_sent || timed_out;
-        let (problem, wait) = match &error {
-            CallError::Failed(failure) if !worth_retrying(failure) && !may_exist => {
-                let problem = kind_name(failure.kind);
-                if self.storage.ticket_refused(claim, &problem).await? {
-                    self.storage.audit(
-                        "system",
-                        "ticket.refused",
-                        Some(ticket.ticket.short_description.clone()),
-                        json!({ "ticket": ticket.id, "problem": problem, "status": failure.status }),
-                    )
-                    .await;
-                }
-                return Ok(Attempt::Refused);
+        let (problem, detail, wait) = match &error {
+            CallError::Failed(failure) if create_sent && outcome_unknown(failure) => {
+                let wait = backoff(ticket.attempts).max(self.unknown_outcome_wait);
+                (failure.kind, instance_words(failure), whole_secs(wait))
             }
-            CallError::Failed(failure) if !worth_retrying(failure) => {
-                (kind_name(failure.kind), SLOW_RETRY_SECS)
+            CallError::Failed(failure) if worth_retrying(failure) => {
+                let wait = backoff(ticket.attempts).max(failure.retry_after.unwrap_or_default());
+                (failure.kind, instance_words(failure), whole_secs(wait))
             }
             CallError::Failed(failure) => {
-                let wait = backoff(ticket.attempts).max(failure.retry_after.unwrap_or_default());
-                let wait = i64::try_from(wait.as_secs()).unwrap_or(300).max(1);
-                let wait = if timed_out {
-                    wait.max(AFTER_TIMEOUT_SECS)
-                } else {
-                    wait
-                };
-                (kind_name(failure.kind), wait)
+                let details = json!({ "status": failure.status });
+                return self.refuse(claim, ticket, failure, details).await;
             }
             CallError::Connection(ApiError::Refused(ServiceNowRefusal::ServiceNow(kind))) => {
-                (kind_name(*kind), NO_CONNECTION_WAIT)
+                (*kind, String::new(), NO_CONNECTION_WAIT)
             }
             // Not connected (any more), or storage failing: the ticket waits.
             CallError::Connection(_) => (
-                kind_name(ProblemKind::ReauthorizationNeeded),
+                ProblemKind::ReauthorizationNeeded,
+                String::new(),
                 NO_CONNECTION_WAIT,
             ),
         };
+        let problem = kind_name(problem);
         let deferred = self
             .storage
-            .ticket_deferred(claim, unix_now() + wait, &problem)
+            .ticket_deferred(claim, unix_now() + wait, &problem, &detail)
             .await?;
         if deferred && ticket.last_problem.is_none() {
             self.storage
@@ -274,6 +360,35 @@ impl TicketService {
                 .await;
         }
         Ok(Attempt::Deferred)
+    }
+
+    /// Ends the attempts at the ticket of `claim` with `failure`, visibly:
+    /// its reason on the ticket, an audit entry (with `details`). An admin
+    /// can send it again; a ticket that may exist is looked up first then.
+    async fn refuse(
+        &self,
+        claim: &Claim,
+        ticket: &StoredTicket,
+        failure: &Failure,
+        details: serde_json::Value,
+    ) -> Result<Attempt, StorageError> {
+        let problem = kind_name(failure.kind);
+        tracing::warn!(ticket = ticket.id, %failure, "ticket refused until an admin sends it again");
+        if self
+            .storage
+            .ticket_refused(claim, &problem, &instance_words(failure))
+            .await?
+        {
+            self.storage
+                .audit(
+                    "system",
+                    "ticket.refused",
+                    Some(ticket.ticket.short_description.clone()),
+                    json!({ "ticket": ticket.id, "problem": problem, "details": details }),
+                )
+                .await;
+        }
+        Ok(Attempt::Refused)
     }
 
     async fn audit_created(&self, ticket: &StoredTicket, record: &CreatedRecord, action: &str) {
@@ -353,6 +468,27 @@ mod tests {
     }
 
     #[test]
+    fn a_create_without_a_clear_answer_may_have_made_the_record() {
+        let failure = |kind| Failure::new(kind, "x");
+        for kind in [
+            ProblemKind::Timeout,
+            ProblemKind::Network,
+            ProblemKind::ServerError,
+            ProblemKind::Malformed,
+        ] {
+            assert!(outcome_unknown(&failure(kind)), "{kind:?}");
+        }
+        for kind in [
+            ProblemKind::RateLimited,
+            ProblemKind::Forbidden,
+            ProblemKind::Rejected,
+            ProblemKind::ReauthorizationNeeded,
+        ] {
+            assert!(!outcome_unknown(&failure(kind)), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn only_lasting_refusals_end_the_queue() {
         let failure = |kind| Failure::new(kind, "x");
         for kind in [
@@ -365,7 +501,14 @@ mod tests {
         ] {
             assert!(worth_retrying(&failure(kind)), "{kind:?}");
         }
-        for kind in [ProblemKind::Forbidden, ProblemKind::NotFound] {
+        for kind in [
+            ProblemKind::Forbidden,
+            ProblemKind::NotFound,
+            ProblemKind::Rejected,
+            ProblemKind::RecordsHidden,
+            ProblemKind::RecordConflict,
+            ProblemKind::IpRestricted,
+        ] {
             assert!(!worth_retrying(&failure(kind)), "{kind:?}");
         }
     }

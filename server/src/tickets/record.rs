@@ -16,18 +16,19 @@ pub const CORRELATION_DISPLAY: &str = "Microsoft 365 Security and Configuration 
 /// Longest `correlation_id` ServiceNow keeps.
 const CORRELATION_ID_MAX: usize = 100;
 
-/// A dialog's request key: 16–64 letters, digits and dashes (a UUID fits).
+/// A dialog's idempotency token: 16–64 letters, digits and dashes (a UUID fits).
 pub fn valid_request_key(key: &str) -> bool {
     (16..=64).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
-/// The stable identifier of tenant + action in `correlation_id`; a user
-/// recommendation, having no action, is identified by its request key.
+/// The `correlation_id` of one ticket: tenant, action (`user` for a user
+/// recommendation) and the ticket's server-made request key, so that a
+/// look-up finds this ticket's record and no other.
 pub fn correlation_id(tenant: &str, action_id: Option<&str>, request_key: &str) -> String {
-    let id = match action_id {
-        Some(action) => format!("scorenow:{tenant}:{action}"),
-        None => format!("scorenow:{tenant}:user:{request_key}"),
-    };
+    let id = format!(
+        "scorenow:{tenant}:{}:{request_key}",
+        action_id.unwrap_or("user")
+    );
     if id.len() <= CORRELATION_ID_MAX {
         id
     } else {
@@ -54,10 +55,10 @@ pub fn tenant_query(tenant: &str) -> String {
     )
 }
 
-/// The encoded query that finds the ticket of `request_key` (whose key is in
-/// its description's footer) among the tickets of `correlation_id`.
-pub fn lookup_query(correlation_id: &str, request_key: &str) -> String {
-    format!("correlation_id={correlation_id}^descriptionLIKE{request_key}")
+/// The encoded query that finds the one record of `correlation_id` (exact:
+/// each ticket's id carries its own server-made request key).
+pub fn lookup_query(correlation_id: &str) -> String {
+    format!("correlation_id={correlation_id}")
 }
 
 /// The footer's facts.
@@ -191,15 +192,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn correlation_ids_are_stable_and_fit_servicenow() {
+    fn correlation_ids_name_one_ticket_and_fit_servicenow() {
         assert_eq!(
-            correlation_id("demo", Some("AdminMFAV2"), "k"),
-            "scorenow:demo:AdminMFAV2"
+            correlation_id("demo", Some("AdminMFAV2"), "k1"),
+            "scorenow:demo:AdminMFAV2:k1"
         );
-        assert_eq!(
-            correlation_id("demo", Some("AdminMFAV2"), "other key"),
-            correlation_id("demo", Some("AdminMFAV2"), "k"),
-            "the same action, the same id"
+        assert_ne!(
+            correlation_id("demo", Some("AdminMFAV2"), "k2"),
+            correlation_id("demo", Some("AdminMFAV2"), "k1"),
+            "two tickets of one action, two ids"
         );
         assert!(correlation_id("t", None, "key-1").ends_with(":user:key-1"));
         let tenant = "0b6f0c1e-8d4b-4a7e-9a53-2f1d8c3b9e10";

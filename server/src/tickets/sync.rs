@@ -1,13 +1,23 @@
 //! Tracking: states of ScoreNow's tickets read from ServiceNow, only what
-//! changed since the last read (`sys_updated_on`), one query per table per
-//! cycle; and a work note on tickets whose action Secure Score shows completed.
+//! changed since the last read (`sys_updated_on`, with an overlap window for
+//! records that commit long after their update time), page by page; and a
+//! work note, at most once, on tickets whose action Secure Score shows completed.
+//!
+//! Dates in `sysparm_query` are read by the instance in UTC, the way it
+//! stores them (its own documentation: the database value is UTC, the
+//! display value is in the user's time zone), whatever the integration
+//! user's time zone: the watermark is kept as ServiceNow's UTC value.
 
 use super::{
-    TicketService,
+    TicketService, kind_name,
     record::{RECORD_FIELDS, RecordFields, tenant_query},
 };
-use crate::{clock::utc_text, servicenow::CallError, storage::StorageError};
-use app::domain::servicenow::TicketTable;
+use crate::{
+    clock::utc_text,
+    servicenow::CallError,
+    storage::{StorageError, tickets::StoredTicket},
+};
+use app::domain::servicenow::{ProblemKind, TicketTable};
 use serde_json::json;
 use std::{sync::Arc, time::Duration};
 
@@ -15,6 +25,14 @@ use std::{sync::Arc, time::Duration};
 const SYNC_PAGE: usize = 1_000;
 /// Margin before the first ticket's creation for the first watermark (clock skew).
 const FIRST_WATERMARK_MARGIN_SECS: i64 = 3_600;
+/// How far before the watermark each sync reads again: a record whose
+/// update commits late (a long business rule) carries an older
+/// `sys_updated_on` than records read meanwhile.
+const OVERLAP_SECS: i64 = 600;
+/// Lasting failures after which the completion note is given up.
+const NOTE_ATTEMPTS: i64 = 3;
+/// What marks ScoreNow's completion note in a record's journal.
+const NOTE_MARKER: &str = "[ScoreNow: completed in Secure Score]";
 
 /// Why a sync stopped.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +63,13 @@ pub struct SyncReport {
     pub notes: usize,
 }
 
-/// The second after `watermark` (`yyyy-MM-dd HH:mm:ss`), or `watermark` itself
-/// when it is not a ServiceNow date.
-fn next_second(watermark: &str) -> String {
+/// `watermark` (`yyyy-MM-dd HH:mm:ss`) moved by `seconds`, or itself when
+/// it is not a ServiceNow date.
+fn shifted(watermark: &str, seconds: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(watermark, format)
         .ok()
-        .and_then(|at| (at + time::Duration::seconds(1)).format(format).ok())
+        .and_then(|at| (at + time::Duration::seconds(seconds)).format(format).ok())
         .unwrap_or_else(|| watermark.to_owned())
 }
 
@@ -59,7 +77,7 @@ fn next_second(watermark: &str) -> String {
 fn completion_note(action_title: &str, action_id: &str) -> String {
     format!(
         "Microsoft Secure Score now shows the improvement action \"{action_title}\" \
-         ({action_id}) as completed. Added by ScoreNow: please verify and close this ticket."
+         ({action_id}) as completed. Please verify and close this ticket.\n{NOTE_MARKER}"
     )
 }
 
@@ -120,37 +138,57 @@ impl TicketService {
             },
         };
         let ours = tenant_query(&self.securescore.tenant());
-        let changed = format!("{ours}^sys_updated_on>={watermark}");
-        let records = self
-            .changed_records(
-                table,
-                &format!("{changed}^ORDERBYsys_updated_on^ORDERBYsys_id"),
-            )
-            .await?;
-        let full_page = records.len() == SYNC_PAGE;
-        let mut last_id = records.last().map(|record| record.sys_id.clone());
-        let mut newest = self
-            .apply_states(table, records, &watermark, report)
-            .await?;
-        if full_page && newest == watermark {
-            // More than a page changed within one second: walk that second by
-            // sys_id, then move past it (a `>=` watermark would read the same
-            // page for ever).
-            while let Some(after) = last_id.take() {
-                let query =
-                    format!("{ours}^sys_updated_on={watermark}^sys_id>{after}^ORDERBYsys_id");
-                let records = self.changed_records(table, &query).await?;
-                if records.len() == SYNC_PAGE {
-                    last_id = records.last().map(|record| record.sys_id.clone());
-                }
-                self.apply_states(table, records, &watermark, report)
-                    .await?;
+        let mut since = shifted(&watermark, -OVERLAP_SECS);
+        let mut newest = watermark;
+        loop {
+            let query =
+                format!("{ours}^sys_updated_on>={since}^ORDERBYsys_updated_on^ORDERBYsys_id");
+            let records = self.changed_records(table, &query).await?;
+            let full_page = records.len() == SYNC_PAGE;
+            let (last_time, last_id) = records.last().map_or_else(Default::default, |last| {
+                (last.sys_updated_on.clone(), last.sys_id.clone())
+            });
+            self.apply_states(table, records, &mut newest, report)
+                .await?;
+            if !full_page {
+                break;
             }
-            newest = next_second(&watermark);
+            if last_time == since {
+                // A page of changes within one second: walk that second by
+                // sys_id, then move past it (`>=` would read it for ever).
+                self.walk_second(table, &ours, &since, last_id, &mut newest, report)
+                    .await?;
+                since = shifted(&since, 1);
+            } else {
+                since = last_time;
+            }
         }
         self.storage
             .set_ticket_watermark(table.as_str(), &newest)
             .await?;
+        Ok(())
+    }
+
+    /// Reads every record of `table` changed at the second `at`, after the
+    /// `sys_id` `after`, a page at a time.
+    async fn walk_second(
+        &self,
+        table: TicketTable,
+        ours: &str,
+        at: &str,
+        after: String,
+        newest: &mut String,
+        report: &mut SyncReport,
+    ) -> Result<(), SyncError> {
+        let mut after = Some(after);
+        while let Some(last) = after.take() {
+            let query = format!("{ours}^sys_updated_on={at}^sys_id>{last}^ORDERBYsys_id");
+            let records = self.changed_records(table, &query).await?;
+            if records.len() == SYNC_PAGE {
+                after = records.last().map(|record| record.sys_id.clone());
+            }
+            self.apply_states(table, records, newest, report).await?;
+        }
         Ok(())
     }
 
@@ -170,16 +208,15 @@ impl TicketService {
             .await?)
     }
 
-    /// Stores the states of `records`; returns the newest `sys_updated_on`
-    /// among them and `watermark`.
+    /// Stores the states of `records` (each only if newer than the one
+    /// stored); moves `newest` to the newest `sys_updated_on` among them.
     async fn apply_states(
         &self,
         table: TicketTable,
         records: Vec<RecordFields>,
-        watermark: &str,
+        newest: &mut String,
         report: &mut SyncReport,
-    ) -> Result<String, SyncError> {
-        let mut newest = watermark.to_owned();
+    ) -> Result<(), SyncError> {
         for record in records {
             report.read += 1;
             let known = self
@@ -195,11 +232,11 @@ impl TicketService {
             if !known {
                 report.unknown += 1;
             }
-            if record.sys_updated_on > newest {
-                newest = record.sys_updated_on;
+            if record.sys_updated_on > *newest {
+                *newest = record.sys_updated_on;
             }
         }
-        Ok(newest)
+        Ok(())
     }
 
     /// Adds the completion work note to each open ticket whose action
@@ -227,40 +264,91 @@ impl TicketService {
                 .iter()
                 .find(|action| action.id == action_id)
                 .map_or(action_id.as_str(), |action| action.title.as_str());
-            let changes = json!({ "work_notes": completion_note(title, &action_id) });
-            let outcome = self
-                .servicenow
-                .with_api(|api| async move {
-                    api.update::<RecordFields>(table.as_str(), &sys_id, &changes, RECORD_FIELDS)
-                        .await
-                })
-                .await;
-            match outcome {
-                Ok(_) => {
+            let note = completion_note(title, &action_id);
+            match self.add_note_once(table, &sys_id, note).await {
+                Ok(found) => {
                     if let Err(error) = self.storage.completion_noted(ticket.id).await {
                         tracing::error!(%error, "cannot record a completion note");
                         continue;
                     }
-                    noted += 1;
+                    noted += usize::from(!found);
                     self.storage
                         .audit(
                             "system",
                             "ticket.completion_noted",
                             ticket.number.clone(),
-                            json!({ "ticket": ticket.id, "action_id": action_id }),
+                            json!({ "ticket": ticket.id, "action_id": action_id, "found_on_record": found }),
                         )
                         .await;
                 }
-                Err(error) => {
-                    tracing::warn!(
-                        ?error,
-                        ticket = ticket.id,
-                        "cannot add a completion note; next cycle tries again"
-                    );
-                }
+                Err(error) => self.note_failed(&ticket, error).await,
             }
         }
         noted
+    }
+
+    /// Adds `note` to the work notes of the record `sys_id`, unless its
+    /// journal carries ScoreNow's marker already (a note whose answer was
+    /// lost); whether it was found there.
+    async fn add_note_once(
+        &self,
+        table: TicketTable,
+        sys_id: &str,
+        note: String,
+    ) -> Result<bool, CallError> {
+        let journal = self
+            .servicenow
+            .with_api(|api| async move { api.journal(table.as_str(), sys_id, "work_notes").await })
+            .await?;
+        if journal.contains(NOTE_MARKER) {
+            return Ok(true);
+        }
+        let changes = json!({ "work_notes": note });
+        self.servicenow
+            .with_api(|api| async move {
+                api.update::<RecordFields>(table.as_str(), sys_id, &changes, RECORD_FIELDS)
+                    .await
+            })
+            .await?;
+        Ok(false)
+    }
+
+    /// After the completion note of `ticket` failed with `error`: a failure
+    /// that may pass is tried next cycle; a lasting one counts, and after
+    /// [`NOTE_ATTEMPTS`] of them the note is given up, visibly.
+    async fn note_failed(&self, ticket: &StoredTicket, error: CallError) {
+        let lasting = match &error {
+            CallError::Failed(failure) if !failure.is_transient() => Some(failure.kind),
+            _ => None,
+        };
+        let Some(kind) = lasting.filter(|kind| *kind != ProblemKind::ReauthorizationNeeded) else {
+            tracing::warn!(
+                ?error,
+                ticket = ticket.id,
+                "cannot add a completion note; next cycle tries again"
+            );
+            return;
+        };
+        let gave_up = (ticket.note_failures + 1 >= NOTE_ATTEMPTS).then(|| kind_name(kind));
+        if let Err(error) = self
+            .storage
+            .completion_note_failed(ticket.id, gave_up.as_deref())
+            .await
+        {
+            tracing::error!(%error, "cannot record a failed completion note");
+            return;
+        }
+        if let Some(problem) = gave_up {
+            tracing::warn!(ticket = ticket.id, %problem, "completion note given up");
+            self.storage
+                .audit(
+                    "system",
+                    "ticket.completion_note_given_up",
+                    ticket.number.clone(),
+                    json!({ "ticket": ticket.id, "problem": problem, "attempts": NOTE_ATTEMPTS }),
+                )
+                .await;
+        }
     }
 
     /// Syncs every `period` until the process ends.
@@ -294,9 +382,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_watermark_moves_one_second_past_a_burst() {
-        assert_eq!(next_second("2026-11-24 23:59:59"), "2026-11-25 00:00:00");
-        assert_eq!(next_second("not a date"), "not a date");
+    fn watermarks_shift_across_days() {
+        assert_eq!(shifted("2026-11-24 23:59:59", 1), "2026-11-25 00:00:00");
+        assert_eq!(
+            shifted("2026-11-25 00:05:00", -OVERLAP_SECS),
+            "2026-11-24 23:55:00"
+        );
+        assert_eq!(shifted("not a date", 1), "not a date");
     }
 
     #[test]
@@ -304,5 +396,6 @@ mod tests {
         let note = completion_note("Require MFA for administrative roles", "AdminMFAV2");
         assert!(note.contains("\"Require MFA for administrative roles\" (AdminMFAV2)"));
         assert!(note.contains("completed"));
+        assert!(note.ends_with(NOTE_MARKER));
     }
 }

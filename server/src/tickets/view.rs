@@ -29,6 +29,11 @@ fn state_name(names: Option<&BTreeMap<String, String>>, value: &str) -> String {
         .unwrap_or_else(|| value.to_owned())
 }
 
+/// A problem kind as stored (`RateLimited`).
+pub fn problem_kind(stored: &str) -> Option<ProblemKind> {
+    serde_json::from_value(serde_json::json!(stored)).ok()
+}
+
 impl TicketView {
     /// The shown name of each state value: the admin's where set, else ServiceNow's.
     pub fn shown_names(names: &[StateName]) -> BTreeMap<String, String> {
@@ -53,10 +58,8 @@ impl TicketView {
             .state
             .as_deref()
             .map(|state| state_name(self.state_names.get(&ticket_type), state));
-        let problem = stored
-            .last_problem
-            .as_deref()
-            .and_then(|kind| serde_json::from_value::<ProblemKind>(serde_json::json!(kind)).ok());
+        let problem = stored.last_problem.as_deref().and_then(problem_kind);
+        let note_problem = stored.note_problem.as_deref().and_then(problem_kind);
         let action_completed = stored.open
             && stored
                 .ticket
@@ -82,6 +85,8 @@ impl TicketView {
             created_by: stored.ticket.created_by,
             created_at: utc_text(stored.ticket.created_at),
             problem,
+            problem_detail: stored.problem_detail.filter(|detail| !detail.is_empty()),
+            note_problem,
             action_completed,
         }
     }

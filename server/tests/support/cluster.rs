@@ -46,6 +46,7 @@ impl Cluster {
         command.args(["--servicenow-sim-addr", "off"]);
         command.args(["--allowed-instance-hosts", instance_host]);
         command.args(["--admin-email", ADMIN, "--admin-password", PASSWORD]);
+        command.args(["--unknown-outcome-wait-secs", super::UNKNOWN_OUTCOME_WAIT]);
         TestServer::start_command_at(command, &self.addresses[n], Some(self.database.path()))
     }
 

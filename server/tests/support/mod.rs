@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod database;
 pub mod fake_graph;
 pub mod postgres;
+pub mod tickets;
 
 use reqwest::{
     Method, Response,
@@ -28,6 +29,9 @@ use std::{
 
 /// Admin token the test simulators are started with.
 pub const SIM_ADMIN_TOKEN: &str = "test-admin-token";
+/// Seconds test servers wait before looking up a ticket whose answer was
+/// lost (the default, 120 s, exceeds a real instance's transaction timeout).
+pub const UNKNOWN_OUTCOME_WAIT: &str = "2";
 
 /// How long a server may take to start listening.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,7 +52,9 @@ impl TestServer {
         Self::start_with(&["--demo", "--servicenow-sim-addr", "127.0.0.1:0"])
     }
 
-    /// Starts `scorenow` in demo mode, its simulator's admin endpoint open to [`SIM_ADMIN_TOKEN`].
+    /// Starts `scorenow` in demo mode, its simulator's admin endpoint open
+    /// to [`SIM_ADMIN_TOKEN`] for faults; a ticket whose answer a fault lost
+    /// is looked up after [`UNKNOWN_OUTCOME_WAIT`] seconds.
     pub fn start_with_simulator_admin() -> Self {
         Self::start_with(&[
             "--demo",
@@ -56,6 +62,8 @@ impl TestServer {
             "127.0.0.1:0",
             "--servicenow-sim-admin-token",
             SIM_ADMIN_TOKEN,
+            "--unknown-outcome-wait-secs",
+            UNKNOWN_OUTCOME_WAIT,
         ])
     }
 

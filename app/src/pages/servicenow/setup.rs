@@ -14,10 +14,13 @@ use crate::{
         outcome::{failure, failure_at},
         page::Page,
         password_confirmation::PasswordConfirmation,
-        servicenow::{CopyButton, ProblemPanel, error_message, state_label},
+        servicenow::{
+            CopyButton, ProblemPanel, advice_text, error_message, problem_text, state_label,
+        },
     },
     domain::servicenow::{
-        CallbackOutcome, ConnectionState, ConnectionStatus, ServiceNowError, ServiceNowRefusal,
+        CallbackOutcome, ConnectionState, ConnectionStatus, RefusedTickets, ServiceNowError,
+        ServiceNowRefusal,
     },
     i18n::*,
 };
@@ -164,6 +167,7 @@ fn StatusPanel(
                 <h3 class="status-panel__subtitle">{t!(i18n, servicenow_setup.last_error)}</h3>
                 <ProblemPanel problem />
             })}
+            <RefusedTicketsPanel refused=status.refused_tickets />
             <p class="field__error" role="alert">{action_error}</p>
             {configured.then(|| view! {
                 <div class="button-row">
@@ -188,6 +192,28 @@ fn StatusPanel(
             })}
         </section>
     }
+}
+
+/// The tickets waiting for an admin, per reason, each with its advice.
+#[component]
+fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
+    let i18n = use_i18n();
+    (!refused.is_empty()).then(|| view! {
+        <ul class="status-panel__refused" data-testid="refused-tickets">
+            {refused.into_iter().map(|RefusedTickets { problem, count }| view! {
+                <li>
+                    <p class="status-panel__subtitle">
+                        {move || {
+                            let problem = problem_text(i18n, problem);
+                            t_string!(i18n, servicenow_setup.refused_tickets, count, problem).to_string()
+                        }}
+                    </p>
+                    <p class="field__hint">{move || advice_text(i18n, problem)}</p>
+                </li>
+            }).collect_view()}
+        </ul>
+        <p><a href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a></p>
+    })
 }
 
 /// The CSS modifier of a state badge.

@@ -3,7 +3,7 @@
 //! `/tickets?type=incident&state=2` is a deep link; the export takes the same query.
 
 use crate::{
-    api::tickets::{RefreshTickets, list_tickets},
+    api::tickets::{RefreshTickets, RetryTicket, list_tickets},
     components::{
         filters::{AnyOption, ChoiceFilter, FilterForm, FilterSelect, chosen, use_query_filter},
         outcome::failure,
@@ -15,7 +15,7 @@ use crate::{
     domain::{
         recommendation::{Category, Source},
         servicenow::TicketTable,
-        tickets::{Priority, TicketFilter, TicketPage, TicketSort},
+        tickets::{Delivery, Priority, TicketFilter, TicketPage, TicketSort},
     },
     i18n::*,
 };
@@ -27,11 +27,16 @@ pub fn TicketsPage() -> impl IntoView {
     let i18n = use_i18n();
     let filter = use_query_filter(|get| TicketFilter::from_query(get));
     let refresh = ServerAction::<RefreshTickets>::new();
+    let retry = ServerAction::<RetryTicket>::new();
     let page = Resource::new(
-        move || (filter.get(), refresh.version().get()),
-        |(filter, _)| list_tickets(filter),
+        move || (filter.get(), refresh.version().get(), retry.version().get()),
+        |(filter, _, _)| list_tickets(filter),
     );
-    let refresh_error = move || failure(refresh).map(|error| ticket_error_text(i18n, &error));
+    let refresh_error = move || {
+        failure(refresh)
+            .or_else(|| failure(retry))
+            .map(|error| ticket_error_text(i18n, &error))
+    };
     view! {
         <Page title=|i18n| t_string!(i18n, tickets.title).to_string()>
             <Suspense fallback=|| ()>
@@ -59,7 +64,7 @@ pub fn TicketsPage() -> impl IntoView {
                                     </div>
                                 </div>
                                 <p class="field__error" role="alert">{refresh_error}</p>
-                                <TicketsTable page=page.clone() filter=filter.get_untracked() />
+                                <TicketsTable page=page.clone() filter=filter.get_untracked() retry />
                             </section>
                         }.into_any(),
                         Err(error) => view! {
@@ -81,7 +86,7 @@ fn encoded(text: &str) -> String {
 fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
     let i18n = use_i18n();
     let state = match (filter.ticket_type, filter.state.as_deref()) {
-        (_, Some("queued")) => "queued".to_owned(),
+        (_, Some(delivery @ ("queued" | "refused"))) => delivery.to_owned(),
         (Some(table), Some(value)) => format!("{}:{value}", table.as_str()),
         _ => String::new(),
     };
@@ -99,6 +104,7 @@ fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
                 <FilterSelect name="state" label=t!(i18n, tickets.state_column)>
                     <AnyOption />
                     <option value="queued" selected=state == "queued">{t!(i18n, ticket.queued)}</option>
+                    <option value="refused" selected=state == "refused">{t!(i18n, ticket.refused)}</option>
                     {page.states.into_iter().map(|(table, states)| view! {
                         <optgroup label=move || type_label(i18n, table)>
                             {states.into_iter().map(|known| {
@@ -120,7 +126,11 @@ fn Filters(filter: TicketFilter, page: TicketPage) -> impl IntoView {
 
 /// One page of tickets and the page links.
 #[component]
-fn TicketsTable(page: TicketPage, filter: TicketFilter) -> impl IntoView {
+fn TicketsTable(
+    page: TicketPage,
+    filter: TicketFilter,
+    retry: ServerAction<RetryTicket>,
+) -> impl IntoView {
     let i18n = use_i18n();
     if page.tickets.is_empty() {
         return view! { <EmptyState>{t!(i18n, tickets.empty)}</EmptyState> }.into_any();
@@ -130,7 +140,7 @@ fn TicketsTable(page: TicketPage, filter: TicketFilter) -> impl IntoView {
         let separator = if query.is_empty() { "" } else { "&" };
         format!("/tickets?{query}{separator}page={number}")
     };
-    let (current, pages) = (page.page, page.pages);
+    let (current, pages, can_retry) = (page.page, page.pages, page.can_retry);
     let columns = vec![
         Column::new(t!(i18n, tickets.number_column)),
         Column::new(t!(i18n, tickets.name_column)),
@@ -149,9 +159,21 @@ fn TicketsTable(page: TicketPage, filter: TicketFilter) -> impl IntoView {
                 let name = ticket.name.clone();
                 let action = ticket.action_id.clone().map(|id| format!("/securescore/actions/{id}"));
                 let (due, creator) = (ticket.due_date.clone(), ticket.created_by.clone());
+                let retryable = (can_retry && ticket.delivery == Delivery::Refused).then_some(ticket.id);
                 view! {
                     <tr>
-                        <td><TicketBadge ticket /></td>
+                        <td>
+                            <TicketBadge ticket />
+                            {retryable.map(|id| view! {
+                                <ActionForm action=retry attr:class="inline-form">
+                                    <input type="hidden" name="id" value=id />
+                                    <button type="submit" class="button" data-testid="retry-ticket"
+                                        disabled=move || retry.pending().get()>
+                                        {t!(i18n, ticket.retry)}
+                                    </button>
+                                </ActionForm>
+                            })}
+                        </td>
                         <td>{match action {
                             Some(href) => view! { <a href=href>{name}</a> }.into_any(),
                             None => name.into_any(),

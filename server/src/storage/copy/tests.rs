@@ -12,7 +12,9 @@ use crate::storage::{
     servicenow::{PendingAuthorization, SealedTokens, StoredConnection},
     sessions::SessionLimits,
     testing::TestDatabase,
-    tickets::{Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TicketOrder, TicketQuery},
+    tickets::{
+        Attached, Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TicketOrder, TicketQuery,
+    },
 };
 use app::domain::auth::Role;
 use serde_json::json;
@@ -253,14 +255,18 @@ async fn fill_servicenow(storage: &Storage, admin: &Account) {
         .await
         .expect("client");
     let tokens = SealedTokens {
+        instance_url: "https://example.service-now.com".into(),
+        client_id: "client".into(),
         access_token: vec![4, 5],
         access_expires_at: NOW + 1800,
         refresh_token: Some(vec![6, 0, 7]),
     };
-    storage
-        .store_servicenow_tokens(&tokens)
-        .await
-        .expect("tokens");
+    assert!(
+        storage
+            .store_servicenow_tokens(&tokens)
+            .await
+            .expect("tokens")
+    );
     storage
         .set_servicenow_integration_user("scorenow.integration")
         .await
@@ -306,11 +312,12 @@ async fn fill_tickets(storage: &Storage) {
         open: true,
         sys_updated_on: "2026-09-21 10:00:00".into(),
     };
-    assert!(
+    assert_eq!(
         storage
             .ticket_created(&claim, &record)
             .await
-            .expect("created")
+            .expect("created"),
+        Attached::Now
     );
     let synced = storage
         .sync_ticket_state("incident", "sys-created", "2", true, "2026-09-21 11:00:00")
@@ -328,7 +335,7 @@ async fn fill_tickets(storage: &Storage) {
             .expect("started")
     );
     let deferred = storage
-        .ticket_deferred(&claim, NOW + 120, "RateLimited")
+        .ticket_deferred(&claim, NOW + 120, "RateLimited", "Rate limit exceeded")
         .await
         .expect("deferred");
     assert!(deferred);
@@ -340,7 +347,7 @@ async fn fill_tickets(storage: &Storage) {
     let claim = claim_ticket(storage, refused).await;
     assert!(
         storage
-            .ticket_refused(&claim, "Refused")
+            .ticket_refused(&claim, "Refused", "ACL Exception")
             .await
             .expect("refused")
     );
@@ -354,7 +361,8 @@ async fn fill_tickets(storage: &Storage) {
 /// Queues a new incident `key` for `action` (none: a user's recommendation); its id.
 async fn queue_ticket(storage: &Storage, key: &str, action: Option<&str>) -> i64 {
     let ticket = NewTicket {
-        request_key: key.to_owned(),
+        request_key: format!("server-{key}"),
+        client_token: key.to_owned(),
         ticket_table: "incident".into(),
         action_id: action.map(Into::into),
         source: if action.is_some() {

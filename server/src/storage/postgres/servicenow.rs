@@ -94,16 +94,19 @@ impl ServiceNowStore for Postgres {
         Ok(())
     }
 
-    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<(), StorageError> {
-        self.execute(
+    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
+        self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = $1, access_expires_at = $2, \
-                 refresh_token = COALESCE($3, refresh_token), state = $4 WHERE id = 1",
+                 refresh_token = COALESCE($3, refresh_token), state = $4 \
+                 WHERE id = 1 AND instance_url = $5 AND client_id = $6",
             )
             .bind(&tokens.access_token)
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
-            .bind(StoredState::Connected.as_str()),
+            .bind(StoredState::Connected.as_str())
+            .bind(&tokens.instance_url)
+            .bind(&tokens.client_id),
         )
         .await
     }

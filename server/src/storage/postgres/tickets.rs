@@ -6,13 +6,25 @@ use super::{Postgres, Statement};
 use crate::storage::{
     StorageError, is_unique_violation,
     tickets::{
-        Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TICKET_COLUMNS, TicketQuery,
-        TicketStore, order_by, push_filters,
+        Attached, Claim, CreatedRecord, NewTicket, Queued, Requeued, StoredTicket, TICKET_COLUMNS,
+        TicketQuery, TicketStore, order_by, push_filters,
     },
 };
 use sqlx::QueryBuilder;
 
 impl Postgres {
+    /// Whether a ticket of `table` has the record `sys_id`.
+    async fn has_record(&self, table: &str, sys_id: &str) -> Result<bool, StorageError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM tickets WHERE ticket_table = $1 AND sys_id = $2",
+        )
+        .bind(table)
+        .bind(sys_id)
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
     /// Runs `update`, whose last two parameters are the `id` and
     /// `claim_token` of a queued ticket, with those of `claim`; whether the
     /// claim still held.
@@ -30,12 +42,14 @@ impl Postgres {
 impl TicketStore for Postgres {
     async fn queue_ticket(&self, ticket: &NewTicket, now: i64) -> Result<Queued, StorageError> {
         let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO tickets (request_key, ticket_table, action_id, source, category, \
-             short_description, description, priority, due_date, correlation_id, created_by, \
-             created_at, delivery, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13) RETURNING id",
+            "INSERT INTO tickets (request_key, client_token, ticket_table, action_id, source, \
+             category, short_description, description, priority, due_date, correlation_id, \
+             created_by, created_at, delivery, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'queued', $14) \
+             RETURNING id",
         )
         .bind(&ticket.request_key)
+        .bind(&ticket.client_token)
         .bind(&ticket.ticket_table)
         .bind(&ticket.action_id)
         .bind(&ticket.source)
@@ -53,11 +67,13 @@ impl TicketStore for Postgres {
         match inserted {
             Ok(id) => Ok(Queued::New(id)),
             Err(error) if is_unique_violation(&error) => {
-                let same: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM tickets WHERE request_key = $1")
-                        .bind(&ticket.request_key)
-                        .fetch_optional(&self.pool)
-                        .await?;
+                let same: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM tickets WHERE created_by = $1 AND client_token = $2",
+                )
+                .bind(&ticket.created_by)
+                .bind(&ticket.client_token)
+                .fetch_optional(&self.pool)
+                .await?;
                 if let Some(id) = same {
                     return Ok(Queued::SameRequest(id));
                 }
@@ -154,21 +170,38 @@ impl TicketStore for Postgres {
         &self,
         claim: &Claim,
         record: &CreatedRecord,
-    ) -> Result<bool, StorageError> {
-        self.write_claimed(
-            sqlx::query(
-                "UPDATE tickets SET delivery = 'created', sys_id = $1, number = $2, state = $3, open = $4, \
-                 sys_updated_on = $5, claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL, \
-                 last_problem = NULL WHERE id = $6 AND claim_token = $7 AND delivery = 'queued'",
+    ) -> Result<Attached, StorageError> {
+        let stored = self
+            .write_claimed(
+                sqlx::query(
+                    "UPDATE tickets SET delivery = 'created', sys_id = $1, number = $2, state = $3, \
+                     open = $4, sys_updated_on = $5, claimed_until = NULL, claim_token = NULL, \
+                     next_attempt_at = NULL, last_problem = NULL, problem_detail = NULL \
+                     WHERE id = $6 AND claim_token = $7 AND delivery = 'queued'",
+                )
+                .bind(&record.sys_id)
+                .bind(&record.number)
+                .bind(&record.state)
+                .bind(record.open)
+                .bind(&record.sys_updated_on),
+                claim,
             )
-            .bind(&record.sys_id)
-            .bind(&record.number)
-            .bind(&record.state)
-            .bind(record.open)
-            .bind(&record.sys_updated_on),
-            claim,
-        )
-        .await
+            .await;
+        match stored {
+            Ok(true) => Ok(Attached::Now),
+            Ok(false) => Ok(Attached::ClaimLost),
+            Err(StorageError::Query(error)) if is_unique_violation(&error) => {
+                let owner: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM tickets WHERE sys_id = $1")
+                        .bind(&record.sys_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                owner
+                    .map(Attached::ToAnother)
+                    .ok_or(StorageError::Query(error))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     async fn ticket_deferred(
@@ -176,31 +209,88 @@ impl TicketStore for Postgres {
         claim: &Claim,
         next_attempt_at: i64,
         problem: &str,
+        detail: &str,
     ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
-                "UPDATE tickets SET next_attempt_at = $1, last_problem = $2, attempts = attempts + 1, \
-                 claimed_until = NULL, claim_token = NULL \
-                 WHERE id = $3 AND claim_token = $4 AND delivery = 'queued'",
+                "UPDATE tickets SET next_attempt_at = $1, last_problem = $2, problem_detail = $3, \
+                 attempts = attempts + 1, claimed_until = NULL, claim_token = NULL \
+                 WHERE id = $4 AND claim_token = $5 AND delivery = 'queued'",
             )
             .bind(next_attempt_at)
-            .bind(problem),
+            .bind(problem)
+            .bind(detail),
             claim,
         )
         .await
     }
 
-    async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError> {
+    async fn ticket_refused(
+        &self,
+        claim: &Claim,
+        problem: &str,
+        detail: &str,
+    ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
                 "UPDATE tickets SET delivery = 'refused', open = FALSE, last_problem = $1, \
-                 claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL \
-                 WHERE id = $2 AND claim_token = $3 AND delivery = 'queued'",
+                 problem_detail = $2, claimed_until = NULL, claim_token = NULL, \
+                 next_attempt_at = NULL WHERE id = $3 AND claim_token = $4 AND delivery = 'queued'",
             )
-            .bind(problem),
+            .bind(problem)
+            .bind(detail),
             claim,
         )
         .await
+    }
+
+    async fn requeue_ticket(&self, id: i64, now: i64) -> Result<Requeued, StorageError> {
+        let requeued = self
+            .changed_one(
+                sqlx::query(
+                    "UPDATE tickets SET delivery = 'queued', open = TRUE, attempts = 0, \
+                     next_attempt_at = $1 WHERE id = $2 AND delivery = 'refused'",
+                )
+                .bind(now)
+                .bind(id),
+            )
+            .await;
+        match requeued {
+            Ok(true) => Ok(Requeued::Queued),
+            Ok(false) => Ok(Requeued::NotRefused),
+            Err(StorageError::Query(error)) if is_unique_violation(&error) => {
+                let open: Option<i64> = sqlx::query_scalar(
+                    "SELECT other.id FROM tickets AS other JOIN tickets AS this \
+                     ON other.action_id = this.action_id AND other.ticket_table = this.ticket_table \
+                     WHERE this.id = $1 AND other.open",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                open.map(Requeued::OpenTicketExists)
+                    .ok_or(StorageError::Query(error))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
+        Ok(sqlx::query_as(
+            "SELECT coalesce(last_problem, ''), count(*) FROM tickets WHERE delivery = 'refused' \
+             GROUP BY last_problem ORDER BY count(*) DESC, last_problem",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT sys_id FROM tickets WHERE ticket_table = $1 AND delivery = 'created' \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(table)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn sync_ticket_state(
@@ -213,7 +303,8 @@ impl TicketStore for Postgres {
     ) -> Result<bool, StorageError> {
         let updated = sqlx::query(
             "UPDATE tickets SET state = $1, open = $2, sys_updated_on = $3 \
-             WHERE ticket_table = $4 AND sys_id = $5",
+             WHERE ticket_table = $4 AND sys_id = $5 \
+             AND (sys_updated_on IS NULL OR sys_updated_on <= $3)",
         )
         .bind(state)
         .bind(open)
@@ -223,14 +314,17 @@ impl TicketStore for Postgres {
         .execute(&self.pool)
         .await;
         match updated {
-            Ok(done) => Ok(done.rows_affected() == 1),
+            Ok(done) if done.rows_affected() == 1 => Ok(true),
+            // Unknown, or already newer than what this read saw.
+            Ok(_) => self.has_record(table, sys_id).await,
             // Reopened while the action has another open ticket: take the
             // state, but only one ticket per action and type counts as open.
             Err(error) if is_unique_violation(&error) => {
                 self.execute(
                     sqlx::query(
                         "UPDATE tickets SET state = $1, sys_updated_on = $2 \
-                         WHERE ticket_table = $3 AND sys_id = $4",
+                         WHERE ticket_table = $3 AND sys_id = $4 \
+                         AND (sys_updated_on IS NULL OR sys_updated_on <= $2)",
                     )
                     .bind(state)
                     .bind(sys_updated_on)
@@ -280,7 +374,7 @@ impl TicketStore for Postgres {
     ) -> Result<Vec<StoredTicket>, StorageError> {
         Ok(sqlx::query_as(&format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE delivery = 'created' AND open \
-             AND NOT completion_noted AND action_id = ANY($1)"
+             AND NOT completion_noted AND note_problem IS NULL AND action_id = ANY($1)"
         ))
         .bind(action_ids)
         .fetch_all(&self.pool)
@@ -290,6 +384,22 @@ impl TicketStore for Postgres {
     async fn completion_noted(&self, id: i64) -> Result<(), StorageError> {
         self.execute(
             sqlx::query("UPDATE tickets SET completion_noted = TRUE WHERE id = $1").bind(id),
+        )
+        .await
+    }
+
+    async fn completion_note_failed(
+        &self,
+        id: i64,
+        gave_up: Option<&str>,
+    ) -> Result<(), StorageError> {
+        self.execute(
+            sqlx::query(
+                "UPDATE tickets SET note_failures = note_failures + 1, note_problem = $1 \
+                 WHERE id = $2",
+            )
+            .bind(gave_up)
+            .bind(id),
         )
         .await
     }

@@ -66,7 +66,7 @@ impl Sqlite {
         to: impl FnOnce((Role, bool)) -> (Role, bool) + Send,
         update: Statement<'_>,
     ) -> Result<AccountUpdate, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_transaction().await?;
         let Some(from) = current(&mut tx, id).await? else {
             return Ok(AccountUpdate::NotFound);
         };
@@ -146,7 +146,7 @@ impl AccountStore for Sqlite {
     }
 
     async fn set_password_hash(&self, id: i64, hash: &str) -> Result<AccountUpdate, StorageError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_transaction().await?;
         let updated = sqlx::query(&format!(
             "UPDATE users SET password_hash = ?, {TOUCHED} WHERE id = ?"
         ))

@@ -42,7 +42,7 @@ impl ServiceNowStore for Sqlite {
         client_id: &str,
         sealed_client_secret: Option<&[u8]>,
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let existing: Option<(String, String)> = sqlx::query_as(
             "SELECT instance_url, client_id FROM servicenow_connection WHERE id = 1",
         )
@@ -92,16 +92,19 @@ impl ServiceNowStore for Sqlite {
         Ok(())
     }
 
-    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<(), StorageError> {
-        self.execute(
+    async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
+        self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = ?, access_expires_at = ?, \
-                 refresh_token = COALESCE(?, refresh_token), state = ? WHERE id = 1",
+                 refresh_token = COALESCE(?, refresh_token), state = ? \
+                 WHERE id = 1 AND instance_url = ? AND client_id = ?",
             )
             .bind(&tokens.access_token)
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
-            .bind(StoredState::Connected.as_str()),
+            .bind(StoredState::Connected.as_str())
+            .bind(&tokens.instance_url)
+            .bind(&tokens.client_id),
         )
         .await
     }
@@ -199,7 +202,7 @@ impl ServiceNowStore for Sqlite {
         table: &str,
         names: &BTreeMap<String, String>,
     ) -> Result<(), StorageError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query("DELETE FROM servicenow_state_names WHERE ticket_table = ?")
             .bind(table)
             .execute(&mut *tx)

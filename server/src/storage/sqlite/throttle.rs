@@ -19,7 +19,7 @@ impl ThrottleStore for Sqlite {
         if keys.is_empty() {
             return Ok(None);
         }
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_ms < ?")
             .bind(now_ms - FORGET_AFTER_MS)
             .execute(&mut *tx)

@@ -6,13 +6,25 @@ use super::{Sqlite, Statement};
 use crate::storage::{
     StorageError, is_unique_violation,
     tickets::{
-        Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TICKET_COLUMNS, TicketQuery,
-        TicketStore, order_by, push_filters,
+        Attached, Claim, CreatedRecord, NewTicket, Queued, Requeued, StoredTicket, TICKET_COLUMNS,
+        TicketQuery, TicketStore, order_by, push_filters,
     },
 };
 use sqlx::QueryBuilder;
 
 impl Sqlite {
+    /// Whether a ticket of `table` has the record `sys_id`.
+    async fn has_record(&self, table: &str, sys_id: &str) -> Result<bool, StorageError> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM tickets WHERE ticket_table = ? AND sys_id = ?",
+        )
+        .bind(table)
+        .bind(sys_id)
+        .fetch_one(&self.pool)
+        .await?
+            > 0)
+    }
+
     /// Runs `update`, whose last two parameters are the `id` and
     /// `claim_token` of a queued ticket, with those of `claim`; whether the
     /// claim still held.
@@ -30,12 +42,13 @@ impl Sqlite {
 impl TicketStore for Sqlite {
     async fn queue_ticket(&self, ticket: &NewTicket, now: i64) -> Result<Queued, StorageError> {
         let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO tickets (request_key, ticket_table, action_id, source, category, \
-             short_description, description, priority, due_date, correlation_id, created_by, \
-             created_at, delivery, next_attempt_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
+            "INSERT INTO tickets (request_key, client_token, ticket_table, action_id, source, \
+             category, short_description, description, priority, due_date, correlation_id, \
+             created_by, created_at, delivery, next_attempt_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) RETURNING id",
         )
         .bind(&ticket.request_key)
+        .bind(&ticket.client_token)
         .bind(&ticket.ticket_table)
         .bind(&ticket.action_id)
         .bind(&ticket.source)
@@ -53,11 +66,13 @@ impl TicketStore for Sqlite {
         match inserted {
             Ok(id) => Ok(Queued::New(id)),
             Err(error) if is_unique_violation(&error) => {
-                let same: Option<i64> =
-                    sqlx::query_scalar("SELECT id FROM tickets WHERE request_key = ?")
-                        .bind(&ticket.request_key)
-                        .fetch_optional(&self.pool)
-                        .await?;
+                let same: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM tickets WHERE created_by = ? AND client_token = ?",
+                )
+                .bind(&ticket.created_by)
+                .bind(&ticket.client_token)
+                .fetch_optional(&self.pool)
+                .await?;
                 if let Some(id) = same {
                     return Ok(Queued::SameRequest(id));
                 }
@@ -154,21 +169,38 @@ impl TicketStore for Sqlite {
         &self,
         claim: &Claim,
         record: &CreatedRecord,
-    ) -> Result<bool, StorageError> {
-        self.write_claimed(
-            sqlx::query(
-                "UPDATE tickets SET delivery = 'created', sys_id = ?, number = ?, state = ?, open = ?, \
-                 sys_updated_on = ?, claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL, \
-                 last_problem = NULL WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
+    ) -> Result<Attached, StorageError> {
+        let stored = self
+            .write_claimed(
+                sqlx::query(
+                    "UPDATE tickets SET delivery = 'created', sys_id = ?, number = ?, state = ?, \
+                     open = ?, sys_updated_on = ?, claimed_until = NULL, claim_token = NULL, \
+                     next_attempt_at = NULL, last_problem = NULL, problem_detail = NULL \
+                     WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
+                )
+                .bind(&record.sys_id)
+                .bind(&record.number)
+                .bind(&record.state)
+                .bind(record.open)
+                .bind(&record.sys_updated_on),
+                claim,
             )
-            .bind(&record.sys_id)
-            .bind(&record.number)
-            .bind(&record.state)
-            .bind(record.open)
-            .bind(&record.sys_updated_on),
-            claim,
-        )
-        .await
+            .await;
+        match stored {
+            Ok(true) => Ok(Attached::Now),
+            Ok(false) => Ok(Attached::ClaimLost),
+            Err(StorageError::Query(error)) if is_unique_violation(&error) => {
+                let owner: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM tickets WHERE sys_id = ?")
+                        .bind(&record.sys_id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                owner
+                    .map(Attached::ToAnother)
+                    .ok_or(StorageError::Query(error))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     async fn ticket_deferred(
@@ -176,31 +208,88 @@ impl TicketStore for Sqlite {
         claim: &Claim,
         next_attempt_at: i64,
         problem: &str,
+        detail: &str,
     ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
-                "UPDATE tickets SET next_attempt_at = ?, last_problem = ?, attempts = attempts + 1, \
-                 claimed_until = NULL, claim_token = NULL \
+                "UPDATE tickets SET next_attempt_at = ?, last_problem = ?, problem_detail = ?, \
+                 attempts = attempts + 1, claimed_until = NULL, claim_token = NULL \
                  WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
             )
             .bind(next_attempt_at)
-            .bind(problem),
+            .bind(problem)
+            .bind(detail),
             claim,
         )
         .await
     }
 
-    async fn ticket_refused(&self, claim: &Claim, problem: &str) -> Result<bool, StorageError> {
+    async fn ticket_refused(
+        &self,
+        claim: &Claim,
+        problem: &str,
+        detail: &str,
+    ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
                 "UPDATE tickets SET delivery = 'refused', open = 0, last_problem = ?, \
-                 claimed_until = NULL, claim_token = NULL, next_attempt_at = NULL \
-                 WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
+                 problem_detail = ?, claimed_until = NULL, claim_token = NULL, \
+                 next_attempt_at = NULL WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
             )
-            .bind(problem),
+            .bind(problem)
+            .bind(detail),
             claim,
         )
         .await
+    }
+
+    async fn requeue_ticket(&self, id: i64, now: i64) -> Result<Requeued, StorageError> {
+        let requeued = self
+            .changed_one(
+                sqlx::query(
+                    "UPDATE tickets SET delivery = 'queued', open = 1, attempts = 0, \
+                     next_attempt_at = ? WHERE id = ? AND delivery = 'refused'",
+                )
+                .bind(now)
+                .bind(id),
+            )
+            .await;
+        match requeued {
+            Ok(true) => Ok(Requeued::Queued),
+            Ok(false) => Ok(Requeued::NotRefused),
+            Err(StorageError::Query(error)) if is_unique_violation(&error) => {
+                let open: Option<i64> = sqlx::query_scalar(
+                    "SELECT other.id FROM tickets AS other JOIN tickets AS this \
+                     ON other.action_id = this.action_id AND other.ticket_table = this.ticket_table \
+                     WHERE this.id = ? AND other.open = 1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                open.map(Requeued::OpenTicketExists)
+                    .ok_or(StorageError::Query(error))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
+        Ok(sqlx::query_as(
+            "SELECT coalesce(last_problem, ''), count(*) FROM tickets WHERE delivery = 'refused' \
+             GROUP BY last_problem ORDER BY count(*) DESC, last_problem",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT sys_id FROM tickets WHERE ticket_table = ? AND delivery = 'created' \
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+        )
+        .bind(table)
+        .fetch_optional(&self.pool)
+        .await?)
     }
 
     async fn sync_ticket_state(
@@ -213,29 +302,35 @@ impl TicketStore for Sqlite {
     ) -> Result<bool, StorageError> {
         let updated = sqlx::query(
             "UPDATE tickets SET state = ?, open = ?, sys_updated_on = ? \
-             WHERE ticket_table = ? AND sys_id = ?",
+             WHERE ticket_table = ? AND sys_id = ? \
+             AND (sys_updated_on IS NULL OR sys_updated_on <= ?)",
         )
         .bind(state)
         .bind(open)
         .bind(sys_updated_on)
         .bind(table)
         .bind(sys_id)
+        .bind(sys_updated_on)
         .execute(&self.pool)
         .await;
         match updated {
-            Ok(done) => Ok(done.rows_affected() == 1),
+            Ok(done) if done.rows_affected() == 1 => Ok(true),
+            // Unknown, or already newer than what this read saw.
+            Ok(_) => self.has_record(table, sys_id).await,
             // Reopened while the action has another open ticket: take the
             // state, but only one ticket per action and type counts as open.
             Err(error) if is_unique_violation(&error) => {
                 self.execute(
                     sqlx::query(
                         "UPDATE tickets SET state = ?, sys_updated_on = ? \
-                         WHERE ticket_table = ? AND sys_id = ?",
+                         WHERE ticket_table = ? AND sys_id = ? \
+                         AND (sys_updated_on IS NULL OR sys_updated_on <= ?)",
                     )
                     .bind(state)
                     .bind(sys_updated_on)
                     .bind(table)
-                    .bind(sys_id),
+                    .bind(sys_id)
+                    .bind(sys_updated_on),
                 )
                 .await?;
                 Ok(true)
@@ -283,7 +378,7 @@ impl TicketStore for Sqlite {
         }
         let mut sql = QueryBuilder::<sqlx::Sqlite>::new(format!(
             "SELECT {TICKET_COLUMNS} FROM tickets WHERE delivery = 'created' AND open = 1 \
-             AND completion_noted = 0 AND action_id IN ("
+             AND completion_noted = 0 AND note_problem IS NULL AND action_id IN ("
         ));
         let mut ids = sql.separated(", ");
         for id in action_ids {
@@ -296,6 +391,21 @@ impl TicketStore for Sqlite {
     async fn completion_noted(&self, id: i64) -> Result<(), StorageError> {
         self.execute(sqlx::query("UPDATE tickets SET completion_noted = 1 WHERE id = ?").bind(id))
             .await
+    }
+
+    async fn completion_note_failed(
+        &self,
+        id: i64,
+        gave_up: Option<&str>,
+    ) -> Result<(), StorageError> {
+        self.execute(
+            sqlx::query(
+                "UPDATE tickets SET note_failures = note_failures + 1, note_problem = ? WHERE id = ?",
+            )
+            .bind(gave_up)
+            .bind(id),
+        )
+        .await
     }
 
     async fn ticket_page(

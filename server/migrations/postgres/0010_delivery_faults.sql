@@ -1,0 +1,12 @@
+-- Ticket delivery under real-world faults.
+-- `request_key` is from now on made by the server (it is what the ticket's
+-- `correlation_id` and footer carry); the browser's idempotency token is
+-- `client_token`, one ticket per token and user.
+ALTER TABLE tickets ADD COLUMN client_token TEXT;
+UPDATE tickets SET client_token = request_key;
+CREATE UNIQUE INDEX tickets_client_token ON tickets (created_by, client_token);
+-- What ServiceNow said with the last failure (its message, never ours).
+ALTER TABLE tickets ADD COLUMN problem_detail TEXT;
+-- The completion work note: lasting failures so far, and why it gave up.
+ALTER TABLE tickets ADD COLUMN note_failures BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE tickets ADD COLUMN note_problem TEXT;

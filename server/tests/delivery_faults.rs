@@ -431,3 +431,140 @@ async fn moving_the_connection_revokes_the_old_tokens_with_client_authentication
         "refresh and access token, in a form body with the client: {stats}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_that_ends_after_the_connection_moved_stores_nothing() {
+    let server = TestServer::start_with_simulator_admin();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
+    assert_eq!(
+        support::confirm_password(&server, &admin, support::DEMO_PASSWORD).await,
+        200
+    );
+    sim_admin(&instance.url, Method::POST, "/tokens/expire", None).await;
+    instance
+        .set_faults(json!({"token_latency_ms": 4_000}))
+        .await;
+    // A share needs a refresh, which takes 4 s, while the admin moves the
+    // connection to another client.
+    let draft = Draft::user("Shared while the connection moved");
+    let moving = async {
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        let form = support::post_connection_form(
+            &server,
+            &admin,
+            &instance.url,
+            "another-client",
+            "secret",
+        );
+        assert_eq!(form.await.status(), 302, "moved");
+    };
+    let (outcome, ()) = tokio::join!(share(&server, &analyst, &draft), moving);
+    assert_eq!(outcome.0, 200, "{outcome:?}");
+    let stats = sim_stats(&instance).await;
+    assert_eq!(stats["token_requests"]["refresh_token"], 1, "{stats}");
+    let status = connection_status(&server, &admin).await;
+    assert_eq!(
+        status["state"], "AwaitingAuthorization",
+        "the old client's tokens were not stored for the new one: {status}"
+    );
+    assert_eq!(status["client_id"], "another-client");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_from_the_instance_is_reported_not_followed() {
+    use axum::{Router, http::StatusCode, response::IntoResponse, routing::any};
+    use std::sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    };
+    /// Serves `app` on a free loopback port; its address.
+    async fn serve(app: Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        address
+    }
+    // Where the redirect leads (a metadata service, say): counts its visitors.
+    let visits = Arc::new(AtomicU64::new(0));
+    let counter = visits.clone();
+    let target = serve(Router::new().fallback(any(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "secret metadata" }
+    })))
+    .await;
+    let location = format!("http://{target}/latest/meta-data/");
+    let instance = serve(Router::new().fallback(any(move || {
+        let location = location.clone();
+        async move { (StatusCode::FOUND, [("location", location)]).into_response() }
+    })))
+    .await;
+    let server = TestServer::start_with(&[
+        "--demo",
+        "--servicenow-sim-addr",
+        "127.0.0.1:0",
+        "--allowed-instance-hosts",
+        &instance,
+    ]);
+    let admin = signed_in_cookie(&server, "admin@scorenow.demo").await;
+    let instance = format!("http://{instance}");
+    let authorize = support::start_authorization(&server, &admin, &instance, "id", "secret").await;
+    let state = support::query_param(&authorize, "state").expect("state");
+    let callback = server.url(&format!("/servicenow/callback?code=c&state={state}"));
+    assert_eq!(support::callback_outcome(&callback, &admin).await, "failed");
+    let status = connection_status(&server, &admin).await;
+    assert_eq!(status["last_error"]["kind"], "Redirected", "{status}");
+    assert!(
+        status["last_error"]["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("/latest/meta-data/")),
+        "{status}"
+    );
+    assert_eq!(visits.load(Ordering::SeqCst), 0, "never followed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integration_user_in_another_time_zone_syncs_by_utc() {
+    let server = TestServer::start_with_simulator_admin();
+    let instance = Instance::embedded(&server);
+    let analyst = connected_analyst(&server).await;
+    instance
+        .set_faults(json!({"user_time_zone": "Asia/Kolkata"}))
+        .await;
+    let draft = Draft::user("Tracked by a user in Kolkata");
+    let outcome = shared(&server, &analyst, &draft).await;
+    assert_eq!(outcome["ticket"]["delivery"], "Created", "{outcome}");
+    refreshed(&server, &analyst).await;
+    instance
+        .update_record_named("change_request", &draft.name, json!({"state": "-4"}))
+        .await;
+    refreshed(&server, &analyst).await;
+    let read = ticket(&server, &analyst, &outcome["ticket"]["id"]).await;
+    assert_eq!(read["state"], "-4", "{read}");
+
+    // The instance shows that user its dates 5 h 30 min ahead of UTC.
+    let record = instance.only_record_named(&draft.name).await;
+    let shown: Value = client()
+        .get(format!("{}/api/now/table/change_request", instance.url))
+        .basic_auth(
+            server::servicenow_sim::DEMO_INTEGRATION_USER,
+            Some(server::servicenow_sim::DEMO_INTEGRATION_PASSWORD),
+        )
+        .query(&[
+            (
+                "sysparm_query",
+                format!("sys_id={}", record["sys_id"].as_str().unwrap()),
+            ),
+            ("sysparm_display_value", "all".into()),
+        ])
+        .send()
+        .await
+        .expect("Table API")
+        .json()
+        .await
+        .expect("JSON");
+    let updated = &shown["result"][0]["sys_updated_on"];
+    assert_eq!(updated["value"], record["sys_updated_on"], "{updated}");
+    assert_ne!(updated["display_value"], updated["value"], "{updated}");
+}

@@ -62,8 +62,14 @@ pub struct Faults {
     /// The next N token requests are answered 401 with no OAuth error (a
     /// proxy or a node restarting), though the grant is good.
     pub token_401_next: u32,
+    /// Delay added before every token response, in milliseconds.
+    pub token_latency_ms: u64,
     /// Responses carry this many bytes of padding (a runaway answer).
     pub oversized_bytes: u64,
+    /// The calling user's time zone (an IANA name such as
+    /// `America/Los_Angeles`; empty: GMT): display values of dates are in
+    /// it, dates in `sysparm_query` stay UTC, as on a real instance.
+    pub user_time_zone: String,
 }
 
 /// What a Table API write suffers, decided (and counters consumed) up front.

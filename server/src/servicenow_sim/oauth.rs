@@ -281,12 +281,23 @@ fn access_denied() -> Response {
         .into_response()
 }
 
-/// `POST /oauth_token.do`: form bodies only.
+/// `POST /oauth_token.do`: form bodies only. The latency fault delays the
+/// answer after the grant is decided (tokens issued on a slow way back).
 pub async fn token(
     State(state): State<Arc<SimState>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let answer = grant(&state, &headers, &body);
+    let latency = state.faults().token_latency_ms;
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    answer
+}
+
+/// The token endpoint's answer to `body`.
+fn grant(state: &SimState, headers: &HeaderMap, body: &[u8]) -> Response {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -299,7 +310,7 @@ pub async fn token(
         )
             .into_response();
     }
-    let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let form: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
     let field = |name: &str| form.get(name).map_or("", String::as_str);
     let grant_type = field("grant_type");
     state.stats.count_token(grant_type);

@@ -145,6 +145,20 @@ impl Table {
         }
     }
 
+    /// Whether `field` holds a date and time (stored in UTC, displayed in
+    /// the user's time zone).
+    pub fn is_date_time(field: &str) -> bool {
+        matches!(
+            field,
+            "sys_created_on"
+                | "sys_updated_on"
+                | "opened_at"
+                | "due_date"
+                | "start_date"
+                | "end_date"
+        )
+    }
+
     /// The label of a choice value, for display values.
     pub fn choice_label(self, field: &str, value: &str) -> Option<&'static str> {
         let choices: &[(&str, &str)] = match (self, field) {

@@ -88,7 +88,7 @@ pub async fn list(
         .ok()
         .filter(|l| *l > 0)
         .unwrap_or(DEFAULT_LIMIT);
-    let render = Renderer::new(&params, &headers);
+    let render = Renderer::new(&state, &params, &headers);
 
     let hidden = state.faults().hide_own_records;
     let instance = state.instance();
@@ -141,7 +141,7 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     let (table, _) = resolve(path.version.as_deref(), &path.table)?;
     refuse_cross_scope_read(&state, table)?;
-    let render = Renderer::new(&params, &headers);
+    let render = Renderer::new(&state, &params, &headers);
     let hidden = state.faults().hide_own_records;
     let instance = state.instance();
     let record = instance
@@ -173,7 +173,7 @@ pub async fn create(
         });
         return Err(gateway_timeout());
     }
-    let render = Renderer::new(&params, &headers);
+    let render = Renderer::new(&state, &params, &headers);
     let mut instance = state.instance_mut();
     let record = instance.insert(table, input, &caller.user_name, &caller.user_sys_id);
     state.mark_dirty();
@@ -223,7 +223,7 @@ pub async fn update(
         });
         return Err(gateway_timeout());
     }
-    let render = Renderer::new(&params, &headers);
+    let render = Renderer::new(&state, &params, &headers);
     let mut instance = state.instance_mut();
     let record = instance
         .update(table, &sys_id, input, &caller.user_name)
@@ -373,6 +373,8 @@ struct Renderer {
     display: DisplayValue,
     exclude_reference_link: bool,
     base_url: String,
+    /// The caller's time zone, for display values of dates.
+    time_zone: jiff::tz::TimeZone,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -383,7 +385,7 @@ enum DisplayValue {
 }
 
 impl Renderer {
-    fn new(params: &HashMap<String, String>, headers: &HeaderMap) -> Self {
+    fn new(state: &SimState, params: &HashMap<String, String>, headers: &HeaderMap) -> Self {
         let fields = Some(param(params, "sysparm_fields"))
             .filter(|list| !list.is_empty())
             .map(|list| list.split(',').map(|f| f.trim().to_owned()).collect());
@@ -397,6 +399,7 @@ impl Renderer {
             display,
             exclude_reference_link: param(params, "sysparm_exclude_reference_link") == "true",
             base_url: base_url(headers),
+            time_zone: user_time_zone(&state.faults().user_time_zone),
         }
     }
 
@@ -434,6 +437,7 @@ impl Renderer {
                 .and_then(|user| user.get("name"))
                 .map_or(value.to_owned(), Clone::clone),
             Some(_) => value.to_owned(),
+            None if Table::is_date_time(name) => in_time_zone(value, &self.time_zone),
             None => table.choice_label(name, value).unwrap_or(value).to_owned(),
         };
         match (self.display, link) {
@@ -447,6 +451,24 @@ impl Renderer {
             (DisplayValue::All, None) => json!({ "display_value": display, "value": value }),
         }
     }
+}
+
+/// The time zone named `name`; GMT when empty or unknown.
+fn user_time_zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// A stored UTC date and time (`yyyy-MM-dd HH:mm:ss`) in `zone`, as a
+/// display value shows it; other values as they are.
+fn in_time_zone(value: &str, zone: &jiff::tz::TimeZone) -> String {
+    jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M:%S", value)
+        .and_then(|utc| utc.to_zoned(jiff::tz::TimeZone::UTC))
+        .map(|utc| {
+            utc.with_time_zone(zone.clone())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_else(|_| value.to_owned())
 }
 
 /// The instance's own origin as the client addressed it.
@@ -501,4 +523,32 @@ fn pagination_link(
     }
     links.push(format!("{};rel=\"last\"", url_for(last)));
     Some(links.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_values_of_dates_are_in_the_users_time_zone() {
+        let pacific = user_time_zone("America/Los_Angeles");
+        assert_eq!(
+            in_time_zone("2026-11-24 10:00:00", &pacific),
+            "2026-11-24 02:00:00"
+        );
+        assert_eq!(
+            in_time_zone("2026-07-01 00:30:00", &pacific),
+            "2026-06-30 17:30:00"
+        );
+        let kolkata = user_time_zone("Asia/Kolkata");
+        assert_eq!(
+            in_time_zone("2026-11-24 20:00:00", &kolkata),
+            "2026-11-25 01:30:00"
+        );
+        assert_eq!(
+            in_time_zone("2026-11-24 10:00:00", &user_time_zone("")),
+            "2026-11-24 10:00:00"
+        );
+        assert_eq!(in_time_zone("", &pacific), "");
+    }
 }

@@ -114,6 +114,7 @@ bench: tools tool-wasm-opt tool-wrk tool-postgres build-release
 	bench/securescore_500.sh
 	bench/sim_table_get.sh
 	bench/replicas.sh
+	bench/sqlite_synchronous.py target
 
 # Debian's PostgreSQL server, for the storage and integration tests on PostgreSQL.
 tool-postgres:

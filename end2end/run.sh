@@ -39,7 +39,9 @@ start_server() {
   server_url="http://127.0.0.1:$port"
 }
 
-start_server server --servicenow-sim-admin-token e2e-sim-admin-token
+# The journeys inject faults; a ticket whose answer a fault lost is looked up
+# after 2 s instead of the production 120 s.
+start_server server --servicenow-sim-admin-token e2e-sim-admin-token --unknown-outcome-wait-secs 2
 base_url=$server_url
 start_server short-session --session-idle-timeout 3s
 short_session_url=$server_url

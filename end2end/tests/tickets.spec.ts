@@ -117,6 +117,37 @@ test.describe.serial("sharing to ServiceNow and tracking tickets", () => {
     await snap(page, "tickets-list");
   });
 
+  test("a ticket ServiceNow refuses for good shows why, and an admin sends it again", async ({ browser }) => {
+    const admin = await session(browser, "admin@scorenow.demo", "/tickets/new");
+    await waitForHydration(admin);
+    await simulatorFaults(admin, instance, { refuse_writes: true });
+    try {
+      await admin.getByLabel("Task name").fill("Rotate the break-glass password (refused e2e)");
+      await admin.getByLabel("Description").fill("Rotate it and store it in the vault.");
+      await admin.getByLabel("Recommendation category").selectOption({ label: "Identity" });
+      await admin.getByTestId("send-ticket").click();
+      await expect(admin.getByTestId("send-outcome").getByTestId("ticket-badge")).toContainText("Not sent");
+
+      await admin.goto("/servicenow/setup");
+      await expect(admin.getByTestId("refused-tickets")).toContainText("Tickets not sent: 1.");
+      await snap(admin, "setup-refused-tickets");
+      await admin.goto("/tickets?state=refused");
+      const table = admin.getByTestId("tickets-table");
+      await expect(table.getByTestId("ticket-reason")).toContainText("access control");
+      await snap(admin, "tickets-refused");
+    } finally {
+      await simulatorFaults(admin, instance, {});
+    }
+    await waitForHydration(admin);
+    await admin.getByTestId("retry-ticket").click();
+    // No longer refused: the list of tickets not sent is empty.
+    await expect(admin.getByTestId("retry-ticket")).toHaveCount(0, { timeout: 20_000 });
+    await admin.goto("/tickets?type=change_request");
+    const row = admin.getByRole("row", { name: /Rotate the break-glass password/ });
+    await expect(row.getByRole("link", { name: /^CHG\d{7}$/ })).toBeVisible({ timeout: 20_000 });
+    await admin.context().close();
+  });
+
   test("an admin reads the share in the audit log", async ({ browser }) => {
     const admin = await session(browser, "admin@scorenow.demo", "/audit?action=ticket.");
     await expect(admin.getByTestId("audit-table")).toContainText("ticket.shared");

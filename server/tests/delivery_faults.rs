@@ -231,7 +231,7 @@ async fn a_permanent_403_on_create_ends_visibly_until_an_admin_retries() {
         json!([{"problem": "Forbidden", "count": 1}])
     );
     let html = page_html(&server, "/servicenow/setup", &admin).await;
-    assert!(html.contains("1 tickets not sent"), "status panel");
+    assert!(html.contains("Tickets not sent: 1."), "status panel");
     assert!(html.contains("roles to read and create"), "advice");
 
     instance.clear_faults().await;
@@ -470,6 +470,11 @@ async fn a_refresh_that_ends_after_the_connection_moved_stores_nothing() {
         "the old client's tokens were not stored for the new one: {status}"
     );
     assert_eq!(status["client_id"], "another-client");
+    let queued = ticket(&server, &analyst, &outcome.1["ticket"]["id"]).await;
+    assert_eq!(
+        queued["delivery"], "Queued",
+        "waits for the new authorisation: {queued}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

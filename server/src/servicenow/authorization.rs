@@ -234,7 +234,7 @@ impl ServiceNowService {
         stored_tokens::store(&self.storage, &self.secrets, &stored, &tokens)
             .await
             .map_err(|e| internal(&e))?
-            .ok_or_else(stored_tokens::moved_meanwhile)?;
+            .ok_or_else(|| stored_tokens::moved_meanwhile(ProblemKind::StateMismatch))?;
         Ok(())
     }
 

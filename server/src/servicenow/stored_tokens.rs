@@ -57,10 +57,11 @@ pub(super) async fn store(
     Ok(stored.then_some(expires_at))
 }
 
-/// The failure of tokens obtained for a connection that has since moved.
-pub(super) fn moved_meanwhile() -> Failure {
+/// The failure, of `kind`, of tokens obtained for a connection that has
+/// since moved.
+pub(super) fn moved_meanwhile(kind: ProblemKind) -> Failure {
     Failure::new(
-        ProblemKind::StateMismatch,
+        kind,
         "the connection moved to another instance or client while tokens were obtained",
     )
 }
@@ -165,7 +166,7 @@ impl StoredRefresher {
                 let expires_at = store(&self.storage, &self.secrets, &stored, &tokens)
                     .await
                     .map_err(|e| internal(&e))?
-                    .ok_or_else(moved_meanwhile)?;
+                    .ok_or_else(|| moved_meanwhile(ProblemKind::ReauthorizationNeeded))?;
                 tracing::info!("ServiceNow access token refreshed");
                 Ok(AccessToken {
                     value: tokens.access_token,

@@ -199,20 +199,22 @@ fn StatusPanel(
 fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
     let i18n = use_i18n();
     (!refused.is_empty()).then(|| view! {
-        <ul class="status-panel__refused" data-testid="refused-tickets">
-            {refused.into_iter().map(|RefusedTickets { problem, count }| view! {
-                <li>
-                    <p class="status-panel__subtitle">
-                        {move || {
-                            let problem = problem_text(i18n, problem);
-                            t_string!(i18n, servicenow_setup.refused_tickets, count, problem).to_string()
-                        }}
-                    </p>
-                    <p class="field__hint">{move || advice_text(i18n, problem)}</p>
-                </li>
-            }).collect_view()}
-        </ul>
-        <p><a href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a></p>
+        <div class="status-panel__refused" data-testid="refused-tickets">
+            <ul>
+                {refused.into_iter().map(|RefusedTickets { problem, count }| view! {
+                    <li>
+                        <p class="status-panel__subtitle">
+                            {move || {
+                                let problem = problem_text(i18n, problem);
+                                t_string!(i18n, servicenow_setup.refused_tickets, count, problem).to_string()
+                            }}
+                        </p>
+                        <p class="field__hint">{move || advice_text(i18n, problem)}</p>
+                    </li>
+                }).collect_view()}
+            </ul>
+            <p><a href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a></p>
+        </div>
     })
 }
 

@@ -14,7 +14,7 @@ use crate::{
     servicenow::{CallError, ServiceNowService},
     storage::{
         Storage,
-        tickets::{TicketOrder, TicketQuery},
+        tickets::{StoredTicket, TicketOrder, TicketQuery},
     },
 };
 use app::{
@@ -179,6 +179,15 @@ impl TicketService {
             state_names,
             completed_actions,
         })
+    }
+
+    /// The stored ticket `id`, which this service just wrote.
+    async fn existing(&self, id: i64) -> Result<StoredTicket, TicketError> {
+        self.storage
+            .ticket(id)
+            .await
+            .map_err(unavailable)?
+            .ok_or(ApiError::Unavailable)
     }
 
     /// The improvement action `id`, or why it cannot be shared.

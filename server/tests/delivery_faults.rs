@@ -11,8 +11,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{
-    NO_ARGUMENTS, SIM_ADMIN_TOKEN, TestServer, call, client, connect_servicenow, eventually,
-    page_html, signed_in_cookie, sim_admin, tickets::*,
+    NO_ARGUMENTS, TestServer, call, connect_servicenow, eventually, page_html, signed_in_cookie,
+    sim_admin, tickets::*,
 };
 
 /// How long a ticket may take to get through after its fault clears.
@@ -76,15 +76,7 @@ async fn a_504_after_the_record_committed_is_looked_up_not_sent_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_that_commits_late_is_found_after_the_wait_not_sent_twice() {
     // The instance commits 4 s after answering 504; ScoreNow looks after 6 s.
-    let server = TestServer::start_with(&[
-        "--demo",
-        "--servicenow-sim-addr",
-        "127.0.0.1:0",
-        "--servicenow-sim-admin-token",
-        SIM_ADMIN_TOKEN,
-        "--unknown-outcome-wait-secs",
-        "6",
-    ]);
+    let server = TestServer::start_with_simulator_admin_waiting("6");
     let instance = Instance::embedded(&server);
     let analyst = connected_analyst(&server).await;
     instance
@@ -288,22 +280,6 @@ async fn the_completion_note_is_added_once_and_given_up_after_lasting_refusals()
     );
 }
 
-/// Changes the record `sys_id` of `table` as a ServiceNow user; the status.
-async fn update_status(instance: &Instance, table: &str, sys_id: &str, changes: Value) -> u16 {
-    client()
-        .patch(format!("{}/api/now/table/{table}/{sys_id}", instance.url))
-        .basic_auth(
-            server::servicenow_sim::DEMO_INTEGRATION_USER,
-            Some(server::servicenow_sim::DEMO_INTEGRATION_PASSWORD),
-        )
-        .json(&changes)
-        .send()
-        .await
-        .expect("Table API")
-        .status()
-        .as_u16()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_that_commits_after_newer_ones_is_not_missed_by_the_sync() {
     let server = TestServer::start_with_simulator_admin();
@@ -330,22 +306,14 @@ async fn an_update_that_commits_after_newer_ones_is_not_missed_by_the_sync() {
     instance
         .set_faults(json!({"commit_late_next": 1, "commit_late_secs": 3}))
         .await;
-    let status = update_status(
-        &instance,
-        "change_request",
-        &late_id,
-        json!({"state": "-3"}),
-    )
-    .await;
+    let status = instance
+        .update_status("change_request", &late_id, json!({"state": "-3"}))
+        .await;
     assert_eq!(status, 504, "committed later, stamped now");
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    let status = update_status(
-        &instance,
-        "change_request",
-        &quick_id,
-        json!({"state": "-4"}),
-    )
-    .await;
+    let status = instance
+        .update_status("change_request", &quick_id, json!({"state": "-4"}))
+        .await;
     assert_eq!(status, 200);
     refreshed(&server, &analyst).await;
     let read = ticket(&server, &analyst, &quick["ticket"]["id"]).await;
@@ -550,26 +518,15 @@ async fn an_integration_user_in_another_time_zone_syncs_by_utc() {
 
     // The instance shows that user its dates 5 h 30 min ahead of UTC.
     let record = instance.only_record_named(&draft.name).await;
-    let shown: Value = client()
-        .get(format!("{}/api/now/table/change_request", instance.url))
-        .basic_auth(
-            server::servicenow_sim::DEMO_INTEGRATION_USER,
-            Some(server::servicenow_sim::DEMO_INTEGRATION_PASSWORD),
+    let sys_id = format!("sys_id={}", record["sys_id"].as_str().expect("sys_id"));
+    let shown = instance
+        .records_with(
+            "change_request",
+            &sys_id,
+            &[("sysparm_display_value", "all")],
         )
-        .query(&[
-            (
-                "sysparm_query",
-                format!("sys_id={}", record["sys_id"].as_str().unwrap()),
-            ),
-            ("sysparm_display_value", "all".into()),
-        ])
-        .send()
-        .await
-        .expect("Table API")
-        .json()
-        .await
-        .expect("JSON");
-    let updated = &shown["result"][0]["sys_updated_on"];
+        .await;
+    let updated = &shown[0]["sys_updated_on"];
     assert_eq!(updated["value"], record["sys_updated_on"], "{updated}");
     assert_ne!(updated["display_value"], updated["value"], "{updated}");
 }

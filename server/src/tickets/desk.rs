@@ -11,7 +11,7 @@ use crate::{
     storage::tickets::{NewTicket, Queued, Requeued, TicketQuery},
 };
 use app::{
-    api::{ApiError, services::TicketDesk},
+    api::services::TicketDesk,
     domain::{
         auth::{CurrentUser, Role},
         recommendation::{Category, Source},
@@ -180,12 +180,7 @@ impl TicketDesk for TicketService {
             .await;
             self.send_now(id).await;
         }
-        let stored = self
-            .storage
-            .ticket(id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(ApiError::Unavailable)?;
+        let stored = self.existing(id).await?;
         Ok(ShareOutcome {
             ticket: view.ticket(stored),
             existing: existing.unwrap_or(false),
@@ -266,12 +261,7 @@ impl TicketDesk for TicketService {
             )
             .await;
         self.send_now(id).await;
-        let stored = self
-            .storage
-            .ticket(id)
-            .await
-            .map_err(unavailable)?
-            .ok_or(ApiError::Unavailable)?;
+        let stored = self.existing(id).await?;
         Ok(self.view().await?.ticket(stored))
     }
 

@@ -56,6 +56,11 @@ impl TestServer {
     /// to [`SIM_ADMIN_TOKEN`] for faults; a ticket whose answer a fault lost
     /// is looked up after [`UNKNOWN_OUTCOME_WAIT`] seconds.
     pub fn start_with_simulator_admin() -> Self {
+        Self::start_with_simulator_admin_waiting(UNKNOWN_OUTCOME_WAIT)
+    }
+
+    /// [`Self::start_with_simulator_admin`], looking up lost answers after `seconds`.
+    pub fn start_with_simulator_admin_waiting(seconds: &str) -> Self {
         Self::start_with(&[
             "--demo",
             "--servicenow-sim-addr",
@@ -63,7 +68,7 @@ impl TestServer {
             "--servicenow-sim-admin-token",
             SIM_ADMIN_TOKEN,
             "--unknown-outcome-wait-secs",
-            UNKNOWN_OUTCOME_WAIT,
+            seconds,
         ])
     }
 

@@ -279,19 +279,37 @@ impl Instance {
         self.set_faults(json!({})).await;
     }
 
-    /// Records of `table` matching the encoded `query`, read with basic
+    /// A Table API request on `path` (after `/api/now/table/`), with basic
     /// authentication as the integration user.
-    pub async fn records(&self, table: &str, query: &str) -> Vec<Value> {
-        let response = client()
-            .get(format!("{}/api/now/table/{table}", self.url))
+    pub fn table_api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        client()
+            .request(method, format!("{}/api/now/table/{path}", self.url))
             .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
+    }
+
+    /// Records of `table` matching the encoded `query`, with `extra`
+    /// parameters, read as the integration user.
+    pub async fn records_with(
+        &self,
+        table: &str,
+        query: &str,
+        extra: &[(&str, &str)],
+    ) -> Vec<Value> {
+        let response = self
+            .table_api(reqwest::Method::GET, table)
             .query(&[("sysparm_query", query)])
+            .query(extra)
             .send()
             .await
             .expect("Table API");
         assert_eq!(response.status(), 200, "reading {table}");
         let body: Value = response.json().await.expect("JSON");
         body["result"].as_array().expect("result").clone()
+    }
+
+    /// Records of `table` matching the encoded `query`, read as the integration user.
+    pub async fn records(&self, table: &str, query: &str) -> Vec<Value> {
+        self.records_with(table, query, &[]).await
     }
 
     /// Every record ScoreNow made (`correlation_display`), in both tables,
@@ -305,16 +323,22 @@ impl Instance {
         records
     }
 
-    /// Changes the record `sys_id` of `table` as a ServiceNow user would.
-    pub async fn update(&self, table: &str, sys_id: &str, changes: Value) {
-        let response = client()
-            .patch(format!("{}/api/now/table/{table}/{sys_id}", self.url))
-            .basic_auth(DEMO_INTEGRATION_USER, Some(DEMO_INTEGRATION_PASSWORD))
+    /// Changes the record `sys_id` of `table` as a ServiceNow user would;
+    /// the answer's status.
+    pub async fn update_status(&self, table: &str, sys_id: &str, changes: Value) -> u16 {
+        self.table_api(reqwest::Method::PATCH, &format!("{table}/{sys_id}"))
             .json(&changes)
             .send()
             .await
-            .expect("Table API");
-        assert_eq!(response.status(), 200, "updating {table} {sys_id}");
+            .expect("Table API")
+            .status()
+            .as_u16()
+    }
+
+    /// Changes the record `sys_id` of `table` as a ServiceNow user would.
+    pub async fn update(&self, table: &str, sys_id: &str, changes: Value) {
+        let status = self.update_status(table, sys_id, changes).await;
+        assert_eq!(status, 200, "updating {table} {sys_id}");
     }
 
     /// Changes the one ScoreNow record of `table` named `name`, as a ServiceNow user.

@@ -59,6 +59,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("export_tickets", Some(Role::Reader)),
     ("ticket_cards", Some(Role::Reader)),
     ("refresh_tickets", Some(Role::Analyst)),
+    ("retry_ticket", Some(Role::Admin)),
     ("audit_log", Some(Role::Admin)),
 ];
 

@@ -34,7 +34,7 @@ fn arguments(endpoint: &str) -> &'static [(&'static str, &'static str)] {
         "save_state_names" => &[("table", "incident")],
         "action_detail" => &[("id", "AdminMFAV2")],
         "save_graph_connection" => &[("tenant_id", ""), ("client_id", ""), ("client_secret", "")],
-        "ticket" => &[("id", "1")],
+        "ticket" | "retry_ticket" => &[("id", "999999")],
         "save_ticket_defaults" => &[
             ("ticket_type", "incident"),
             ("assignment_group", ""),

@@ -238,11 +238,10 @@ pub trait TicketDesk: Send + Sync + 'static {
     async fn export(&self, filter: TicketFilter) -> Result<TextStream<TicketError>, TicketError>;
     /// The home page's ticket cards.
     async fn cards(&self, user: &CurrentUser) -> Result<TicketCards, TicketError>;
-    /// Syncs states from ServiceNow now.
     /// Sends the refused ticket `id` again (admins), looking it up first
     /// when an earlier attempt may have created it.
     async fn retry(&self, user: &CurrentUser, id: i64) -> Result<Ticket, TicketError>;
-
+    /// Syncs states from ServiceNow now.
     async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError>;
 }
 

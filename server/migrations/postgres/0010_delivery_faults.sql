@@ -10,3 +10,8 @@ ALTER TABLE tickets ADD COLUMN problem_detail TEXT;
 -- The completion work note: lasting failures so far, and why it gave up.
 ALTER TABLE tickets ADD COLUMN note_failures BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE tickets ADD COLUMN note_problem TEXT;
+-- The connection's epoch: a fresh random value whenever its tokens are no
+-- longer the ones a refresh in flight may replace (another instance or
+-- client, a new authorisation); tokens are stored only under the epoch they
+-- were obtained in.
+ALTER TABLE servicenow_connection ADD COLUMN epoch TEXT NOT NULL DEFAULT '';

@@ -6,7 +6,7 @@
 use super::{
     connection::{ServiceNowService, not_configured, purpose, unavailable},
     failure::Failure,
-    stored_tokens::{self, internal},
+    stored_tokens::{self, Obtained, internal},
 };
 use crate::{
     clock::{unix_now, utc_text},
@@ -111,16 +111,16 @@ impl ServiceNowService {
         if moves && !confirmed {
             return Err(ApiError::ReauthenticationRequired);
         }
-        if moves && let Some(stored) = &stored {
-            // The old instance's tokens are of no more use: revoke them there.
-            self.revoke_tokens(stored).await;
-        }
         let sealed =
             (!secret.is_empty()).then(|| self.secrets.seal(purpose::CLIENT_SECRET, secret));
         self.storage
             .save_servicenow_client(instance.as_str(), client_id, sealed.as_deref())
             .await
             .map_err(unavailable)?;
+        if moves && let Some(stored) = &stored {
+            // The old instance's tokens are of no more use: revoke them there.
+            self.revoke_tokens(stored).await;
+        }
         let details = json!({ "client_id": client_id, "secret_replaced": sealed.is_some() });
         self.connection_changed(
             actor,
@@ -231,10 +231,16 @@ impl ServiceNowService {
             .oauth_client(&instance, &credentials)
             .exchange_code(code, verifier)
             .await?;
-        stored_tokens::store(&self.storage, &self.secrets, &stored, &tokens)
-            .await
-            .map_err(|e| internal(&e))?
-            .ok_or_else(|| stored_tokens::moved_meanwhile(ProblemKind::StateMismatch))?;
+        stored_tokens::store(
+            &self.storage,
+            &self.secrets,
+            &stored,
+            Obtained::Authorised,
+            &tokens,
+        )
+        .await
+        .map_err(|e| internal(&e))?
+        .ok_or_else(|| stored_tokens::moved_meanwhile(ProblemKind::StateMismatch))?;
         Ok(())
     }
 

@@ -130,13 +130,23 @@ impl Failure {
         )
     }
 
-    /// The status page's record of this failure at `at`.
+    /// The status page's record of this failure at `at`: the instance's
+    /// own words only. A failure with no answer behind it (network,
+    /// timeout, ScoreNow's side) keeps its error chain in the log.
     pub fn to_problem(&self, at: String) -> Problem {
+        let answered = self.status.is_some();
+        let words = |text: &str| {
+            if answered {
+                text.to_owned()
+            } else {
+                String::new()
+            }
+        };
         Problem {
             kind: self.kind,
             status: self.status,
-            message: self.message.clone(),
-            detail: self.detail.clone(),
+            message: words(&self.message),
+            detail: words(&self.detail),
             retry_after_secs: self.retry_after.map(|d| d.as_secs()),
             at,
         }
@@ -239,6 +249,24 @@ mod tests {
         assert_eq!(failure.kind, ProblemKind::Redirected);
         assert_eq!(failure.detail, "Location: https://elsewhere.example/");
         assert!(!failure.is_transient());
+    }
+
+    #[test]
+    fn the_status_page_gets_the_instances_words_not_scorenows_error_chains() {
+        let internal = Failure::new(
+            ProblemKind::Network,
+            "error sending request: tcp connect error",
+        );
+        let problem = internal.to_problem("t".into());
+        assert_eq!(
+            (problem.kind, problem.message.as_str()),
+            (ProblemKind::Network, "")
+        );
+        let answered = classify(
+            403,
+            r#"{"error":{"message":"Operation Failed","detail":"ACL"}}"#,
+        );
+        assert_eq!(answered.to_problem("t".into()).message, "Operation Failed");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::{
     connection::{ServiceNowService, purpose},
     instance::InstanceUrl,
-    oauth::{self, Credentials},
+    oauth::{self, Credentials, TokenSet},
 };
 use crate::{secret_box::SecretBox, storage::servicenow::StoredConnection};
 
@@ -22,24 +22,38 @@ impl Revoker {
     /// Revokes the tokens stored with `stored`; the names of those revoked
     /// (failures are logged: the tokens expire anyway).
     pub async fn revoke(&self, stored: &StoredConnection) -> Vec<&'static str> {
-        let tokens = [
-            (
-                purpose::REFRESH_TOKEN,
-                "refresh_token",
-                &stored.sealed_refresh_token,
-            ),
-            (
-                purpose::ACCESS_TOKEN,
-                "access_token",
-                &stored.sealed_access_token,
-            ),
-        ];
-        let mut revoked = Vec::new();
-        for (purpose, name, sealed) in tokens {
-            let Some(token) = sealed
+        let open = |purpose, sealed: &Option<Vec<u8>>| {
+            sealed
                 .as_ref()
                 .and_then(|sealed| self.secrets.open(purpose, sealed).ok())
-            else {
+        };
+        let tokens = [
+            (
+                "refresh_token",
+                open(purpose::REFRESH_TOKEN, &stored.sealed_refresh_token),
+            ),
+            (
+                "access_token",
+                open(purpose::ACCESS_TOKEN, &stored.sealed_access_token),
+            ),
+        ];
+        self.revoke_all(tokens).await
+    }
+
+    /// Revokes tokens just obtained that will not be used.
+    pub async fn revoke_obtained(&self, tokens: &TokenSet) {
+        self.revoke_all([
+            ("refresh_token", tokens.refresh_token.clone()),
+            ("access_token", Some(tokens.access_token.clone())),
+        ])
+        .await;
+    }
+
+    /// Revokes each named token there is; the names of those revoked.
+    async fn revoke_all(&self, tokens: [(&'static str, Option<String>); 2]) -> Vec<&'static str> {
+        let mut revoked = Vec::new();
+        for (name, token) in tokens {
+            let Some(token) = token else {
                 continue;
             };
             match oauth::revoke(&self.http, &self.instance, &self.credentials, &token).await {

@@ -32,20 +32,29 @@ pub(super) fn internal(error: &dyn std::error::Error) -> Failure {
     Failure::new(ProblemKind::Malformed, error_chain(error))
 }
 
-/// Seals and stores a token response obtained for the connection `from`;
-/// returns when the access token expires, or `None` when the connection
-/// moved to another instance or client meanwhile (nothing is stored then).
+/// How tokens came: a new authorisation starts a new epoch of the
+/// connection, a refresh continues the one it was asked in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Obtained {
+    Authorised,
+    Refreshed,
+}
+
+/// Seals and stores a token response obtained in the epoch of the
+/// connection `from`; returns when the access token expires, or `None` when
+/// the connection moved on meanwhile (nothing is stored then).
 pub(super) async fn store(
     storage: &Storage,
     secrets: &SecretBox,
     from: &StoredConnection,
+    obtained: Obtained,
     tokens: &oauth::TokenSet,
 ) -> Result<Option<i64>, StorageError> {
     let expires_at = unix_now() + tokens.expires_in.as_secs() as i64;
     let stored = storage
         .store_servicenow_tokens(&SealedTokens {
-            instance_url: from.instance_url.clone(),
-            client_id: from.client_id.clone(),
+            epoch: from.epoch.clone(),
+            new_epoch: obtained == Obtained::Authorised,
             access_token: secrets.seal(purpose::ACCESS_TOKEN, &tokens.access_token),
             access_expires_at: expires_at,
             refresh_token: tokens
@@ -58,12 +67,9 @@ pub(super) async fn store(
 }
 
 /// The failure, of `kind`, of tokens obtained for a connection that has
-/// since moved.
+/// since moved on (another instance or client, a new authorisation).
 pub(super) fn moved_meanwhile(kind: ProblemKind) -> Failure {
-    Failure::new(
-        kind,
-        "the connection moved to another instance or client while tokens were obtained",
-    )
+    Failure::new(kind, "the connection changed while tokens were obtained")
 }
 
 /// The token keeper of the connection `stored`: its stored access token
@@ -163,10 +169,20 @@ impl StoredRefresher {
         let outcome = self.oauth.refresh(&refresh_token).await;
         match outcome {
             Ok(tokens) => {
-                let expires_at = store(&self.storage, &self.secrets, &stored, &tokens)
-                    .await
-                    .map_err(|e| internal(&e))?
-                    .ok_or_else(|| moved_meanwhile(ProblemKind::ReauthorizationNeeded))?;
+                let Some(expires_at) = store(
+                    &self.storage,
+                    &self.secrets,
+                    &stored,
+                    Obtained::Refreshed,
+                    &tokens,
+                )
+                .await
+                .map_err(|e| internal(&e))?
+                else {
+                    // Of no use to anyone now: give them back.
+                    self.revoker.revoke_obtained(&tokens).await;
+                    return Err(moved_meanwhile(ProblemKind::ReauthorizationNeeded));
+                };
                 tracing::info!("ServiceNow access token refreshed");
                 Ok(AccessToken {
                     value: tokens.access_token,
@@ -176,7 +192,11 @@ impl StoredRefresher {
             Err(failure) => {
                 if failure.kind == ProblemKind::ReauthorizationNeeded {
                     tracing::warn!(%failure, "ServiceNow refused the refresh token: re-authorisation needed");
-                    if let Err(error) = self.storage.mark_servicenow_needs_reauthorization().await {
+                    if let Err(error) = self
+                        .storage
+                        .mark_servicenow_needs_reauthorization(&stored.epoch)
+                        .await
+                    {
                         tracing::error!(%error, "cannot mark the connection for re-authorisation");
                     }
                     self.revoker.revoke(&stored).await;

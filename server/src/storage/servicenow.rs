@@ -51,15 +51,19 @@ pub struct StoredConnection {
     pub last_success_at: Option<i64>,
     /// The last problem, as JSON.
     pub last_error: Option<String>,
+    /// Changes whenever the stored tokens stop being ones a refresh may
+    /// replace: another instance or client, a new authorisation.
+    pub epoch: String,
 }
 
 /// Sealed tokens from a token response.
 #[derive(Clone, Debug)]
 pub struct SealedTokens {
-    /// The instance and client they were obtained for: they are stored only
-    /// while the connection still names both.
-    pub instance_url: String,
-    pub client_id: String,
+    /// The connection's epoch they were obtained in: they are stored only
+    /// while it lasts.
+    pub epoch: String,
+    /// Whether they start a new epoch (a new authorisation does, a refresh does not).
+    pub new_epoch: bool,
     pub access_token: Vec<u8>,
     pub access_expires_at: i64,
     /// `None` keeps the stored refresh token (ServiceNow may omit it on refresh).
@@ -77,7 +81,15 @@ pub struct PendingAuthorization {
 /// The columns a [`ConnectionRow`] is read from.
 pub(super) const CONNECTION_COLUMNS: &str = "instance_url, client_id, client_secret, \
     access_token, access_expires_at, refresh_token, integration_user, state, last_success_at, \
-    last_error";
+    last_error, epoch";
+
+/// A fresh connection epoch: 128 random bits as hex.
+pub(super) fn new_epoch() -> String {
+    rand::random::<[u8; 16]>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 /// The connection as every database stores it: the state as text.
 #[derive(sqlx::FromRow)]
@@ -92,6 +104,7 @@ pub(super) struct ConnectionRow {
     state: String,
     last_success_at: Option<i64>,
     last_error: Option<String>,
+    epoch: String,
 }
 
 impl ConnectionRow {
@@ -108,6 +121,7 @@ impl ConnectionRow {
             integration_user: self.integration_user,
             last_success_at: self.last_success_at,
             last_error: self.last_error,
+            epoch: self.epoch,
         })
     }
 }
@@ -128,16 +142,16 @@ pub trait ServiceNowStore: Send + Sync {
         sealed_client_secret: Option<&[u8]>,
     ) -> Result<(), StorageError>;
 
-    /// Stores tokens and marks the connection connected, unless the
-    /// connection moved to another instance or client since they were
-    /// asked for; whether they were stored.
+    /// Stores tokens and marks the connection connected, unless its epoch
+    /// changed since they were asked for; whether they were stored.
     async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError>;
 
     /// Records the integration user the tokens belong to.
     async fn set_servicenow_integration_user(&self, user: &str) -> Result<(), StorageError>;
 
-    /// Drops the tokens: an admin must authorise again.
-    async fn mark_servicenow_needs_reauthorization(&self) -> Result<(), StorageError>;
+    /// Drops the tokens of `epoch`: an admin must authorise again. Nothing
+    /// changes when the connection moved on to another epoch meanwhile.
+    async fn mark_servicenow_needs_reauthorization(&self, epoch: &str) -> Result<(), StorageError>;
 
     /// Records a successful call at `at` and clears the last error.
     async fn record_servicenow_success(&self, at: i64) -> Result<(), StorageError>;
@@ -202,15 +216,17 @@ mod tests {
     use crate::storage::{Storage, accounts::NewAccount, testing::on_every_backend};
     use app::domain::auth::Role;
 
-    fn tokens(refresh: Option<&[u8]>) -> SealedTokens {
-        tokens_for("https://a.service-now.com", refresh)
+    /// Tokens refreshed in the connection's present epoch.
+    async fn refreshed(storage: &Storage, refresh: Option<&[u8]>) -> SealedTokens {
+        let stored = storage.servicenow_connection().await.unwrap().unwrap();
+        tokens(&stored.epoch, false, refresh)
     }
 
-    /// Tokens obtained for client `id` of `instance`.
-    fn tokens_for(instance: &str, refresh: Option<&[u8]>) -> SealedTokens {
+    /// Tokens obtained in `epoch`, starting a new one if `new_epoch`.
+    fn tokens(epoch: &str, new_epoch: bool, refresh: Option<&[u8]>) -> SealedTokens {
         SealedTokens {
-            instance_url: instance.into(),
-            client_id: "id".into(),
+            epoch: epoch.into(),
+            new_epoch,
             access_token: b"access".to_vec(),
             access_expires_at: 100,
             refresh_token: refresh.map(<[u8]>::to_vec),
@@ -273,14 +289,9 @@ mod tests {
             assert_eq!(stored.state, StoredState::AwaitingAuthorization);
             assert_eq!(stored.sealed_client_secret, b"s1");
 
-            let acme = "https://acme.service-now.com";
             for refresh in [Some(&b"r1"[..]), None] {
-                assert!(
-                    storage
-                        .store_servicenow_tokens(&tokens_for(acme, refresh))
-                        .await
-                        .unwrap()
-                );
+                let tokens = refreshed(&storage, refresh).await;
+                assert!(storage.store_servicenow_tokens(&tokens).await.unwrap());
             }
             let stored = storage.servicenow_connection().await.unwrap().unwrap();
             assert_eq!(stored.state, StoredState::Connected);
@@ -296,25 +307,32 @@ mod tests {
                 .save_servicenow_client("https://a.service-now.com", "id", Some(b"s1"))
                 .await
                 .unwrap();
-            storage
-                .store_servicenow_tokens(&tokens(Some(b"r")))
-                .await
-                .unwrap();
+            let first = storage.servicenow_connection().await.unwrap().unwrap();
+            let authorised = tokens(&first.epoch, true, Some(b"r"));
+            assert!(storage.store_servicenow_tokens(&authorised).await.unwrap());
             let stored = save_client(&storage, "https://a.service-now.com", Some(b"s2")).await;
             assert_eq!(stored.state, StoredState::Connected);
             assert_eq!(stored.sealed_client_secret, b"s2");
+            assert_ne!(
+                stored.epoch, first.epoch,
+                "an authorisation starts an epoch"
+            );
+            // A refresh asked before that authorisation ends only now: not stored.
+            let late = tokens(&first.epoch, false, Some(b"late"));
+            assert!(!storage.store_servicenow_tokens(&late).await.unwrap());
+            let connected = stored;
 
             let stored = save_client(&storage, "https://b.service-now.com", None).await;
             assert_eq!(stored.state, StoredState::AwaitingAuthorization);
             assert_eq!(stored.sealed_refresh_token, None);
             assert_eq!(stored.sealed_client_secret, b"s2");
-            // A refresh for the old instance that ends only now is not stored.
-            assert!(
-                !storage
-                    .store_servicenow_tokens(&tokens(Some(b"late")))
-                    .await
-                    .unwrap()
-            );
+            // Nor one asked for the old instance, nor its refusal.
+            let late = tokens(&connected.epoch, false, Some(b"late"));
+            assert!(!storage.store_servicenow_tokens(&late).await.unwrap());
+            storage
+                .mark_servicenow_needs_reauthorization(&connected.epoch)
+                .await
+                .unwrap();
             let stored = storage.servicenow_connection().await.unwrap().unwrap();
             assert_eq!(stored.state, StoredState::AwaitingAuthorization);
             assert_eq!(stored.sealed_refresh_token, None);
@@ -378,10 +396,8 @@ mod tests {
     async fn the_connection_records_its_state_until_deleted_with_its_authorizations() {
         on_every_backend(async |storage| {
             save_client(&storage, "https://a.service-now.com", Some(b"s")).await;
-            storage
-                .store_servicenow_tokens(&tokens(Some(b"r")))
-                .await
-                .unwrap();
+            let tokens = refreshed(&storage, Some(b"r")).await;
+            storage.store_servicenow_tokens(&tokens).await.unwrap();
             storage
                 .set_servicenow_integration_user("svc")
                 .await
@@ -393,7 +409,7 @@ mod tests {
             assert_eq!((stored.last_success_at, stored.last_error), (Some(5), None));
 
             storage
-                .mark_servicenow_needs_reauthorization()
+                .mark_servicenow_needs_reauthorization(&stored.epoch)
                 .await
                 .unwrap();
             let stored = storage.servicenow_connection().await.unwrap().unwrap();

@@ -250,7 +250,8 @@ pub trait TicketStore: Send + Sync {
     ) -> Result<bool, StorageError>;
 
     /// Records that the ticket of `claim` cannot be sent until an admin
-    /// asks again; it no longer counts as the action's open ticket.
+    /// asks again; it no longer counts as the action's open ticket, unless
+    /// an attempt may have created it in ServiceNow.
     async fn ticket_refused(
         &self,
         claim: &Claim,
@@ -264,8 +265,9 @@ pub trait TicketStore: Send + Sync {
     /// How many tickets are refused, per problem.
     async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
 
-    /// The `sys_id` of the newest created ticket of `table`, if any.
-    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError>;
+    /// The `sys_id`s of the `limit` newest created tickets of `table`.
+    async fn newest_records_of(&self, table: &str, limit: i64)
+    -> Result<Vec<String>, StorageError>;
 
     /// Applies a state read from ServiceNow to the ticket `sys_id` of
     /// `table`, unless the stored state is newer (`sys_updated_on`); false
@@ -580,6 +582,7 @@ mod tests {
             );
             let refused = storage.ticket(id).await.unwrap().unwrap();
             assert_eq!(refused.problem_detail.as_deref(), Some("ACL Exception"));
+            assert!(!refused.open, "never sent: the action may be shared again");
             // Meanwhile the action was shared again: that ticket is the open one.
             let other = created(&storage, "k2", Some("A"), "s2").await;
             assert_eq!(
@@ -596,6 +599,35 @@ mod tests {
             );
             assert_eq!(storage.due_tickets(130, 10).await.unwrap(), vec![id]);
             assert!(storage.refused_ticket_counts().await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_ticket_that_may_exist_stays_the_actions_open_ticket() {
+        on_every_backend(async |storage| {
+            let Queued::New(id) = storage
+                .queue_ticket(&ticket("k", Some("A")), 100)
+                .await
+                .unwrap()
+            else {
+                panic!("new");
+            };
+            let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+            assert!(storage.ticket_attempt_started(&claim).await.unwrap());
+            assert!(
+                storage
+                    .ticket_refused(&claim, "RecordsHidden", "")
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(
+                storage
+                    .queue_ticket(&ticket("k2", Some("A")), 100)
+                    .await
+                    .unwrap(),
+                Queued::OpenTicketExists(id)
+            );
         })
         .await;
     }

@@ -42,10 +42,14 @@ const LEASE_SECS: i64 = 60;
 const ATTEMPT_BUDGET: Duration = Duration::from_secs(45);
 /// Longest wait between two attempts at a ticket.
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// Longest `Retry-After` honoured: an instance asking for more is asked again then.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3_600);
 /// Tickets sent at once by the background sender.
 const PARALLEL_SENDS: usize = 8;
 /// Longest wait between two looks at the queue.
 const IDLE_WAIT: Duration = Duration::from_secs(30);
+/// Records ScoreNow created that must be readable for a look-up to count.
+const VISIBILITY_SAMPLE: i64 = 3;
 /// Wait before retrying while there is no usable connection.
 const NO_CONNECTION_WAIT: i64 = 60;
 
@@ -96,12 +100,15 @@ fn backoff(attempts: i64) -> Duration {
         .unwrap_or(MAX_BACKOFF)
 }
 
-/// Whether a failure may clear by itself, so the ticket stays queued.
+/// Whether a failure may clear without anything done to this ticket, so
+/// it stays queued: transient failures, and those of the whole connection
+/// (re-authorisation, an IP address restriction), which the status panel
+/// shows once and whose fix lets every queued ticket through.
 fn worth_retrying(failure: &Failure) -> bool {
     failure.is_transient()
         || matches!(
             failure.kind,
-            ProblemKind::ReauthorizationNeeded | ProblemKind::Malformed
+            ProblemKind::ReauthorizationNeeded | ProblemKind::Malformed | ProblemKind::IpRestricted
         )
 }
 
@@ -135,6 +142,13 @@ fn instance_words(failure: &Failure) -> String {
 /// Seconds of `wait`, at least one.
 fn whole_secs(wait: Duration) -> i64 {
     i64::try_from(wait.as_secs()).unwrap_or(i64::MAX).max(1)
+}
+
+/// The wait before the next attempt after `failure`: the backoff, or the
+/// instance's `Retry-After` when longer (up to [`MAX_RETRY_AFTER`]).
+fn retry_wait(attempts: i64, failure: &Failure) -> Duration {
+    let asked = failure.retry_after.unwrap_or_default().min(MAX_RETRY_AFTER);
+    backoff(attempts).max(asked)
 }
 
 impl TicketService {
@@ -234,14 +248,14 @@ impl TicketService {
         })
     }
 
-    /// The ticket in ServiceNow, if an earlier attempt created it: the one
-    /// record with its exact `correlation_id`.
+    /// The ticket in ServiceNow, if an earlier attempt created it: the
+    /// record of its exact `correlation_id` (see [`record::lookup_query`]).
     async fn look_up(
         &self,
         ticket: &StoredTicket,
         table: TicketTable,
     ) -> Result<Option<CreatedRecord>, CallError> {
-        let query = record::lookup_query(&ticket.ticket.correlation_id);
+        let query = record::lookup_query(&ticket.ticket.correlation_id, &ticket.ticket.request_key);
         let found = self
             .servicenow
             .with_api(|api| async move {
@@ -255,19 +269,24 @@ impl TicketService {
     /// Whether a look-up that found nothing can be trusted: the integration
     /// user must see the records ScoreNow created. When ACLs hide them, the
     /// ticket may exist unseen, and sending it again would make a second.
+    /// The newest few are asked for: one deleted in ServiceNow is no sign.
     async fn records_visible(
         &self,
         table: TicketTable,
     ) -> Result<Result<(), CallError>, StorageError> {
-        let Some(sys_id) = self.storage.newest_record_of(table.as_str()).await? else {
+        let known = self
+            .storage
+            .newest_records_of(table.as_str(), VISIBILITY_SAMPLE)
+            .await?;
+        if known.is_empty() {
             // Nothing created in this table yet: nothing to check against.
             return Ok(Ok(()));
-        };
-        let query = format!("sys_id={sys_id}");
+        }
+        let query = format!("sys_idIN{}", known.join(","));
         let seen = self
             .servicenow
             .with_api(|api| async move {
-                api.list::<RecordFields>(table.as_str(), &query, &["sys_id"], 1)
+                api.list::<RecordFields>(table.as_str(), &query, &["sys_id"], known.len())
                     .await
             })
             .await;
@@ -275,7 +294,7 @@ impl TicketService {
             Ok(records) if records.is_empty() => Err(CallError::Failed(Failure::new(
                 ProblemKind::RecordsHidden,
                 format!(
-                    "the integration user cannot read {} {sys_id}",
+                    "the integration user cannot read ScoreNow's {}s",
                     table.as_str()
                 ),
             ))),
@@ -327,7 +346,7 @@ impl TicketService {
                 (failure.kind, instance_words(failure), whole_secs(wait))
             }
             CallError::Failed(failure) if worth_retrying(failure) => {
-                let wait = backoff(ticket.attempts).max(failure.retry_after.unwrap_or_default());
+                let wait = retry_wait(ticket.attempts, failure);
                 (failure.kind, instance_words(failure), whole_secs(wait))
             }
             CallError::Failed(failure) => {
@@ -347,7 +366,7 @@ impl TicketService {
         let problem = kind_name(problem);
         let deferred = self
             .storage
-            .ticket_deferred(claim, unix_now() + wait, &problem, &detail)
+            .ticket_deferred(claim, unix_now().saturating_add(wait), &problem, &detail)
             .await?;
         if deferred && ticket.last_problem.is_none() {
             self.storage
@@ -468,6 +487,17 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_is_honoured_up_to_an_hour() {
+        let asking = |secs| Failure {
+            retry_after: Some(Duration::from_secs(secs)),
+            ..Failure::new(ProblemKind::RateLimited, "x")
+        };
+        assert_eq!(retry_wait(0, &asking(42)), Duration::from_secs(42));
+        assert_eq!(retry_wait(0, &asking(u64::MAX)), MAX_RETRY_AFTER);
+        assert!(whole_secs(retry_wait(0, &asking(u64::MAX))) <= 3_600);
+    }
+
+    #[test]
     fn a_create_without_a_clear_answer_may_have_made_the_record() {
         let failure = |kind| Failure::new(kind, "x");
         for kind in [
@@ -498,6 +528,7 @@ mod tests {
             ProblemKind::Timeout,
             ProblemKind::ReauthorizationNeeded,
             ProblemKind::Malformed,
+            ProblemKind::IpRestricted,
         ] {
             assert!(worth_retrying(&failure(kind)), "{kind:?}");
         }
@@ -507,7 +538,6 @@ mod tests {
             ProblemKind::Rejected,
             ProblemKind::RecordsHidden,
             ProblemKind::RecordConflict,
-            ProblemKind::IpRestricted,
         ] {
             assert!(!worth_retrying(&failure(kind)), "{kind:?}");
         }

@@ -55,10 +55,17 @@ pub fn tenant_query(tenant: &str) -> String {
     )
 }
 
-/// The encoded query that finds the one record of `correlation_id` (exact:
-/// each ticket's id carries its own server-made request key).
-pub fn lookup_query(correlation_id: &str) -> String {
-    format!("correlation_id={correlation_id}")
+/// The encoded query that finds the record of the ticket with
+/// `correlation_id` and `request_key`: the exact `correlation_id`, which
+/// carries the key; when it does not (a long id, hashed, or a ticket queued
+/// before ids carried keys, shared by every ticket of its action), the
+/// key in the description's footer too.
+pub fn lookup_query(correlation_id: &str, request_key: &str) -> String {
+    if correlation_id.ends_with(&format!(":{request_key}")) {
+        format!("correlation_id={correlation_id}")
+    } else {
+        format!("correlation_id={correlation_id}^descriptionLIKEScoreNow request: {request_key}")
+    }
 }
 
 /// The footer's facts.
@@ -207,6 +214,19 @@ mod tests {
         let long = correlation_id(tenant, Some(&"a".repeat(80)), "k");
         assert!(long.len() <= CORRELATION_ID_MAX, "{long}");
         assert!(long.starts_with(&tenant_prefix(tenant)), "{long}");
+    }
+
+    #[test]
+    fn a_look_up_is_exact_and_names_the_key_where_the_id_does_not() {
+        let key = "0b6f0c1e8d4b4a7e9a532f1d8c3b9e10";
+        let id = correlation_id("demo", Some("AdminMFAV2"), key);
+        assert_eq!(lookup_query(&id, key), format!("correlation_id={id}"));
+        assert_eq!(
+            lookup_query("scorenow:demo:AdminMFAV2", key),
+            format!(
+                "correlation_id=scorenow:demo:AdminMFAV2^descriptionLIKEScoreNow request: {key}"
+            )
+        );
     }
 
     #[test]

@@ -73,6 +73,18 @@ fn shifted(watermark: &str, seconds: i64) -> String {
         .unwrap_or_else(|| watermark.to_owned())
 }
 
+/// One sync of one table: what it selects by, and what it has found.
+struct Cycle<'a> {
+    table: TicketTable,
+    /// The query part selecting this tenant's ScoreNow tickets.
+    ours: &'a str,
+    /// The newest `sys_updated_on` the previous sync saw.
+    watermark: &'a str,
+    /// The newest `sys_updated_on` seen so far.
+    newest: String,
+    report: &'a mut SyncReport,
+}
+
 /// The text of the work note added when Secure Score shows the action completed.
 fn completion_note(action_title: &str, action_id: &str) -> String {
     format!(
@@ -138,8 +150,14 @@ impl TicketService {
             },
         };
         let ours = tenant_query(&self.securescore.tenant());
+        let mut cycle = Cycle {
+            table,
+            ours: &ours,
+            watermark: &watermark,
+            newest: watermark.clone(),
+            report,
+        };
         let mut since = shifted(&watermark, -OVERLAP_SECS);
-        let mut newest = watermark;
         loop {
             let query =
                 format!("{ours}^sys_updated_on>={since}^ORDERBYsys_updated_on^ORDERBYsys_id");
@@ -148,46 +166,51 @@ impl TicketService {
             let (last_time, last_id) = records.last().map_or_else(Default::default, |last| {
                 (last.sys_updated_on.clone(), last.sys_id.clone())
             });
-            self.apply_states(table, records, &mut newest, report)
-                .await?;
+            self.apply_states(&mut cycle, records).await?;
             if !full_page {
                 break;
             }
-            if last_time == since {
+            let next = if last_time == since {
                 // A page of changes within one second: walk that second by
                 // sys_id, then move past it (`>=` would read it for ever).
-                self.walk_second(table, &ours, &since, last_id, &mut newest, report)
-                    .await?;
-                since = shifted(&since, 1);
+                self.walk_second(&mut cycle, &since, last_id).await?;
+                shifted(&since, 1)
             } else {
-                since = last_time;
+                last_time
+            };
+            if next <= since {
+                // Not a date ServiceNow writes (an ACL on the field?): stop
+                // rather than read the same page again.
+                tracing::warn!(table = table.as_str(), %since, %next, "the sync cannot move past this time");
+                break;
             }
+            since = next;
         }
         self.storage
-            .set_ticket_watermark(table.as_str(), &newest)
+            .set_ticket_watermark(table.as_str(), &cycle.newest)
             .await?;
         Ok(())
     }
 
-    /// Reads every record of `table` changed at the second `at`, after the
-    /// `sys_id` `after`, a page at a time.
+    /// Reads every record of the cycle's table changed at the second `at`,
+    /// after the `sys_id` `after`, a page at a time.
     async fn walk_second(
         &self,
-        table: TicketTable,
-        ours: &str,
+        cycle: &mut Cycle<'_>,
         at: &str,
         after: String,
-        newest: &mut String,
-        report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         let mut after = Some(after);
         while let Some(last) = after.take() {
-            let query = format!("{ours}^sys_updated_on={at}^sys_id>{last}^ORDERBYsys_id");
-            let records = self.changed_records(table, &query).await?;
+            let query = format!(
+                "{}^sys_updated_on={at}^sys_id>{last}^ORDERBYsys_id",
+                cycle.ours
+            );
+            let records = self.changed_records(cycle.table, &query).await?;
             if records.len() == SYNC_PAGE {
                 after = records.last().map(|record| record.sys_id.clone());
             }
-            self.apply_states(table, records, newest, report).await?;
+            self.apply_states(cycle, records).await?;
         }
         Ok(())
     }
@@ -209,31 +232,31 @@ impl TicketService {
     }
 
     /// Stores the states of `records` (each only if newer than the one
-    /// stored); moves `newest` to the newest `sys_updated_on` among them.
+    /// stored); moves the cycle's newest time to the newest `sys_updated_on`
+    /// among them. Records ScoreNow does not know are counted once: when
+    /// they changed after the previous sync's newest time.
     async fn apply_states(
         &self,
-        table: TicketTable,
+        cycle: &mut Cycle<'_>,
         records: Vec<RecordFields>,
-        newest: &mut String,
-        report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         for record in records {
-            report.read += 1;
+            cycle.report.read += 1;
             let known = self
                 .storage
                 .sync_ticket_state(
-                    table.as_str(),
+                    cycle.table.as_str(),
                     &record.sys_id,
                     &record.state,
                     record.active != "false",
                     &record.sys_updated_on,
                 )
                 .await?;
-            if !known {
-                report.unknown += 1;
+            if !known && record.sys_updated_on.as_str() > cycle.watermark {
+                cycle.report.unknown += 1;
             }
-            if record.sys_updated_on > *newest {
-                *newest = record.sys_updated_on;
+            if record.sys_updated_on > cycle.newest {
+                cycle.newest = record.sys_updated_on;
             }
         }
         Ok(())

@@ -254,9 +254,15 @@ async fn fill_servicenow(storage: &Storage, admin: &Account) {
         )
         .await
         .expect("client");
+    let epoch = storage
+        .servicenow_connection()
+        .await
+        .expect("connection")
+        .expect("saved")
+        .epoch;
     let tokens = SealedTokens {
-        instance_url: "https://example.service-now.com".into(),
-        client_id: "client".into(),
+        epoch,
+        new_epoch: false,
         access_token: vec![4, 5],
         access_expires_at: NOW + 1800,
         refresh_token: Some(vec![6, 0, 7]),

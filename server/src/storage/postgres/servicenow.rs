@@ -7,7 +7,7 @@ use crate::storage::{
     StorageError,
     servicenow::{
         CONNECTION_COLUMNS, ConnectionRow, PendingAuthorization, SealedTokens, ServiceNowStore,
-        StoredConnection, StoredState,
+        StoredConnection, StoredState, new_epoch,
     },
 };
 use std::collections::BTreeMap;
@@ -54,13 +54,14 @@ impl ServiceNowStore for Postgres {
             (None, None) => return Err(StorageError::Corrupt("no client secret to keep".into())),
             (None, Some(secret)) => {
                 sqlx::query(
-                    "INSERT INTO servicenow_connection (id, instance_url, client_id, client_secret, state) \
-                     VALUES (1, $1, $2, $3, $4)",
+                    "INSERT INTO servicenow_connection (id, instance_url, client_id, client_secret, \
+                     state, epoch) VALUES (1, $1, $2, $3, $4, $5)",
                 )
                 .bind(instance_url)
                 .bind(client_id)
                 .bind(secret)
                 .bind(StoredState::AwaitingAuthorization.as_str())
+                .bind(new_epoch())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -76,11 +77,13 @@ impl ServiceNowStore for Postgres {
                     sqlx::query(
                         "UPDATE servicenow_connection SET instance_url = $1, client_id = $2, \
                          access_token = NULL, access_expires_at = NULL, refresh_token = NULL, \
-                         integration_user = NULL, state = $3, last_error = NULL WHERE id = 1",
+                         integration_user = NULL, state = $3, last_error = NULL, epoch = $4 \
+                         WHERE id = 1",
                     )
                     .bind(instance_url)
                     .bind(client_id)
                     .bind(StoredState::AwaitingAuthorization.as_str())
+                    .bind(new_epoch())
                     .execute(&mut *tx)
                     .await?;
                     // An authorisation started for the old client must not complete for the new one.
@@ -95,18 +98,23 @@ impl ServiceNowStore for Postgres {
     }
 
     async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
+        let epoch = if tokens.new_epoch {
+            new_epoch()
+        } else {
+            tokens.epoch.clone()
+        };
         self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = $1, access_expires_at = $2, \
-                 refresh_token = COALESCE($3, refresh_token), state = $4 \
-                 WHERE id = 1 AND instance_url = $5 AND client_id = $6",
+                 refresh_token = COALESCE($3, refresh_token), state = $4, epoch = $5 \
+                 WHERE id = 1 AND epoch = $6",
             )
             .bind(&tokens.access_token)
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
             .bind(StoredState::Connected.as_str())
-            .bind(&tokens.instance_url)
-            .bind(&tokens.client_id),
+            .bind(epoch)
+            .bind(&tokens.epoch),
         )
         .await
     }
@@ -116,14 +124,15 @@ impl ServiceNowStore for Postgres {
             .await
     }
 
-    async fn mark_servicenow_needs_reauthorization(&self) -> Result<(), StorageError> {
+    async fn mark_servicenow_needs_reauthorization(&self, epoch: &str) -> Result<(), StorageError> {
         self.execute(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = NULL, access_expires_at = NULL, \
-                 refresh_token = NULL, state = $1 WHERE id = 1 AND state = $2",
+                 refresh_token = NULL, state = $1 WHERE id = 1 AND state = $2 AND epoch = $3",
             )
             .bind(StoredState::NeedsReauthorization.as_str())
-            .bind(StoredState::Connected.as_str()),
+            .bind(StoredState::Connected.as_str())
+            .bind(epoch),
         )
         .await
     }

@@ -233,7 +233,7 @@ impl TicketStore for Postgres {
     ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
-                "UPDATE tickets SET delivery = 'refused', open = FALSE, last_problem = $1, \
+                "UPDATE tickets SET delivery = 'refused', open = (open AND maybe_sent), last_problem = $1, \
                  problem_detail = $2, claimed_until = NULL, claim_token = NULL, \
                  next_attempt_at = NULL WHERE id = $3 AND claim_token = $4 AND delivery = 'queued'",
             )
@@ -248,7 +248,7 @@ impl TicketStore for Postgres {
         let requeued = self
             .changed_one(
                 sqlx::query(
-                    "UPDATE tickets SET delivery = 'queued', open = TRUE, attempts = 0, \
+                    "UPDATE tickets SET delivery = 'queued', open = TRUE, attempts = 0, last_problem = NULL, \
                      next_attempt_at = $1 WHERE id = $2 AND delivery = 'refused'",
                 )
                 .bind(now)
@@ -283,13 +283,18 @@ impl TicketStore for Postgres {
         .await?)
     }
 
-    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError> {
+    async fn newest_records_of(
+        &self,
+        table: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
         Ok(sqlx::query_scalar(
             "SELECT sys_id FROM tickets WHERE ticket_table = $1 AND delivery = 'created' \
-             ORDER BY created_at DESC, id DESC LIMIT 1",
+             ORDER BY created_at DESC, id DESC LIMIT $2",
         )
         .bind(table)
-        .fetch_optional(&self.pool)
+        .bind(limit)
+        .fetch_all(&self.pool)
         .await?)
     }
 

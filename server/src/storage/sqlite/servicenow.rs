@@ -7,7 +7,7 @@ use crate::storage::{
     StorageError,
     servicenow::{
         CONNECTION_COLUMNS, ConnectionRow, PendingAuthorization, SealedTokens, ServiceNowStore,
-        StoredConnection, StoredState,
+        StoredConnection, StoredState, new_epoch,
     },
 };
 use std::collections::BTreeMap;
@@ -52,13 +52,14 @@ impl ServiceNowStore for Sqlite {
             (None, None) => return Err(StorageError::Corrupt("no client secret to keep".into())),
             (None, Some(secret)) => {
                 sqlx::query(
-                    "INSERT INTO servicenow_connection (id, instance_url, client_id, client_secret, state) \
-                     VALUES (1, ?, ?, ?, ?)",
+                    "INSERT INTO servicenow_connection (id, instance_url, client_id, client_secret, \
+                     state, epoch) VALUES (1, ?, ?, ?, ?, ?)",
                 )
                 .bind(instance_url)
                 .bind(client_id)
                 .bind(secret)
                 .bind(StoredState::AwaitingAuthorization.as_str())
+                .bind(new_epoch())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -74,11 +75,12 @@ impl ServiceNowStore for Sqlite {
                     sqlx::query(
                         "UPDATE servicenow_connection SET instance_url = ?, client_id = ?, \
                          access_token = NULL, access_expires_at = NULL, refresh_token = NULL, \
-                         integration_user = NULL, state = ?, last_error = NULL WHERE id = 1",
+                         integration_user = NULL, state = ?, last_error = NULL, epoch = ? WHERE id = 1",
                     )
                     .bind(instance_url)
                     .bind(client_id)
                     .bind(StoredState::AwaitingAuthorization.as_str())
+                    .bind(new_epoch())
                     .execute(&mut *tx)
                     .await?;
                     // An authorisation started for the old client must not complete for the new one.
@@ -93,18 +95,23 @@ impl ServiceNowStore for Sqlite {
     }
 
     async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
+        let epoch = if tokens.new_epoch {
+            new_epoch()
+        } else {
+            tokens.epoch.clone()
+        };
         self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = ?, access_expires_at = ?, \
-                 refresh_token = COALESCE(?, refresh_token), state = ? \
-                 WHERE id = 1 AND instance_url = ? AND client_id = ?",
+                 refresh_token = COALESCE(?, refresh_token), state = ?, epoch = ? \
+                 WHERE id = 1 AND epoch = ?",
             )
             .bind(&tokens.access_token)
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
             .bind(StoredState::Connected.as_str())
-            .bind(&tokens.instance_url)
-            .bind(&tokens.client_id),
+            .bind(epoch)
+            .bind(&tokens.epoch),
         )
         .await
     }
@@ -114,14 +121,15 @@ impl ServiceNowStore for Sqlite {
             .await
     }
 
-    async fn mark_servicenow_needs_reauthorization(&self) -> Result<(), StorageError> {
+    async fn mark_servicenow_needs_reauthorization(&self, epoch: &str) -> Result<(), StorageError> {
         self.execute(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = NULL, access_expires_at = NULL, \
-                 refresh_token = NULL, state = ? WHERE id = 1 AND state = ?",
+                 refresh_token = NULL, state = ? WHERE id = 1 AND state = ? AND epoch = ?",
             )
             .bind(StoredState::NeedsReauthorization.as_str())
-            .bind(StoredState::Connected.as_str()),
+            .bind(StoredState::Connected.as_str())
+            .bind(epoch),
         )
         .await
     }

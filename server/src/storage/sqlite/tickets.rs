@@ -232,7 +232,7 @@ impl TicketStore for Sqlite {
     ) -> Result<bool, StorageError> {
         self.write_claimed(
             sqlx::query(
-                "UPDATE tickets SET delivery = 'refused', open = 0, last_problem = ?, \
+                "UPDATE tickets SET delivery = 'refused', open = open * maybe_sent, last_problem = ?, \
                  problem_detail = ?, claimed_until = NULL, claim_token = NULL, \
                  next_attempt_at = NULL WHERE id = ? AND claim_token = ? AND delivery = 'queued'",
             )
@@ -247,7 +247,7 @@ impl TicketStore for Sqlite {
         let requeued = self
             .changed_one(
                 sqlx::query(
-                    "UPDATE tickets SET delivery = 'queued', open = 1, attempts = 0, \
+                    "UPDATE tickets SET delivery = 'queued', open = 1, attempts = 0, last_problem = NULL, \
                      next_attempt_at = ? WHERE id = ? AND delivery = 'refused'",
                 )
                 .bind(now)
@@ -282,13 +282,18 @@ impl TicketStore for Sqlite {
         .await?)
     }
 
-    async fn newest_record_of(&self, table: &str) -> Result<Option<String>, StorageError> {
+    async fn newest_records_of(
+        &self,
+        table: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, StorageError> {
         Ok(sqlx::query_scalar(
             "SELECT sys_id FROM tickets WHERE ticket_table = ? AND delivery = 'created' \
-             ORDER BY created_at DESC, id DESC LIMIT 1",
+             ORDER BY created_at DESC, id DESC LIMIT ?",
         )
         .bind(table)
-        .fetch_optional(&self.pool)
+        .bind(limit)
+        .fetch_all(&self.pool)
         .await?)
     }
 

@@ -60,6 +60,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("ticket_cards", Some(Role::Reader)),
     ("refresh_tickets", Some(Role::Analyst)),
     ("retry_ticket", Some(Role::Admin)),
+    ("retry_refused_tickets", Some(Role::Admin)),
     ("audit_log", Some(Role::Admin)),
 ];
 

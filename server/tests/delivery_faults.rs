@@ -209,6 +209,7 @@ async fn a_permanent_403_on_create_ends_visibly_until_an_admin_retries() {
     instance.set_faults(json!({"refuse_writes": true})).await;
     let draft = Draft::user("Refused by an ACL on insert");
     let outcome = shared(&server, &analyst, &draft).await;
+    let other = shared(&server, &analyst, &Draft::user("Also refused on insert")).await;
     let refused = ticket_once(&server, &analyst, &outcome, "Refused").await;
     assert_eq!(refused["problem"], "Forbidden", "{refused}");
     assert!(
@@ -217,24 +218,35 @@ async fn a_permanent_403_on_create_ends_visibly_until_an_admin_retries() {
             .is_some_and(|detail| detail.contains("ACL Exception")),
         "ServiceNow's words kept: {refused}"
     );
+    ticket_once(&server, &analyst, &other, "Refused").await;
     let status = connection_status(&server, &admin).await;
     assert_eq!(
         status["refused_tickets"],
-        json!([{"problem": "Forbidden", "count": 1}])
+        json!([{"problem": "Forbidden", "count": 2}])
     );
     let html = page_html(&server, "/servicenow/setup", &admin).await;
-    assert!(html.contains("Tickets not sent: 1."), "status panel");
+    assert!(html.contains("Tickets not sent: 2."), "status panel");
     assert!(html.contains("roles to read and create"), "advice");
 
+    // Fixed in ServiceNow: one retried on its own, then all the others.
     instance.clear_faults().await;
     let (code, body) = retry(&server, &admin, &outcome["ticket"]["id"]).await;
     assert_eq!(code, 200, "{body}");
     ticket_once(&server, &analyst, &outcome, "Created").await;
-    assert_eq!(instance.records_named(&draft.name).await.len(), 1);
     let (code, body) = retry(&server, &admin, &outcome["ticket"]["id"]).await;
     assert_eq!((code, body), (500, json!("NotRefused")));
+    let (code, count) = call(&server, &analyst, "retry_refused_tickets", NO_ARGUMENTS).await;
+    assert_eq!((code, count), (500, json!("Forbidden")), "admins only");
+    let (code, count) = call(&server, &admin, "retry_refused_tickets", NO_ARGUMENTS).await;
+    assert_eq!((code, count), (200, json!(1)));
+    ticket_once(&server, &analyst, &other, "Created").await;
+    assert_eq!(instance.records_named(&draft.name).await.len(), 1);
+    assert_eq!(
+        connection_status(&server, &admin).await["refused_tickets"],
+        json!([])
+    );
     let asked = audit_entries(&server, &admin, "ticket.retry_requested").await;
-    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked.len(), 2, "{asked:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

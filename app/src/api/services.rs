@@ -241,6 +241,9 @@ pub trait TicketDesk: Send + Sync + 'static {
     /// Sends the refused ticket `id` again (admins), looking it up first
     /// when an earlier attempt may have created it.
     async fn retry(&self, user: &CurrentUser, id: i64) -> Result<Ticket, TicketError>;
+    /// Sends every refused ticket again (admins); how many went back in the
+    /// queue (those whose action has another open ticket stay refused).
+    async fn retry_all(&self, user: &CurrentUser) -> Result<u64, TicketError>;
     /// Syncs states from ServiceNow now.
     async fn refresh(&self, user: &CurrentUser) -> Result<(), TicketError>;
 }

@@ -45,6 +45,13 @@ pub async fn retry_ticket(id: i64) -> Result<Ticket, TicketError> {
     services()?.tickets.retry(&user, id).await
 }
 
+/// Sends every refused ticket again (admins); how many went back in the queue.
+#[server(endpoint = "retry_refused_tickets")]
+pub async fn retry_refused_tickets() -> Result<u64, TicketError> {
+    let user = require(Role::Admin).await?;
+    services()?.tickets.retry_all(&user).await
+}
+
 /// One page of the tickets list.
 #[server(endpoint = "list_tickets")]
 pub async fn list_tickets(

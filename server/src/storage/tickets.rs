@@ -262,6 +262,9 @@ pub trait TicketStore: Send + Sync {
     /// Puts the refused ticket `id` back in the queue, due at `now`.
     async fn requeue_ticket(&self, id: i64, now: i64) -> Result<Requeued, StorageError>;
 
+    /// The refused tickets, oldest first.
+    async fn refused_tickets(&self) -> Result<Vec<i64>, StorageError>;
+
     /// How many tickets are refused, per problem.
     async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError>;
 
@@ -580,6 +583,7 @@ mod tests {
                 storage.refused_ticket_counts().await.unwrap(),
                 vec![("Forbidden".to_owned(), 1)]
             );
+            assert_eq!(storage.refused_tickets().await.unwrap(), vec![id]);
             let refused = storage.ticket(id).await.unwrap().unwrap();
             assert_eq!(refused.problem_detail.as_deref(), Some("ACL Exception"));
             assert!(!refused.open, "never sent: the action may be shared again");

@@ -265,6 +265,32 @@ impl TicketDesk for TicketService {
         Ok(self.view().await?.ticket(stored))
     }
 
+    async fn retry_all(&self, user: &CurrentUser) -> Result<u64, TicketError> {
+        let now = unix_now();
+        let mut queued = 0;
+        for id in self.storage.refused_tickets().await.map_err(unavailable)? {
+            if self
+                .storage
+                .requeue_ticket(id, now)
+                .await
+                .map_err(unavailable)?
+                == Requeued::Queued
+            {
+                queued += 1;
+            }
+        }
+        self.storage
+            .audit(
+                &user.email,
+                "ticket.retry_requested",
+                None,
+                json!({ "tickets": queued }),
+            )
+            .await;
+        self.wake.notify_one();
+        Ok(queued)
+    }
+
     async fn export(&self, filter: TicketFilter) -> Result<TextStream<TicketError>, TicketError> {
         let view = self.view().await?;
         let header = futures_util::stream::once(async { Ok(view::csv_lines([view::CSV_HEADER])) });

@@ -8,6 +8,7 @@ use crate::{
         servicenow::{
             ConnectServicenow, ReauthorizeServicenow, TestServicenowConnection, servicenow_status,
         },
+        tickets::RetryRefusedTickets,
     },
     components::{
         form::Field,
@@ -17,6 +18,7 @@ use crate::{
         servicenow::{
             CopyButton, ProblemPanel, advice_text, error_message, problem_text, state_label,
         },
+        tickets::ticket_error_text,
     },
     domain::servicenow::{
         CallbackOutcome, ConnectionState, ConnectionStatus, RefusedTickets, ServiceNowError,
@@ -198,6 +200,12 @@ fn StatusPanel(
 #[component]
 fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
     let i18n = use_i18n();
+    let retry = ServerAction::<RetryRefusedTickets>::new();
+    let outcome = move || match retry.value().get() {
+        Some(Ok(count)) => Some(t_string!(i18n, servicenow_setup.retried, count).to_string()),
+        Some(Err(error)) => Some(ticket_error_text(i18n, &error)),
+        None => None,
+    };
     (!refused.is_empty()).then(|| view! {
         <div class="status-panel__refused" data-testid="refused-tickets">
             <ul>
@@ -213,7 +221,15 @@ fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
-            <p><a href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a></p>
+            <div class="button-row">
+                <ActionForm action=retry attr:class="inline-form">
+                    <button type="submit" class="button" data-testid="retry-refused" disabled=move || retry.pending().get()>
+                        {t!(i18n, servicenow_setup.retry_refused)}
+                    </button>
+                </ActionForm>
+                <a class="button button--subtle" href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a>
+            </div>
+            <p role="status" data-testid="retry-refused-outcome">{outcome}</p>
         </div>
     })
 }

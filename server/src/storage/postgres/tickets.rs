@@ -274,6 +274,14 @@ impl TicketStore for Postgres {
         }
     }
 
+    async fn refused_tickets(&self) -> Result<Vec<i64>, StorageError> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM tickets WHERE delivery = 'refused' ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
     async fn refused_ticket_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
         Ok(sqlx::query_as(
             "SELECT coalesce(last_problem, ''), count(*) FROM tickets WHERE delivery = 'refused' \

@@ -367,6 +367,14 @@ async fn bad_instance_input_is_refused_next_to_the_field_and_kept() {
             json!({"HostNotAllowed": {"host": "evil.example.com"}}),
         ),
         ("http://acme.service-now.com", json!("NotHttps")),
+        (
+            "https://acme.service-now.com:8443",
+            json!({"PortNotAllowed": {"host": "acme.service-now.com:8443"}}),
+        ),
+        (
+            "https://169.254.169.254",
+            json!({"HostNotAllowed": {"host": "169.254.169.254"}}),
+        ),
     ] {
         let (code, body) = connection_form_answer(&server, &cookie, instance, "id", "s").await;
         assert_eq!(code, 500, "{body}");

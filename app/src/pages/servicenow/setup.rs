@@ -53,8 +53,15 @@ pub fn ServiceNowSetupPage() -> impl IntoView {
     let connect = ServerAction::<ConnectServicenow>::new();
     let test = ServerAction::<TestServicenowConnection>::new();
     let reauthorize = ServerAction::<ReauthorizeServicenow>::new();
+    let retry = ServerAction::<RetryRefusedTickets>::new();
     let status = Resource::new(
-        move || (connect.version().get(), test.version().get()),
+        move || {
+            (
+                connect.version().get(),
+                test.version().get(),
+                retry.version().get(),
+            )
+        },
         |_| servicenow_status(),
     );
     view! {
@@ -64,7 +71,7 @@ pub fn ServiceNowSetupPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match status.await {
                         Ok(status) => view! {
-                            <StatusPanel status=status.clone() test reauthorize />
+                            <StatusPanel status=status.clone() test reauthorize retry />
                             <Checklist status=status.clone() />
                             <ConnectionFormCard status connect />
                         }.into_any(),
@@ -116,6 +123,7 @@ fn StatusPanel(
     status: ConnectionStatus,
     test: ServerAction<TestServicenowConnection>,
     reauthorize: ServerAction<ReauthorizeServicenow>,
+    retry: ServerAction<RetryRefusedTickets>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let state = status.state;
@@ -138,6 +146,12 @@ fn StatusPanel(
         status.last_success_at,
         t_string!(i18n, servicenow_setup.never).to_string(),
     );
+    // What "Retry all" did (the counts above are read again after it).
+    let retried = move || match retry.value().get() {
+        Some(Ok(count)) => Some(t_string!(i18n, servicenow_setup.retried, count).to_string()),
+        Some(Err(error)) => Some(ticket_error_text(i18n, &error)),
+        None => None,
+    };
     let action_error = move || {
         [failure(test), failure(reauthorize)]
             .into_iter()
@@ -169,7 +183,8 @@ fn StatusPanel(
                 <h3 class="status-panel__subtitle">{t!(i18n, servicenow_setup.last_error)}</h3>
                 <ProblemPanel problem />
             })}
-            <RefusedTicketsPanel refused=status.refused_tickets />
+            <RefusedTicketsPanel refused=status.refused_tickets retry />
+            <p role="status" data-testid="retry-refused-outcome">{retried}</p>
             <p class="field__error" role="alert">{action_error}</p>
             {configured.then(|| view! {
                 <div class="button-row">
@@ -198,14 +213,11 @@ fn StatusPanel(
 
 /// The tickets waiting for an admin, per reason, each with its advice.
 #[component]
-fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
+fn RefusedTicketsPanel(
+    refused: Vec<RefusedTickets>,
+    retry: ServerAction<RetryRefusedTickets>,
+) -> impl IntoView {
     let i18n = use_i18n();
-    let retry = ServerAction::<RetryRefusedTickets>::new();
-    let outcome = move || match retry.value().get() {
-        Some(Ok(count)) => Some(t_string!(i18n, servicenow_setup.retried, count).to_string()),
-        Some(Err(error)) => Some(ticket_error_text(i18n, &error)),
-        None => None,
-    };
     (!refused.is_empty()).then(|| view! {
         <div class="status-panel__refused" data-testid="refused-tickets">
             <ul>
@@ -229,7 +241,6 @@ fn RefusedTicketsPanel(refused: Vec<RefusedTickets>) -> impl IntoView {
                 </ActionForm>
                 <a class="button button--subtle" href="/tickets?state=refused">{t!(i18n, servicenow_setup.show_refused)}</a>
             </div>
-            <p role="status" data-testid="retry-refused-outcome">{outcome}</p>
         </div>
     })
 }

@@ -97,6 +97,16 @@ async fn a_malformed_page_or_a_foreign_next_link_is_refused() {
 }
 
 #[tokio::test]
+async fn a_runaway_answer_is_cut_off_not_buffered() {
+    let (client, _fake) = start(&[Fault::Oversized], SECRET).await;
+    let error = client.control_profiles().await.unwrap_err();
+    assert!(
+        matches!(&error, GraphError::Malformed(message) if message.contains("larger than")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_secret_is_refused_with_graphs_explanation() {
     let (client, _fake) = start(&[], "wrong").await;
     match client.secure_scores().await.unwrap_err() {

@@ -28,6 +28,8 @@ pub enum Fault {
     ServerError,
     Malformed,
     ForeignNextLink,
+    /// A 200 whose body is larger than any real page (20 MiB).
+    Oversized,
 }
 
 #[derive(Default)]
@@ -76,6 +78,10 @@ fn refusal(fake: &mut Fake, headers: &HeaderMap) -> Option<Response> {
         }
         Some(Fault::ServerError) => Some(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
         Some(Fault::Malformed) => Some((StatusCode::OK, "{\"value\": [").into_response()),
+        Some(Fault::Oversized) => {
+            let padded = format!("{{\"value\": []}}{}", " ".repeat(20 * 1024 * 1024));
+            Some((StatusCode::OK, padded).into_response())
+        }
     }
 }
 

@@ -94,14 +94,6 @@ fn call_error(error: CallError) -> TicketError {
     }
 }
 
-/// How a problem kind is stored (`RateLimited`).
-fn kind_name(kind: ProblemKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// A fresh request key: 128 random bits as hex.
 fn new_request_key() -> String {
     let bytes: [u8; 16] = rand::random();

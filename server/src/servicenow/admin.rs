@@ -2,7 +2,10 @@
 //! and test, state names and ticket defaults, removal; and the home-page
 //! card every signed-in user sees.
 
-use super::connection::{ServiceNowService, not_configured, unavailable};
+use super::{
+    connection::{ServiceNowService, not_configured, unavailable},
+    failure::problem_from_name,
+};
 use app::{
     api::{ApiError, services::ServiceNowAdmin},
     domain::{
@@ -29,7 +32,7 @@ impl ServiceNowAdmin for ServiceNowService {
             .into_iter()
             .filter_map(|(problem, count)| {
                 Some(RefusedTickets {
-                    problem: serde_json::from_value(json!(problem)).ok()?,
+                    problem: problem_from_name(&problem)?,
                     count: u64::try_from(count).unwrap_or(0),
                 })
             })

@@ -130,6 +130,23 @@ impl Failure {
         )
     }
 
+    /// Whether the instance answered (its words are in `message` and
+    /// `detail`); otherwise they are ScoreNow's own, for the log only.
+    fn answered(&self) -> bool {
+        self.status.is_some()
+    }
+
+    /// The instance's own words about this failure, in one line; empty
+    /// when it did not answer.
+    pub fn instance_words(&self) -> String {
+        match (self.answered(), self.message.as_str(), self.detail.as_str()) {
+            (false, _, _) => String::new(),
+            (true, message, "") => message.to_owned(),
+            (true, "", detail) => detail.to_owned(),
+            (true, message, detail) => format!("{message}: {detail}"),
+        }
+    }
+
     /// The status page's record of this failure at `at`: the instance's
     /// own words only. A failure with no answer behind it (network,
     /// timeout, ScoreNow's side) keeps its error chain in the log.
@@ -151,6 +168,19 @@ impl Failure {
             at,
         }
     }
+}
+
+/// The name `kind` is stored under (`RateLimited`).
+pub fn problem_name(kind: ProblemKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|value| value.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The problem kind stored under `name`.
+pub fn problem_from_name(name: &str) -> Option<ProblemKind> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
 /// `Retry-After` in seconds (ServiceNow sends seconds, not dates).
@@ -267,6 +297,16 @@ mod tests {
             r#"{"error":{"message":"Operation Failed","detail":"ACL"}}"#,
         );
         assert_eq!(answered.to_problem("t".into()).message, "Operation Failed");
+    }
+
+    #[test]
+    fn problem_kinds_are_stored_by_name() {
+        assert_eq!(problem_name(ProblemKind::RateLimited), "RateLimited");
+        assert_eq!(
+            problem_from_name("RecordsHidden"),
+            Some(ProblemKind::RecordsHidden)
+        );
+        assert_eq!(problem_from_name("nonsense"), None);
     }
 
     #[test]

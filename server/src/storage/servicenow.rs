@@ -70,6 +70,17 @@ pub struct SealedTokens {
     pub refresh_token: Option<Vec<u8>>,
 }
 
+impl SealedTokens {
+    /// The epoch the connection has once these are stored.
+    pub(super) fn stored_epoch(&self) -> String {
+        if self.new_epoch {
+            new_epoch()
+        } else {
+            self.epoch.clone()
+        }
+    }
+}
+
 /// An authorisation in progress.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PendingAuthorization {

@@ -12,12 +12,15 @@
 //! audit log records it, and an admin can send it again.
 
 use super::{
-    TicketService, kind_name,
+    TicketService,
     record::{self, RECORD_FIELDS, RecordFields},
 };
 use crate::{
     clock::unix_now,
-    servicenow::{CallError, failure::Failure},
+    servicenow::{
+        CallError,
+        failure::{Failure, problem_name},
+    },
     storage::{
         StorageError,
         tickets::{Attached, Claim, CreatedRecord, StoredTicket},
@@ -123,20 +126,6 @@ fn outcome_unknown(failure: &Failure) -> bool {
             | ProblemKind::ServerError
             | ProblemKind::Malformed
     )
-}
-
-/// ServiceNow's own words about `failure` (never ScoreNow's error chains).
-fn instance_words(failure: &Failure) -> String {
-    match (
-        failure.status,
-        failure.message.as_str(),
-        failure.detail.as_str(),
-    ) {
-        (None, _, _) => String::new(),
-        (Some(_), message, "") => message.to_owned(),
-        (Some(_), "", detail) => detail.to_owned(),
-        (Some(_), message, detail) => format!("{message}: {detail}"),
-    }
 }
 
 /// Seconds of `wait`, at least one.
@@ -343,11 +332,11 @@ impl TicketService {
         let (problem, detail, wait) = match &error {
             CallError::Failed(failure) if create_sent && outcome_unknown(failure) => {
                 let wait = backoff(ticket.attempts).max(self.unknown_outcome_wait);
-                (failure.kind, instance_words(failure), whole_secs(wait))
+                (failure.kind, failure.instance_words(), whole_secs(wait))
             }
             CallError::Failed(failure) if worth_retrying(failure) => {
                 let wait = retry_wait(ticket.attempts, failure);
-                (failure.kind, instance_words(failure), whole_secs(wait))
+                (failure.kind, failure.instance_words(), whole_secs(wait))
             }
             CallError::Failed(failure) => {
                 let details = json!({ "status": failure.status });
@@ -363,7 +352,7 @@ impl TicketService {
                 NO_CONNECTION_WAIT,
             ),
         };
-        let problem = kind_name(problem);
+        let problem = problem_name(problem);
         let deferred = self
             .storage
             .ticket_deferred(claim, unix_now().saturating_add(wait), &problem, &detail)
@@ -391,11 +380,11 @@ impl TicketService {
         failure: &Failure,
         details: serde_json::Value,
     ) -> Result<Attempt, StorageError> {
-        let problem = kind_name(failure.kind);
+        let problem = problem_name(failure.kind);
         tracing::warn!(ticket = ticket.id, %failure, "ticket refused until an admin sends it again");
         if self
             .storage
-            .ticket_refused(claim, &problem, &instance_words(failure))
+            .ticket_refused(claim, &problem, &failure.instance_words())
             .await?
         {
             self.storage

@@ -9,12 +9,12 @@
 //! user's time zone: the watermark is kept as ServiceNow's UTC value.
 
 use super::{
-    TicketService, kind_name,
+    TicketService,
     record::{RECORD_FIELDS, RecordFields, tenant_query},
 };
 use crate::{
     clock::utc_text,
-    servicenow::CallError,
+    servicenow::{CallError, failure::problem_name},
     storage::{StorageError, tickets::StoredTicket},
 };
 use app::domain::servicenow::{ProblemKind, TicketTable};
@@ -352,7 +352,7 @@ impl TicketService {
             );
             return;
         };
-        let gave_up = (ticket.note_failures + 1 >= NOTE_ATTEMPTS).then(|| kind_name(kind));
+        let gave_up = (ticket.note_failures + 1 >= NOTE_ATTEMPTS).then(|| problem_name(kind));
         if let Err(error) = self
             .storage
             .completion_note_failed(ticket.id, gave_up.as_deref())

@@ -2,10 +2,12 @@
 //! CSV lines for the export.
 
 use super::record;
-use crate::{clock::utc_text, storage::tickets::StoredTicket};
+use crate::{
+    clock::utc_text, servicenow::failure::problem_from_name, storage::tickets::StoredTicket,
+};
 use app::domain::{
     recommendation::{Category, Source},
-    servicenow::{ConnectionState, ProblemKind, StateName, TicketTable},
+    servicenow::{ConnectionState, StateName, TicketTable},
     tickets::{Delivery, Priority, Ticket},
 };
 use std::collections::{BTreeMap, HashSet};
@@ -27,11 +29,6 @@ fn state_name(names: Option<&BTreeMap<String, String>>, value: &str) -> String {
         .and_then(|names| names.get(value))
         .cloned()
         .unwrap_or_else(|| value.to_owned())
-}
-
-/// A problem kind as stored (`RateLimited`).
-pub fn problem_kind(stored: &str) -> Option<ProblemKind> {
-    serde_json::from_value(serde_json::json!(stored)).ok()
 }
 
 impl TicketView {
@@ -58,8 +55,8 @@ impl TicketView {
             .state
             .as_deref()
             .map(|state| state_name(self.state_names.get(&ticket_type), state));
-        let problem = stored.last_problem.as_deref().and_then(problem_kind);
-        let note_problem = stored.note_problem.as_deref().and_then(problem_kind);
+        let problem = stored.last_problem.as_deref().and_then(problem_from_name);
+        let note_problem = stored.note_problem.as_deref().and_then(problem_from_name);
         let action_completed = stored.open
             && stored
                 .ticket

@@ -98,11 +98,6 @@ impl ServiceNowStore for Postgres {
     }
 
     async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
-        let epoch = if tokens.new_epoch {
-            new_epoch()
-        } else {
-            tokens.epoch.clone()
-        };
         self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = $1, access_expires_at = $2, \
@@ -113,7 +108,7 @@ impl ServiceNowStore for Postgres {
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
             .bind(StoredState::Connected.as_str())
-            .bind(epoch)
+            .bind(tokens.stored_epoch())
             .bind(&tokens.epoch),
         )
         .await

@@ -95,11 +95,6 @@ impl ServiceNowStore for Sqlite {
     }
 
     async fn store_servicenow_tokens(&self, tokens: &SealedTokens) -> Result<bool, StorageError> {
-        let epoch = if tokens.new_epoch {
-            new_epoch()
-        } else {
-            tokens.epoch.clone()
-        };
         self.changed_one(
             sqlx::query(
                 "UPDATE servicenow_connection SET access_token = ?, access_expires_at = ?, \
@@ -110,7 +105,7 @@ impl ServiceNowStore for Sqlite {
             .bind(tokens.access_expires_at)
             .bind(tokens.refresh_token.as_deref())
             .bind(StoredState::Connected.as_str())
-            .bind(epoch)
+            .bind(tokens.stored_epoch())
             .bind(&tokens.epoch),
         )
         .await

@@ -397,6 +397,19 @@ mod tests {
         }
     }
 
+    /// Queues the new ticket `key` of `action` and claims it; its id and the claim.
+    async fn claimed(storage: &Storage, key: &str, action: Option<&str>) -> (i64, Claim) {
+        let Queued::New(id) = storage
+            .queue_ticket(&ticket(key, action), 100)
+            .await
+            .unwrap()
+        else {
+            panic!("{key} is new");
+        };
+        let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+        (id, claim)
+    }
+
     /// Queues the ticket `key` of `action` and records that ServiceNow
     /// created it, open, as `sys_id`; its id.
     async fn created(storage: &Storage, key: &str, action: Option<&str>, sys_id: &str) -> i64 {
@@ -561,14 +574,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_ticket_is_queued_again_on_request() {
         on_every_backend(async |storage| {
-            let Queued::New(id) = storage
-                .queue_ticket(&ticket("k", Some("A")), 100)
-                .await
-                .unwrap()
-            else {
-                panic!("new");
-            };
-            let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+            let (id, claim) = claimed(&storage, "k", Some("A")).await;
             assert_eq!(
                 storage.requeue_ticket(id, 120).await.unwrap(),
                 Requeued::NotRefused
@@ -610,14 +616,7 @@ mod tests {
     #[tokio::test]
     async fn a_refused_ticket_that_may_exist_stays_the_actions_open_ticket() {
         on_every_backend(async |storage| {
-            let Queued::New(id) = storage
-                .queue_ticket(&ticket("k", Some("A")), 100)
-                .await
-                .unwrap()
-            else {
-                panic!("new");
-            };
-            let claim = storage.claim_ticket(id, 100, 160).await.unwrap().unwrap();
+            let (id, claim) = claimed(&storage, "k", Some("A")).await;
             assert!(storage.ticket_attempt_started(&claim).await.unwrap());
             assert!(
                 storage

@@ -30,6 +30,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Option<Role>)] = &[
     ("confirm_password", Some(Role::Reader)),
     ("sign_out_everywhere", None),
     ("demo_accounts", None),
+    ("sign_in_options", None),
     ("list_users", Some(Role::Admin)),
     ("create_user", Some(Role::Admin)),
     ("change_role", Some(Role::Admin)),

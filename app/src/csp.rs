@@ -4,12 +4,23 @@
 //! the streamed resource chunks Leptos writes, each carrying the per-request
 //! nonce. Everything else must come from our own origin.
 
-/// The policy for a server-rendered page whose inline scripts carry `nonce`.
-pub fn page_policy(nonce: &str) -> String {
+/// Origins besides our own that a form sent without JavaScript may end up
+/// at through a redirect (the identity provider's sign-out page); the
+/// server provides it to every request.
+#[derive(Clone, Debug, Default)]
+pub struct FormTargets(pub Vec<String>);
+
+/// The policy for a server-rendered page whose inline scripts carry `nonce`;
+/// forms may also lead to `targets`.
+pub fn page_policy(nonce: &str, targets: &FormTargets) -> String {
+    let form_action = std::iter::once("'self'")
+        .chain(targets.0.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
     )
 }
 
@@ -22,7 +33,7 @@ mod tests {
 
     #[test]
     fn page_policy_allows_only_nonced_inline_scripts() {
-        let policy = page_policy("abc123");
+        let policy = page_policy("abc123", &FormTargets::default());
         let script_src = policy
             .split(';')
             .map(str::trim)
@@ -34,6 +45,16 @@ mod tests {
         );
         assert!(!policy.contains("unsafe-inline"));
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("form-action 'self';"));
+    }
+
+    #[test]
+    fn forms_may_lead_to_the_named_origins_only() {
+        let targets = FormTargets(vec!["https://login.microsoftonline.com".to_owned()]);
+        assert!(
+            page_policy("n", &targets)
+                .contains("form-action 'self' https://login.microsoftonline.com;")
+        );
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub mod auth;
 pub mod recommendation;
 pub mod securescore;
 pub mod servicenow;
+pub mod sso;
 pub mod tickets;
 pub mod users;
 

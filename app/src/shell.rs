@@ -42,7 +42,9 @@ fn send_content_security_policy() {
     let (Some(response), Some(nonce)) = (use_context::<ResponseOptions>(), use_nonce()) else {
         return;
     };
-    if let Ok(value) = HeaderValue::from_str(&crate::csp::page_policy(&nonce.to_string())) {
+    let targets = use_context::<crate::csp::FormTargets>().unwrap_or_default();
+    if let Ok(value) = HeaderValue::from_str(&crate::csp::page_policy(&nonce.to_string(), &targets))
+    {
         response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }

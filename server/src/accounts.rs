@@ -5,11 +5,13 @@
 mod auth_service;
 mod breached;
 mod hashing;
+mod session_tokens;
 mod throttle;
 mod user_admin;
 
 pub use auth_service::{AuthSettings, LocalAuth};
 pub use hashing::Hashing;
+pub use session_tokens::{new_token, open_session, token_hash};
 pub use user_admin::LocalUserAdmin;
 
 use crate::storage::{

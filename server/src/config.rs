@@ -18,6 +18,7 @@ mod migrate_db;
 #[cfg(feature = "servicenow-sim")]
 mod sim;
 mod sources;
+mod sso;
 mod validate;
 
 pub use migrate_db::MigrateDb;
@@ -27,6 +28,7 @@ pub use sources::Source;
 
 use crate::{
     securescore::graph::{GraphCredentials, GraphEndpoints},
+    sso::{LocalSignIn, SsoSettings},
     storage::{DatabaseSettings, PostgresSettings},
 };
 use clap::{ArgMatches, CommandFactory};
@@ -165,6 +167,10 @@ pub struct Config {
     pub graph_endpoints: GraphEndpoints,
     /// The tenant whose Secure Score is read, when set by the environment.
     pub graph_credentials: Option<GraphCredentials>,
+    /// Single sign-on through OpenID Connect; `None`: local accounts only.
+    pub sso: Option<SsoSettings>,
+    /// Who may use the password form.
+    pub local_sign_in: LocalSignIn,
 }
 
 /// `scorenow admin create`: an account to create in the configured data directory.
@@ -325,6 +331,7 @@ impl Config {
             cli.graph_client_id,
             cli.graph_client_secret,
         )?;
+        let (sso, local_sign_in) = cli.sso.resolve()?;
         let config = Config {
             addr: resolver.parse(&keys::ADDR, cli.addr, &validate::ADDR)?,
             data_dir: resolver.resolve(&keys::DATA_DIR, cli.data_dir),
@@ -383,6 +390,8 @@ impl Config {
             secret_key: keys::SECRET_KEY.given(matches, cli.secret_key.map(Secret)),
             graph_endpoints,
             graph_credentials,
+            sso,
+            local_sign_in,
         };
         validate::ensure_writable_dir(&config.data_dir)?;
         Ok(config)

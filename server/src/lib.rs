@@ -15,6 +15,7 @@ pub mod servicenow;
 pub mod servicenow_sim;
 mod services;
 mod shutdown;
+mod sso;
 pub mod storage;
 pub mod telemetry;
 mod tickets;
@@ -142,6 +143,7 @@ pub async fn run(config: Config) -> Result<(), ServeError> {
         storage.clone(),
         started.services,
         started.servicenow,
+        started.sso,
     );
 
     let stop = shutdown::signal();

@@ -10,6 +10,7 @@ use crate::{
     secret_box::SecretBox,
     securescore::{ActionReader, SecureScoreService, SourceSetup},
     servicenow::{HostPolicy, ServiceNowService, ServiceNowSetup},
+    sso::Sso,
     storage::{Storage, StorageError},
     tickets::TicketService,
 };
@@ -42,6 +43,8 @@ pub struct Started {
     pub services: Services,
     /// The ServiceNow connection itself, for the OAuth callback route.
     pub servicenow: Arc<ServiceNowService>,
+    /// Single sign-on, for its routes, when set up.
+    pub sso: Option<Arc<Sso>>,
     /// Background jobs: Secure Score refresh, ticket sender, ticket sync.
     pub background: Vec<JoinHandle<()>>,
 }
@@ -58,6 +61,16 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         demo,
     } = setup;
     let replica = new_replica_name();
+    let auth_settings = AuthSettings::from_config(config);
+    let sso = config.sso.clone().map(|settings| {
+        Arc::new(Sso::new(
+            settings,
+            storage.clone(),
+            secrets.clone(),
+            &public_url,
+            auth_settings.cookie,
+        ))
+    });
     let servicenow = Arc::new(ServiceNowService::new(ServiceNowSetup {
         storage: storage.clone(),
         secrets: secrets.clone(),
@@ -98,7 +111,8 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
         auth: Arc::new(LocalAuth::new(
             storage.clone(),
             hashing.clone(),
-            AuthSettings::from_config(config),
+            auth_settings,
+            sso.clone(),
         )),
         users: Arc::new(LocalUserAdmin::new(storage.clone(), hashing)),
         servicenow: servicenow.clone(),
@@ -109,6 +123,7 @@ pub async fn start(config: &Config, setup: Setup) -> Result<Started, StorageErro
     Ok(Started {
         services,
         servicenow,
+        sso,
         background,
     })
 }

@@ -28,6 +28,7 @@ pub mod servicenow;
 pub mod sessions;
 pub mod settings;
 mod sqlite;
+pub mod sso;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod throttle;
@@ -95,6 +96,7 @@ pub trait Backend:
     + servicenow::ServiceNowStore
     + sessions::SessionStore
     + settings::SettingsStore
+    + sso::SsoStore
     + throttle::ThrottleStore
     + tickets::TicketStore
     + Debug

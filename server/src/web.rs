@@ -7,11 +7,14 @@ mod health;
 mod language;
 mod security_headers;
 mod servicenow_callback;
+mod single_sign_on;
 
-use crate::{config::Config, servicenow::ServiceNowService, storage::Storage};
+use crate::{config::Config, servicenow::ServiceNowService, sso::Sso, storage::Storage};
 use app::{
     App, LANGUAGE_ROUTE,
     api::{request::RequestUser, services::Services},
+    csp::FormTargets,
+    domain::sso::{SSO_CALLBACK_PATH, SSO_START_PATH},
     shell,
 };
 use axum::{Router, extract::FromRef, middleware, routing::get};
@@ -27,18 +30,20 @@ pub struct AppState {
     storage: Storage,
     services: Services,
     servicenow: Arc<ServiceNowService>,
+    sso: Option<Arc<Sso>>,
 }
 
 /// Name of the WASM/JS/CSS bundle under `/pkg`, as built by cargo-leptos.
 const BUNDLE_NAME: &str = "scorenow";
 
 /// Builds the complete router: `services` go to every server function,
-/// `servicenow` to the OAuth callback.
+/// `servicenow` to the OAuth callback, `sso` to the single sign-on routes.
 pub fn router(
     config: &Config,
     storage: Storage,
     services: Services,
     servicenow: Arc<ServiceNowService>,
+    sso: Option<Arc<Sso>>,
 ) -> Router {
     let leptos_options = LeptosOptions::builder()
         .output_name(BUNDLE_NAME)
@@ -46,15 +51,18 @@ pub fn router(
         .site_pkg_dir("pkg")
         .site_addr(config.addr.value)
         .build();
+    let form_targets = FormTargets(sso.iter().filter_map(|sso| sso.origin()).collect());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,
         services: services.clone(),
         servicenow,
+        sso,
     };
     let context = move || {
         provide_context(services.clone());
         provide_context(RequestUser::default());
+        provide_context(form_targets.clone());
     };
     let pages = generate_route_list(App);
 
@@ -66,6 +74,8 @@ pub fn router(
             servicenow_callback::PATH,
             get(servicenow_callback::complete),
         )
+        .route(SSO_START_PATH, get(single_sign_on::start))
+        .route(SSO_CALLBACK_PATH, get(single_sign_on::callback))
         .leptos_routes_with_context(&state, pages, context.clone(), move || {
             shell(leptos_options.clone())
         })

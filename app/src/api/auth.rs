@@ -4,7 +4,10 @@
 use super::{ApiError, request, services::services};
 #[cfg(feature = "ssr")]
 use crate::domain::auth::Role;
-use crate::domain::auth::{AuthError, CurrentUser, DemoAccount};
+use crate::domain::{
+    auth::{AuthError, CurrentUser, DemoAccount},
+    sso::SignInOptions,
+};
 use leptos::prelude::*;
 
 /// The signed-in user, or `None`.
@@ -73,19 +76,21 @@ pub async fn sign_out_everywhere() -> Result<(), AuthError> {
 }
 
 /// Closes this browser's session (with `everywhere`, every session of its
-/// user), forgets its cookie and sends the browser to the sign-in page.
+/// user), forgets its cookie and sends the browser to the sign-in page, by
+/// way of the identity provider's sign-out when it signed the user in.
 #[cfg(feature = "ssr")]
 async fn end_sessions(everywhere: bool) -> Result<(), AuthError> {
+    let mut destination = None;
     if let Some(token) = request::session_token() {
         let auth = services()?.auth;
-        if everywhere {
-            auth.sign_out_everywhere(&token).await?;
+        destination = if everywhere {
+            auth.sign_out_everywhere(&token).await?
         } else {
-            auth.sign_out(&token).await?;
-        }
+            auth.sign_out(&token).await?
+        };
     }
     request::set_session_cookie(None);
-    request::send_browser_to("/login");
+    request::send_browser_to(destination.as_deref().unwrap_or("/login"));
     Ok(())
 }
 
@@ -93,4 +98,10 @@ async fn end_sessions(everywhere: bool) -> Result<(), AuthError> {
 #[server(endpoint = "demo_accounts")]
 pub async fn demo_accounts() -> Result<Vec<DemoAccount>, AuthError> {
     Ok(services()?.auth.demo_accounts())
+}
+
+/// What the sign-in page offers besides the password form.
+#[server(endpoint = "sign_in_options")]
+pub async fn load_sign_in_options() -> Result<SignInOptions, AuthError> {
+    Ok(services()?.auth.sign_in_options())
 }

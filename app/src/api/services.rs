@@ -13,6 +13,7 @@ use crate::domain::{
         ConnectionForm, ConnectionStatus, HomeServiceNow, ServiceNowError, ServiceNowSettings,
         StateNameInput, TicketDefaults, TicketTable,
     },
+    sso::SignInOptions,
     tickets::{
         ShareForm, ShareOutcome, Ticket, TicketCards, TicketDraft, TicketError, TicketFilter,
         TicketPage,
@@ -22,7 +23,8 @@ use crate::domain::{
 use leptos::{prelude::use_context, server_fn::codec::TextStream};
 use std::sync::Arc;
 
-/// Signing in with local accounts and the sessions they open
+/// Signing in with local accounts, what the sign-in page offers besides
+/// (single sign-on), and the sessions both open
 /// (`server/src/accounts/auth_service.rs`).
 #[async_trait::async_trait]
 pub trait AuthService: Send + Sync + 'static {
@@ -48,14 +50,30 @@ pub trait AuthService: Send + Sync + 'static {
     ) -> Result<(), AuthError>;
     /// Whether the session's user confirmed their password in the last few minutes.
     async fn confirmed_recently(&self, token: &str) -> Result<bool, AuthError>;
-    /// Closes one session.
-    async fn sign_out(&self, token: &str) -> Result<(), AuthError>;
-    /// Closes every session of the session's user.
-    async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError>;
+    /// Closes one session; returns the identity provider's sign-out URL to
+    /// send the browser through when the provider signed this user in.
+    async fn sign_out(&self, token: &str) -> Result<Option<String>, AuthError>;
+    /// Closes every session of the session's user; returns what `sign_out` does.
+    async fn sign_out_everywhere(&self, token: &str) -> Result<Option<String>, AuthError>;
+    /// What the sign-in page offers: the single sign-on button, and who may
+    /// use the password form.
+    fn sign_in_options(&self) -> SignInOptions;
     /// The demo accounts to show on the sign-in page (empty outside demo mode).
     fn demo_accounts(&self) -> Vec<DemoAccount>;
     /// How the session cookie is named and sent.
     fn session_cookie(&self) -> SessionCookie;
+}
+
+/// The value of the cookie `name` in these request headers, if any.
+pub fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|cookie| cookie.trim().split_once('='))
+        .find(|(found, _)| *found == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 /// How the session cookie is named and sent, decided by the public URL.
@@ -78,14 +96,7 @@ impl SessionCookie {
 
     /// The session token in these request headers, if any.
     pub fn token_in(self, headers: &http::HeaderMap) -> Option<String> {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|cookies| cookies.split(';'))
-            .filter_map(|cookie| cookie.trim().split_once('='))
-            .find(|(name, _)| *name == self.name())
-            .map(|(_, value)| value.to_owned())
+        cookie_value(headers, self.name())
     }
 
     /// The `Set-Cookie` value that stores `token`, or clears the cookie with `None`.

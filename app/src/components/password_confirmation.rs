@@ -25,6 +25,9 @@ fn refusal_text(i18n: I18nContext<Locale>, error: &AuthError) -> String {
         ApiError::Refused(SignInRefusal::Busy {
             retry_after_secs, ..
         }) => t_string!(i18n, login.busy, seconds = *retry_after_secs).to_string(),
+        ApiError::Refused(SignInRefusal::LocalSignInDisabled { .. }) => {
+            t_string!(i18n, confirm_password.single_sign_on).to_string()
+        }
         ApiError::NotSignedIn => t_string!(i18n, admin_users.errors.not_signed_in).to_string(),
         ApiError::Forbidden
         | ApiError::ReauthenticationRequired

@@ -54,6 +54,10 @@ pub enum SignInRefusal {
         email: String,
         retry_after_secs: u64,
     },
+    /// The account signs in through the identity provider: the password
+    /// form is only for break-glass accounts, and its confirmation is a new
+    /// sign-in at the provider.
+    LocalSignInDisabled { email: String },
 }
 
 impl SignInRefusal {
@@ -63,7 +67,8 @@ impl SignInRefusal {
             SignInRefusal::InvalidEmail { email }
             | SignInRefusal::InvalidCredentials { email }
             | SignInRefusal::Throttled { email, .. }
-            | SignInRefusal::Busy { email, .. } => email,
+            | SignInRefusal::Busy { email, .. }
+            | SignInRefusal::LocalSignInDisabled { email } => email,
         }
     }
 }

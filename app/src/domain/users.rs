@@ -12,6 +12,8 @@ pub struct UserSummary {
     pub display_name: String,
     pub role: Role,
     pub active: bool,
+    /// Signs in through the identity provider (no password in ScoreNow).
+    pub single_sign_on: bool,
 }
 
 /// Why a user-administration request was refused; each has a localised message.
@@ -25,6 +27,8 @@ pub enum UsersRefusal {
     LastAdmin,
     /// No such user.
     NotFound,
+    /// The account signs in through the identity provider: it has no password to reset.
+    SingleSignOn,
 }
 
 /// A user-administration failure.

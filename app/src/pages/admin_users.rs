@@ -52,6 +52,9 @@ fn error_message(i18n: I18nContext<Locale>, error: &UsersError) -> String {
         ApiError::Refused(UsersRefusal::NotFound) => {
             t_string!(i18n, admin_users.errors.not_found).to_string()
         }
+        ApiError::Refused(UsersRefusal::SingleSignOn) => {
+            t_string!(i18n, admin_users.errors.single_sign_on).to_string()
+        }
         ApiError::Unavailable | ApiError::ServerFn(_) => {
             t_string!(i18n, admin_users.errors.unavailable).to_string()
         }
@@ -223,12 +226,19 @@ fn UserRow(
                 </ActionForm>
             </td>
             <td>
-                <ActionForm action=reset attr:class="inline-form">
-                    <input type="hidden" name="user_id" value=id />
-                    <label class="visually-hidden" for=password_input.clone()>{t!(i18n, admin_users.new_password_of, email = move || email_for_password.clone())}</label>
-                    <input id=password_input type="password" name="password" autocomplete="new-password" required />
-                    <button type="submit" class="button">{t!(i18n, admin_users.reset_password)}</button>
-                </ActionForm>
+                {if user.single_sign_on {
+                    view! { <span class="state-badge state-badge--off" data-testid="single-sign-on">{t!(i18n, admin_users.single_sign_on)}</span> }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=reset attr:class="inline-form">
+                            <input type="hidden" name="user_id" value=id />
+                            <label class="visually-hidden" for=password_input.clone()>{t!(i18n, admin_users.new_password_of, email = move || email_for_password.clone())}</label>
+                            <input id=password_input type="password" name="password" autocomplete="new-password" required />
+                            <button type="submit" class="button">{t!(i18n, admin_users.reset_password)}</button>
+                        </ActionForm>
+                    }
+                    .into_any()
+                }}
             </td>
         </tr>
     }

@@ -1,10 +1,17 @@
-//! `/login`: sign-in with a ScoreNow account. A plain form underneath, so it
-//! works without JavaScript; errors come back next to the fields.
+//! `/login`: sign-in through the identity provider (when single sign-on is
+//! set up) and with a ScoreNow account. A link and a plain form underneath,
+//! so both work without JavaScript; errors come back next to them.
 
 use crate::{
-    api::{ApiError, auth::demo_accounts},
+    api::{
+        ApiError,
+        auth::{demo_accounts, load_sign_in_options},
+    },
     components::{form::Field, outcome::failure, page::Page, user_slot::role_label},
-    domain::auth::SignInRefusal,
+    domain::{
+        auth::SignInRefusal,
+        sso::{LocalForm, SSO_REFUSAL_PARAM, SSO_START_PATH, SignInOptions, SsoButton, SsoRefusal},
+    },
     i18n::*,
     session::Session,
 };
@@ -39,6 +46,9 @@ pub fn LoginPage() -> impl IntoView {
             ApiError::Refused(SignInRefusal::Busy {
                 retry_after_secs, ..
             }) => t_string!(i18n, login.busy, seconds = retry_after_secs).to_string(),
+            ApiError::Refused(SignInRefusal::LocalSignInDisabled { .. }) => {
+                t_string!(i18n, login.local_disabled).to_string()
+            }
             // Signing in checks no role: the rest means it could not be checked now.
             ApiError::NotSignedIn
             | ApiError::Forbidden
@@ -48,42 +58,118 @@ pub fn LoginPage() -> impl IntoView {
         })
     };
 
+    let options = Resource::new(|| (), |_| load_sign_in_options());
+    let form = move || {
+        view! {
+            <ActionForm action=session.sign_in attr:class="form">
+                <input type="hidden" name="next" value=next />
+                <Field id="login-email" label=t!(i18n, login.email)>
+                    <input
+                        id="login-email"
+                        type="email"
+                        name="email"
+                        autocomplete="username"
+                        required
+                        prop:value=entered_email
+                        value=entered_email
+                        aria-invalid=invalid
+                        aria-describedby="login-error"
+                    />
+                </Field>
+                <Field id="login-password" label=t!(i18n, login.password)>
+                    <input
+                        id="login-password"
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        required
+                        aria-invalid=invalid
+                        aria-describedby="login-error"
+                    />
+                </Field>
+                <p id="login-error" class="field__error" role="alert">{message}</p>
+                <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
+            </ActionForm>
+        }
+    };
+
     view! {
         <Page title=|i18n| t_string!(i18n, login.title).to_string()>
             <section class="card login">
-                <p>{t!(i18n, login.intro)}</p>
-                <ActionForm action=session.sign_in attr:class="form">
-                    <input type="hidden" name="next" value=next />
-                    <Field id="login-email" label=t!(i18n, login.email)>
-                        <input
-                            id="login-email"
-                            type="email"
-                            name="email"
-                            autocomplete="username"
-                            required
-                            prop:value=entered_email
-                            value=entered_email
-                            aria-invalid=invalid
-                            aria-describedby="login-error"
-                        />
-                    </Field>
-                    <Field id="login-password" label=t!(i18n, login.password)>
-                        <input
-                            id="login-password"
-                            type="password"
-                            name="password"
-                            autocomplete="current-password"
-                            required
-                            aria-invalid=invalid
-                            aria-describedby="login-error"
-                        />
-                    </Field>
-                    <p id="login-error" class="field__error" role="alert">{message}</p>
-                    <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
-                </ActionForm>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let SignInOptions { sso, local } = options.await.unwrap_or_default();
+                        let refused = move || query.read().get(SSO_REFUSAL_PARAM).and_then(|name| SsoRefusal::parse(&name));
+                        let local_form = match (local, &sso) {
+                            (LocalForm::BreakGlassOnly, Some(_)) => view! {
+                                <details class="login__break-glass" open=error().is_some()>
+                                    <summary>{t!(i18n, login.break_glass_summary)}</summary>
+                                    <p>{t!(i18n, login.break_glass_note)}</p>
+                                    {form()}
+                                </details>
+                            }
+                            .into_any(),
+                            (_, Some(_)) => view! { <p>{t!(i18n, login.or_local)}</p> {form()} }.into_any(),
+                            (_, None) => view! { <p>{t!(i18n, login.intro)}</p> {form()} }.into_any(),
+                        };
+                        view! {
+                            {sso.map(|button| view! { <SsoSignIn button refused next=next() /> })}
+                            {local_form}
+                        }
+                    })}
+                </Suspense>
             </section>
             <DemoAccounts />
         </Page>
+    }
+}
+
+/// The identity provider's button, and why its last sign-in was refused.
+#[component]
+fn SsoSignIn(
+    button: SsoButton,
+    refused: impl Fn() -> Option<SsoRefusal> + Send + Sync + 'static,
+    next: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!(
+        "{SSO_START_PATH}?next={}",
+        form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
+    let label = button.label.clone();
+    let [reader, analyst, admin] = button.role_values.map(|values| values.join(", "));
+    let message = move || {
+        refused().map(|refusal| match refusal {
+            SsoRefusal::NoRole => t_string!(
+                i18n,
+                login.sso_errors.no_role,
+                reader = reader.clone(),
+                analyst = analyst.clone(),
+                admin = admin.clone()
+            )
+            .to_string(),
+            SsoRefusal::WrongTenant => t_string!(i18n, login.sso_errors.wrong_tenant).to_string(),
+            SsoRefusal::GroupsOverage => {
+                t_string!(i18n, login.sso_errors.groups_overage).to_string()
+            }
+            SsoRefusal::Deactivated => t_string!(i18n, login.sso_errors.deactivated).to_string(),
+            SsoRefusal::EmailTaken => t_string!(i18n, login.sso_errors.email_taken).to_string(),
+            SsoRefusal::MissingEmail => t_string!(i18n, login.sso_errors.missing_email).to_string(),
+            SsoRefusal::Expired => t_string!(i18n, login.sso_errors.expired).to_string(),
+            SsoRefusal::ProviderRefused => {
+                t_string!(i18n, login.sso_errors.provider_refused).to_string()
+            }
+            SsoRefusal::InvalidToken => t_string!(i18n, login.sso_errors.invalid_token).to_string(),
+            SsoRefusal::Unavailable => t_string!(i18n, login.sso_errors.unavailable).to_string(),
+        })
+    };
+    view! {
+        <div class="login__sso">
+            <a class="button button--primary login__sso-button" href=href data-testid="sso-sign-in">
+                {move || label.clone().unwrap_or_else(|| t_string!(i18n, login.sso_button).to_string())}
+            </a>
+            <p class="field__error" role="alert" data-testid="sso-refusal">{message}</p>
+        </div>
     }
 }
 

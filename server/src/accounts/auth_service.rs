@@ -9,23 +9,27 @@
 use super::{
     DEMO_PASSWORD, DEMO_USERS,
     hashing::{Busy, Hashing},
+    session_tokens::{open_session, token_hash},
     throttle,
 };
 use crate::{
     clock::{unix_now, unix_now_ms},
     config::Config,
+    sso::{LocalSignIn, Sso},
     storage::{Storage, StorageError, accounts::Account, sessions::SessionLimits},
 };
 use app::{
     api::{ApiError, services::AuthService, services::SessionCookie},
-    domain::auth::{
-        AuthError, CurrentUser, DemoAccount, MAX_PASSWORD_CHARS, SignInRefusal, normalize_email,
+    domain::{
+        auth::{
+            AuthError, CurrentUser, DemoAccount, MAX_PASSWORD_CHARS, SignInRefusal, normalize_email,
+        },
+        sso::{LocalForm, SignInOptions},
     },
 };
-use rand::Rng;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Longest email looked at, in bytes (254 characters of up to four bytes);
 /// anything longer is refused before any other work.
@@ -36,13 +40,14 @@ const CONFIRMATION_WINDOW_SECS: i64 = 10 * 60;
 const BUSY_RETRY_SECS: u64 = 1;
 
 /// What signing in is set up with: how long sessions last, their cookie,
-/// and whether the demo accounts are listed.
-#[derive(Clone, Copy, Debug)]
+/// whether the demo accounts are listed and who may use the password form.
+#[derive(Clone, Debug)]
 pub struct AuthSettings {
     pub limits: SessionLimits,
     pub cookie: SessionCookie,
     /// Demo mode: the sign-in page lists the demo accounts.
     pub demo_mode: bool,
+    pub local_sign_in: LocalSignIn,
 }
 
 impl AuthSettings {
@@ -59,24 +64,43 @@ impl AuthSettings {
                 secure: config.serves_https(),
             },
             demo_mode: config.demo.value,
+            local_sign_in: config.local_sign_in.clone(),
         }
     }
 }
 
-/// The `AuthService` of local accounts stored in [`Storage`].
+/// The `AuthService` of accounts stored in [`Storage`]: local ones signing
+/// in with a password, and those single sign-on (`sso`) made.
 pub struct LocalAuth {
     storage: Storage,
     hashing: Hashing,
     settings: AuthSettings,
+    sso: Option<Arc<Sso>>,
 }
 
 impl LocalAuth {
-    /// Sessions kept as `settings` say; passwords checked through `hashing`.
-    pub fn new(storage: Storage, hashing: Hashing, settings: AuthSettings) -> Self {
+    /// Sessions kept as `settings` say; passwords checked through `hashing`;
+    /// `sso` offered on the sign-in page when set up.
+    pub fn new(
+        storage: Storage,
+        hashing: Hashing,
+        settings: AuthSettings,
+        sso: Option<Arc<Sso>>,
+    ) -> Self {
         Self {
             storage,
             hashing,
             settings,
+            sso,
+        }
+    }
+
+    /// Where the browser of `account` goes to sign out at the identity
+    /// provider too, when the provider signed it in.
+    async fn provider_sign_out(&self, account: &Account) -> Option<String> {
+        match (&self.sso, &account.sso_subject) {
+            (Some(sso), Some(_)) => sso.end_session_url().await,
+            _ => None,
         }
     }
 
@@ -131,16 +155,6 @@ impl LocalAuth {
         }
         Ok(matches)
     }
-}
-
-/// Only this hash of a session token is stored.
-fn token_hash(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
-}
-
-fn new_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
 }
 
 fn unavailable(error: StorageError) -> AuthError {
@@ -201,16 +215,19 @@ impl AuthService for LocalAuth {
             return Err(SignInRefusal::InvalidCredentials { email: shown }.into());
         }
         let account = account.ok_or(ApiError::Unavailable)?;
-        // A fresh session: whatever this browser held before ends here.
-        if let Some(previous) = previous {
+        if !self.settings.local_sign_in.allows(&account.email) {
             self.storage
-                .delete_session(&token_hash(previous))
-                .await
-                .map_err(unavailable)?;
+                .audit(
+                    &account.email,
+                    "user.sign_in_refused",
+                    None,
+                    json!({ "reason": "local sign-in is for break-glass accounts only" }),
+                )
+                .await;
+            return Err(SignInRefusal::LocalSignInDisabled { email: shown }.into());
         }
-        let token = new_token();
-        self.storage
-            .create_session(&token_hash(&token), account.id, unix_now())
+        // A fresh session: whatever this browser held before ends here.
+        let token = open_session(&self.storage, account.id, previous)
             .await
             .map_err(unavailable)?;
         self.storage
@@ -229,6 +246,12 @@ impl AuthService for LocalAuth {
             .session_account(token)
             .await?
             .ok_or(ApiError::NotSignedIn)?;
+        if account.sso_subject.is_some() {
+            return Err(SignInRefusal::LocalSignInDisabled {
+                email: account.email,
+            }
+            .into());
+        }
         let keys = throttle::keys(&account.email, client);
         if !self
             .check_password(Some(&account), password, &keys, &account.email)
@@ -261,8 +284,9 @@ impl AuthService for LocalAuth {
         Ok(confirmed_at.is_some_and(|at| unix_now() - at <= CONFIRMATION_WINDOW_SECS))
     }
 
-    async fn sign_out(&self, token: &str) -> Result<(), AuthError> {
-        if let Some(account) = self.session_account(token).await? {
+    async fn sign_out(&self, token: &str) -> Result<Option<String>, AuthError> {
+        let account = self.session_account(token).await?;
+        if let Some(account) = &account {
             self.storage
                 .audit(&account.email, "user.signed_out", None, json!({}))
                 .await;
@@ -270,12 +294,16 @@ impl AuthService for LocalAuth {
         self.storage
             .delete_session(&token_hash(token))
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        Ok(match account {
+            Some(account) => self.provider_sign_out(&account).await,
+            None => None,
+        })
     }
 
-    async fn sign_out_everywhere(&self, token: &str) -> Result<(), AuthError> {
+    async fn sign_out_everywhere(&self, token: &str) -> Result<Option<String>, AuthError> {
         let Some(account) = self.session_account(token).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let ended = self
             .storage
@@ -290,7 +318,17 @@ impl AuthService for LocalAuth {
                 json!({ "sessions": ended }),
             )
             .await;
-        Ok(())
+        Ok(self.provider_sign_out(&account).await)
+    }
+
+    fn sign_in_options(&self) -> SignInOptions {
+        SignInOptions {
+            sso: self.sso.as_ref().map(|sso| sso.button()),
+            local: match self.settings.local_sign_in {
+                LocalSignIn::Open => LocalForm::Open,
+                LocalSignIn::BreakGlassOnly(_) => LocalForm::BreakGlassOnly,
+            },
+        }
     }
 
     fn demo_accounts(&self) -> Vec<DemoAccount> {

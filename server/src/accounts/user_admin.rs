@@ -77,6 +77,7 @@ impl UserAdmin for LocalUserAdmin {
                 display_name: a.display_name,
                 role: a.role,
                 active: a.active,
+                single_sign_on: a.sso_subject.is_some(),
             })
             .collect())
     }
@@ -145,6 +146,9 @@ impl UserAdmin for LocalUserAdmin {
     ) -> Result<(), UsersError> {
         check_new_password(password).map_err(UsersRefusal::Field)?;
         let target = self.account(user_id).await?;
+        if target.sso_subject.is_some() {
+            return Err(UsersRefusal::SingleSignOn.into());
+        }
         let hash = self
             .hashing
             .hash(password)

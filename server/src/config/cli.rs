@@ -211,6 +211,9 @@ pub(super) struct Cli {
     )]
     pub(super) admin_password: Option<String>,
 
+    #[command(flatten)]
+    pub(super) sso: super::sso::SsoArgs,
+
     #[command(subcommand)]
     command: Option<Command>,
 }

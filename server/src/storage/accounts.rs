@@ -13,6 +13,9 @@ pub struct Account {
     pub role: Role,
     pub password_hash: String,
     pub active: bool,
+    /// The identity provider's `<issuer>#<sub>` of an account made by single
+    /// sign-on; `None` for a local account.
+    pub sso_subject: Option<String>,
 }
 
 /// What is needed to create an account (fields already validated and hashed).
@@ -45,6 +48,7 @@ impl Account {
             role: new.role,
             password_hash: new.password_hash.clone(),
             active: true,
+            sso_subject: None,
         }
     }
 }
@@ -58,7 +62,8 @@ pub(super) fn removes_an_active_admin(from: (Role, bool), to: (Role, bool)) -> b
 }
 
 /// The columns an [`AccountRow`] is read from.
-pub(super) const ACCOUNT_COLUMNS: &str = "id, email, display_name, role, password_hash, active";
+pub(super) const ACCOUNT_COLUMNS: &str =
+    "id, email, display_name, role, password_hash, active, sso_subject";
 
 /// An account as every database stores it: the role as text.
 #[derive(sqlx::FromRow)]
@@ -69,6 +74,7 @@ pub(super) struct AccountRow {
     role: String,
     password_hash: String,
     active: bool,
+    sso_subject: Option<String>,
 }
 
 impl AccountRow {
@@ -86,6 +92,7 @@ impl AccountRow {
             role,
             password_hash,
             active,
+            sso_subject,
         } = self;
         Ok(Account {
             id,
@@ -94,6 +101,7 @@ impl AccountRow {
             role: stored_role(&role, id)?,
             password_hash,
             active,
+            sso_subject,
         })
     }
 }

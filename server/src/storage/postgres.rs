@@ -11,6 +11,7 @@ mod securescore;
 mod servicenow;
 mod sessions;
 mod settings;
+mod sso;
 mod throttle;
 mod tickets;
 

@@ -34,7 +34,7 @@ impl SessionLimits {
 
 /// The columns a [`SessionRow`] is read from, `s` being `sessions` and `u` `users`.
 pub(super) const SESSION_COLUMNS: &str = "s.created_at, s.last_seen_at, u.id, u.email, \
-    u.display_name, u.role, u.password_hash, u.active";
+    u.display_name, u.role, u.password_hash, u.active, u.sso_subject";
 
 /// A session as every database stores it, read with its account.
 #[derive(sqlx::FromRow)]

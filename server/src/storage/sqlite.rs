@@ -10,6 +10,7 @@ mod securescore;
 mod servicenow;
 mod sessions;
 mod settings;
+mod sso;
 mod throttle;
 mod tickets;
 

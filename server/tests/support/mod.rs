@@ -8,6 +8,7 @@
 pub mod cluster;
 pub mod database;
 pub mod fake_graph;
+pub mod oidc;
 pub mod postgres;
 pub mod tickets;
 

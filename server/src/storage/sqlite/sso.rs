@@ -1,0 +1,111 @@
+//! [`SsoStore`] on SQLite: the `sso_logins` table and the single sign-on
+//! accounts in `users`.
+
+use super::Sqlite;
+use crate::storage::{
+    StorageError,
+    accounts::{ACCOUNT_COLUMNS, AccountRow},
+    sso::{PendingSsoLogin, SsoAccountSaved, SsoIdentity, SsoStore},
+};
+
+#[async_trait::async_trait]
+impl SsoStore for Sqlite {
+    async fn insert_sso_login(
+        &self,
+        state_hash: &str,
+        login: &PendingSsoLogin,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        self.execute(sqlx::query("DELETE FROM sso_logins WHERE expires_at <= ?").bind(now))
+            .await?;
+        self.execute(
+            sqlx::query(
+                "INSERT INTO sso_logins (state_hash, browser_hash, sealed_secrets, next, expires_at) \
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(state_hash)
+            .bind(&login.browser_hash)
+            .bind(&login.sealed_secrets)
+            .bind(&login.next)
+            .bind(login.expires_at),
+        )
+        .await
+    }
+
+    async fn take_sso_login(
+        &self,
+        state_hash: &str,
+    ) -> Result<Option<PendingSsoLogin>, StorageError> {
+        Ok(sqlx::query_as(
+            "DELETE FROM sso_logins WHERE state_hash = ? \
+             RETURNING browser_hash, sealed_secrets, next, expires_at",
+        )
+        .bind(state_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn save_sso_account(
+        &self,
+        identity: &SsoIdentity,
+    ) -> Result<SsoAccountSaved, StorageError> {
+        let mut tx = self.write_transaction().await?;
+        let row: Option<AccountRow> = sqlx::query_as(&format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM users WHERE sso_subject = ?"
+        ))
+        .bind(&identity.subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let saved = match row.map(AccountRow::into_account).transpose()? {
+            Some(account) if !account.active => return Ok(SsoAccountSaved::Deactivated),
+            Some(account) => {
+                let updated = sqlx::query(
+                    "UPDATE users SET email = ?, display_name = ?, role = ?, \
+                     updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                )
+                .bind(&identity.email)
+                .bind(&identity.display_name)
+                .bind(identity.role.as_str())
+                .bind(account.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(StorageError::unique_as_conflict);
+                if matches!(updated, Err(StorageError::Conflict)) {
+                    return Ok(SsoAccountSaved::EmailTaken);
+                }
+                updated?;
+                let previous_role = (account.role != identity.role).then_some(account.role);
+                if previous_role.is_some() {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                        .bind(account.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                SsoAccountSaved::Updated {
+                    account: identity.applied_to(account),
+                    previous_role,
+                }
+            }
+            None => {
+                let inserted = sqlx::query_scalar(
+                    "INSERT INTO users (email, display_name, role, password_hash, sso_subject) \
+                     VALUES (?, ?, ?, '', ?) RETURNING id",
+                )
+                .bind(&identity.email)
+                .bind(&identity.display_name)
+                .bind(identity.role.as_str())
+                .bind(&identity.subject)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(StorageError::unique_as_conflict);
+                match inserted {
+                    Ok(id) => SsoAccountSaved::Created(identity.account(id)),
+                    Err(StorageError::Conflict) => return Ok(SsoAccountSaved::EmailTaken),
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(saved)
+    }
+}

@@ -248,6 +248,29 @@ async fn an_sso_account_deactivated_in_scorenow_stays_out() {
     let id = user(&setup, &session.unwrap()).await["id"].clone();
 
     let admin = signed_in_cookie(&setup.server, "admin@scorenow.demo").await;
+    let (_, users) = call(&setup.server, &admin, "list_users", NO_ARGUMENTS).await;
+    let listed = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|user| user["id"] == id)
+        .cloned()
+        .unwrap();
+    assert_eq!(listed["single_sign_on"], true, "{listed}");
+    let (_, refused) = call(
+        &setup.server,
+        &admin,
+        "reset_password",
+        &[
+            ("user_id", id.to_string().as_str()),
+            ("password", "a long and new passphrase"),
+        ],
+    )
+    .await;
+    assert!(
+        refused.to_string().contains("SingleSignOn"),
+        "no password for an SSO account: {refused}"
+    );
     let (status, _) = call(
         &setup.server,
         &admin,
@@ -338,17 +361,7 @@ async fn signing_out_goes_through_the_providers_sign_out_back_to_scorenow() {
     let session = session.unwrap();
     let html = get_text(&setup.server.url("/"), &[("cookie", &session)]).await;
     let action = support::form_action(&html, "/api/sign_out");
-    let answer = post_form(
-        &setup.server.url(&action),
-        &[
-            ("accept", "text/html"),
-            ("cookie", &session),
-            ("referer", &setup.server.url("/")),
-        ],
-        &[],
-    )
-    .await;
-    let end_session = location(&answer);
+    let end_session = sign_out(&setup, &action, &session).await;
     assert!(
         end_session.starts_with(&format!("{}/session/end", setup.provider.issuer)),
         "{end_session}"
@@ -371,15 +384,5 @@ async fn signing_out_goes_through_the_providers_sign_out_back_to_scorenow() {
 
     // A local account signs out to the sign-in page as before.
     let local = signed_in_cookie(&setup.server, "reader@scorenow.demo").await;
-    let answer = post_form(
-        &setup.server.url(&action),
-        &[
-            ("accept", "text/html"),
-            ("cookie", &local),
-            ("referer", &setup.server.url("/")),
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(location(&answer), "/login");
+    assert_eq!(sign_out(&setup, &action, &local).await, "/login");
 }

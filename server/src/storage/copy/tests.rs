@@ -11,6 +11,7 @@ use crate::storage::{
     securescore::{StoredGraphConnection, StoredScoreData},
     servicenow::{PendingAuthorization, SealedTokens, StoredConnection},
     sessions::SessionLimits,
+    sso::{PendingSsoLogin, SsoIdentity},
     testing::TestDatabase,
     tickets::{
         Attached, Claim, CreatedRecord, NewTicket, Queued, StoredTicket, TicketOrder, TicketQuery,
@@ -230,6 +231,35 @@ async fn fill(storage: &Storage) {
         .take_lease("ticket-sync", "replica-a", NOW_MS, NOW_MS + 60_000)
         .await
         .expect("lease");
+    fill_single_sign_on(storage).await;
+}
+
+/// An account single sign-on made, and a sign-in in progress.
+async fn fill_single_sign_on(storage: &Storage) {
+    let identity = SsoIdentity {
+        subject: "https://login.example.com/tenant/v2.0#subject".into(),
+        email: "ada@example.com".into(),
+        display_name: "Ada".into(),
+        role: Role::Analyst,
+    };
+    storage
+        .save_sso_account(&identity)
+        .await
+        .expect("sso account");
+    storage
+        .insert_sso_login("sso-state-hash", &sso_login(), NOW)
+        .await
+        .expect("sso login");
+}
+
+/// The single sign-on in progress [`fill`] stores.
+fn sso_login() -> PendingSsoLogin {
+    PendingSsoLogin {
+        browser_hash: "browser-hash".into(),
+        sealed_secrets: vec![1, 2, 3, 0, 255],
+        next: "/securescore?category=Identity".into(),
+        expires_at: NOW + 600,
+    }
 }
 
 /// An account of `role` with the email `email`.
@@ -421,6 +451,7 @@ struct Contents {
     watermark: Option<String>,
     throttle_wait_ms: Option<i64>,
     lease_fence: Option<i64>,
+    sso_login: Option<PendingSsoLogin>,
 }
 
 /// Reads everything back; the authorisation is taken, an attempt throttled
@@ -491,6 +522,10 @@ async fn contents(database: &TestDatabase) -> Contents {
             )
             .await
             .expect("lease"),
+        sso_login: storage
+            .take_sso_login("sso-state-hash")
+            .await
+            .expect("sso login"),
     };
     storage.close().await;
     read

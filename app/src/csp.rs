@@ -4,17 +4,12 @@
 //! the streamed resource chunks Leptos writes, each carrying the per-request
 //! nonce. Everything else must come from our own origin.
 
-/// Origins besides our own that a form sent without JavaScript may end up
-/// at through a redirect (the identity provider's sign-out page); the
-/// server provides it to every request.
-#[derive(Clone, Debug, Default)]
-pub struct FormTargets(pub Vec<String>);
-
 /// The policy for a server-rendered page whose inline scripts carry `nonce`;
-/// forms may also lead to `targets`.
-pub fn page_policy(nonce: &str, targets: &FormTargets) -> String {
+/// a form sent without JavaScript may also end up, through a redirect, at
+/// the origins `form_targets` (the identity provider's sign-out page).
+pub fn page_policy(nonce: &str, form_targets: &[String]) -> String {
     let form_action = std::iter::once("'self'")
-        .chain(targets.0.iter().map(String::as_str))
+        .chain(form_targets.iter().map(String::as_str))
         .collect::<Vec<_>>()
         .join(" ");
     format!(
@@ -33,7 +28,7 @@ mod tests {
 
     #[test]
     fn page_policy_allows_only_nonced_inline_scripts() {
-        let policy = page_policy("abc123", &FormTargets::default());
+        let policy = page_policy("abc123", &[]);
         let script_src = policy
             .split(';')
             .map(str::trim)
@@ -50,7 +45,7 @@ mod tests {
 
     #[test]
     fn forms_may_lead_to_the_named_origins_only() {
-        let targets = FormTargets(vec!["https://login.microsoftonline.com".to_owned()]);
+        let targets = ["https://login.microsoftonline.com".to_owned()];
         assert!(
             page_policy("n", &targets)
                 .contains("form-action 'self' https://login.microsoftonline.com;")

@@ -7,12 +7,10 @@ use leptos_meta::MetaTags;
 /// Renders `<html>`, `<head>` and `<body>` around [`App`].
 ///
 /// `<html lang>` is not written here: the i18n provider inside [`App`] sets it
-/// to the locale chosen for this request. On the server the shell also sends
-/// the Content-Security-Policy whose nonce matches the hydration scripts.
+/// to the locale chosen for this request. The server sends the
+/// Content-Security-Policy whose nonce matches the hydration scripts
+/// (`server/src/web/page_policy.rs`).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    send_content_security_policy();
-
     view! {
         <!DOCTYPE html>
         <html>
@@ -29,22 +27,5 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Adds this response's CSP header, built around the request's nonce.
-#[cfg(feature = "ssr")]
-fn send_content_security_policy() {
-    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
-    use leptos::nonce::use_nonce;
-    use leptos_axum::ResponseOptions;
-
-    let (Some(response), Some(nonce)) = (use_context::<ResponseOptions>(), use_nonce()) else {
-        return;
-    };
-    let targets = use_context::<crate::csp::FormTargets>().unwrap_or_default();
-    if let Ok(value) = HeaderValue::from_str(&crate::csp::page_policy(&nonce.to_string(), &targets))
-    {
-        response.insert_header(CONTENT_SECURITY_POLICY, value);
     }
 }

@@ -25,7 +25,7 @@ test("a shared deep link, signed in through the identity provider, lands on the 
     await page.waitForURL(`${sso}${DEEP_LINK}`);
     const dialog = page.getByRole("dialog", { name: "Share to ServiceNow" });
     await expect(dialog).toBeVisible();
-    await expect(page.getByText("Alan Analyst")).toBeVisible();
+    await expect(page.getByRole("banner").getByText("Alan Analyst")).toBeVisible();
     await snap(page, "sso-deep-link-dialog");
   });
 });

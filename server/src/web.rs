@@ -5,6 +5,7 @@ mod client_address;
 mod cross_site;
 mod health;
 mod language;
+mod page_policy;
 mod security_headers;
 mod servicenow_callback;
 mod single_sign_on;
@@ -13,7 +14,6 @@ use crate::{config::Config, servicenow::ServiceNowService, sso::Sso, storage::St
 use app::{
     App, LANGUAGE_ROUTE,
     api::{request::RequestUser, services::Services},
-    csp::FormTargets,
     domain::sso::{SSO_CALLBACK_PATH, SSO_START_PATH},
     shell,
 };
@@ -51,7 +51,8 @@ pub fn router(
         .site_pkg_dir("pkg")
         .site_addr(config.addr.value)
         .build();
-    let form_targets = FormTargets(sso.iter().filter_map(|sso| sso.origin()).collect());
+    let form_targets =
+        page_policy::FormTargets(sso.iter().filter_map(|sso| sso.origin()).collect());
     let state = AppState {
         leptos_options: leptos_options.clone(),
         storage,
@@ -62,7 +63,7 @@ pub fn router(
     let context = move || {
         provide_context(services.clone());
         provide_context(RequestUser::default());
-        provide_context(form_targets.clone());
+        page_policy::provide_page_nonce();
     };
     let pages = generate_route_list(App);
 
@@ -83,6 +84,10 @@ pub fn router(
             context, shell,
         ));
     let trusted = client_address::TrustedProxies::new(config.trusted_proxies.value.clone());
+    let router = router.layer(middleware::from_fn_with_state(
+        form_targets,
+        page_policy::send,
+    ));
     security_headers::apply(router, config.serves_https())
         .layer(middleware::from_fn_with_state(
             trusted,

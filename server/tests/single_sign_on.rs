@@ -68,6 +68,17 @@ async fn the_sign_in_page_offers_the_provider_and_keeps_the_deep_link() {
         html.contains("/auth/oidc/start?next=%2Ftickets%3Ftype%3Dincident"),
         "{html}"
     );
+    // Signing out without JavaScript may end at the provider's sign-out page.
+    let page = support::get(&setup.server.url("/login"), &[]).await;
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        policy.contains(&format!("form-action 'self' {};", setup.provider.issuer)),
+        "{policy}"
+    );
+
     // A link to somewhere else is not followed after the round trip.
     let (landed, _) = Browser::default()
         .sign_in(&setup, "reader", "https://evil.example/")

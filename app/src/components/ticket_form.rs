@@ -101,9 +101,13 @@ pub fn TicketForm(
             problems.set(found);
         }
     });
+    // After the next frame: reached by a client-side navigation, the field
+    // exists before it is in the document, where focus cannot reach it.
     Effect::new(move || {
         if let Some(select) = first_field.get() {
-            let _ = select.focus();
+            request_animation_frame(move || {
+                let _ = select.focus();
+            });
         }
     });
 

@@ -59,8 +59,7 @@ pub fn LoginPage() -> impl IntoView {
     };
 
     let options = Resource::new(|| (), |_| load_sign_in_options());
-    let form = move || {
-        view! {
+    let form = view! {
             <ActionForm action=session.sign_in attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <Field id="login-email" label=t!(i18n, login.email)>
@@ -70,7 +69,6 @@ pub fn LoginPage() -> impl IntoView {
                         name="email"
                         autocomplete="username"
                         required
-                        prop:value=entered_email
                         value=entered_email
                         aria-invalid=invalid
                         aria-describedby="login-error"
@@ -90,34 +88,33 @@ pub fn LoginPage() -> impl IntoView {
                 <p id="login-error" class="field__error" role="alert">{message}</p>
                 <button type="submit" class="button button--primary">{t!(i18n, login.submit)}</button>
             </ActionForm>
-        }
     };
 
     view! {
         <Page title=|i18n| t_string!(i18n, login.title).to_string()>
             <section class="card login">
+                // Only what the options decide waits for them: the form stays
+                // put while the page hydrates, with whatever was typed in it.
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         let SignInOptions { sso, local } = options.await.unwrap_or_default();
                         let refused = move || query.read().get(SSO_REFUSAL_PARAM).and_then(|name| SsoRefusal::parse(&name));
-                        let local_form = match (local, &sso) {
+                        let intro = match (local, &sso) {
                             (LocalForm::BreakGlassOnly, Some(_)) => view! {
-                                <details class="login__break-glass" open=error().is_some()>
-                                    <summary>{t!(i18n, login.break_glass_summary)}</summary>
-                                    <p>{t!(i18n, login.break_glass_note)}</p>
-                                    {form()}
-                                </details>
+                                <h2 class="section__title">{t!(i18n, login.break_glass_summary)}</h2>
+                                <p>{t!(i18n, login.break_glass_note)}</p>
                             }
                             .into_any(),
-                            (_, Some(_)) => view! { <p>{t!(i18n, login.or_local)}</p> {form()} }.into_any(),
-                            (_, None) => view! { <p>{t!(i18n, login.intro)}</p> {form()} }.into_any(),
+                            (_, Some(_)) => view! { <p>{t!(i18n, login.or_local)}</p> }.into_any(),
+                            (_, None) => view! { <p>{t!(i18n, login.intro)}</p> }.into_any(),
                         };
                         view! {
                             {sso.map(|button| view! { <SsoSignIn button refused next=next() /> })}
-                            {local_form}
+                            {intro}
                         }
                     })}
                 </Suspense>
+                {form}
             </section>
             <DemoAccounts />
         </Page>
@@ -165,7 +162,8 @@ fn SsoSignIn(
     };
     view! {
         <div class="login__sso">
-            <a class="button button--primary login__sso-button" href=href data-testid="sso-sign-in">
+            // `rel="external"`: a full navigation to the server route, not the client-side router.
+            <a class="button button--primary login__sso-button" href=href rel="external" data-testid="sso-sign-in">
                 {move || label.clone().unwrap_or_else(|| t_string!(i18n, login.sso_button).to_string())}
             </a>
             <p class="field__error" role="alert" data-testid="sso-refusal">{message}</p>

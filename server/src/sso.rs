@@ -41,6 +41,9 @@ use std::time::Duration;
 
 /// How long a sign-in may stay at the provider before it is void.
 const LOGIN_TTL_SECS: i64 = 10 * 60;
+/// Most sign-ins in progress at once: far more than people start within the
+/// ten minutes one may take, and a bound on what anonymous starts can store.
+const MAX_PENDING_LOGINS: i64 = 10_000;
 /// What the sealed PKCE verifier and nonce are bound to.
 const SEAL_PURPOSE: &str = "sso_login";
 
@@ -200,12 +203,17 @@ impl Sso {
             expires_at: unix_now() + LOGIN_TTL_SECS,
         };
         let state_hash = token_hash(&authorization.state);
-        if let Err(error) = self
+        let stored = self
             .storage
-            .insert_sso_login(&state_hash, &login, unix_now())
-            .await
-        {
-            let refusal = Refusal::new(SsoRefusal::Unavailable, error.to_string());
+            .insert_sso_login(&state_hash, &login, unix_now(), MAX_PENDING_LOGINS)
+            .await;
+        let problem = match stored {
+            Ok(true) => None,
+            Ok(false) => Some("too many sign-ins in progress".to_owned()),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(problem) = problem {
+            let refusal = Refusal::new(SsoRefusal::Unavailable, problem);
             return self.refuse(refusal, None, &next).await;
         }
         Redirect {

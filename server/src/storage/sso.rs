@@ -73,13 +73,16 @@ pub enum SsoAccountSaved {
 /// Where single sign-on keeps its state.
 #[async_trait::async_trait]
 pub trait SsoStore: Send + Sync {
-    /// Stores a sign-in in progress under `state_hash`, dropping expired ones.
+    /// Stores a sign-in in progress under `state_hash`, dropping expired
+    /// ones; `false` (nothing stored) when `max_pending` are in progress
+    /// already, so anonymous starts cannot fill the database.
     async fn insert_sso_login(
         &self,
         state_hash: &str,
         login: &PendingSsoLogin,
         now: i64,
-    ) -> Result<(), StorageError>;
+        max_pending: i64,
+    ) -> Result<bool, StorageError>;
 
     /// Takes (and removes) the sign-in stored under `state_hash`: each is used once.
     async fn take_sso_login(
@@ -135,12 +138,12 @@ mod tests {
     async fn a_pending_login_is_taken_once_and_expired_ones_are_dropped() {
         on_every_backend(async |storage: Storage| {
             storage
-                .insert_sso_login("old", &login("/a"), 0)
+                .insert_sso_login("old", &login("/a"), 0, 10)
                 .await
                 .unwrap();
             // Stored later, when "old" has expired.
             storage
-                .insert_sso_login("new", &login("/b"), 2_000)
+                .insert_sso_login("new", &login("/b"), 2_000, 10)
                 .await
                 .unwrap();
             assert_eq!(storage.take_sso_login("old").await.unwrap(), None);
@@ -152,6 +155,35 @@ mod tests {
                 storage.take_sso_login("new").await.unwrap(),
                 None,
                 "used once"
+            );
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn pending_logins_are_capped() {
+        on_every_backend(async |storage: Storage| {
+            for state in ["a", "b", "c"] {
+                assert!(
+                    storage
+                        .insert_sso_login(state, &login("/"), 0, 3)
+                        .await
+                        .unwrap()
+                );
+            }
+            assert!(
+                !storage
+                    .insert_sso_login("d", &login("/"), 0, 3)
+                    .await
+                    .unwrap()
+            );
+            assert_eq!(storage.take_sso_login("d").await.unwrap(), None);
+            // Once they expire there is room again.
+            assert!(
+                storage
+                    .insert_sso_login("e", &login("/"), 2_000, 3)
+                    .await
+                    .unwrap()
             );
         })
         .await;

@@ -247,7 +247,7 @@ async fn fill_single_sign_on(storage: &Storage) {
         .await
         .expect("sso account");
     storage
-        .insert_sso_login("sso-state-hash", &sso_login(), NOW)
+        .insert_sso_login("sso-state-hash", &sso_login(), NOW, 10)
         .await
         .expect("sso login");
 }

@@ -15,19 +15,21 @@ impl SsoStore for Postgres {
         state_hash: &str,
         login: &PendingSsoLogin,
         now: i64,
-    ) -> Result<(), StorageError> {
+        max_pending: i64,
+    ) -> Result<bool, StorageError> {
         self.execute(sqlx::query("DELETE FROM sso_logins WHERE expires_at <= $1").bind(now))
             .await?;
-        self.execute(
+        self.changed_one(
             sqlx::query(
                 "INSERT INTO sso_logins (state_hash, browser_hash, sealed_secrets, next, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                 SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM sso_logins) < $6",
             )
             .bind(state_hash)
             .bind(&login.browser_hash)
             .bind(&login.sealed_secrets)
             .bind(&login.next)
-            .bind(login.expires_at),
+            .bind(login.expires_at)
+            .bind(max_pending),
         )
         .await
     }

@@ -15,19 +15,21 @@ impl SsoStore for Sqlite {
         state_hash: &str,
         login: &PendingSsoLogin,
         now: i64,
-    ) -> Result<(), StorageError> {
+        max_pending: i64,
+    ) -> Result<bool, StorageError> {
         self.execute(sqlx::query("DELETE FROM sso_logins WHERE expires_at <= ?").bind(now))
             .await?;
-        self.execute(
+        self.changed_one(
             sqlx::query(
                 "INSERT INTO sso_logins (state_hash, browser_hash, sealed_secrets, next, expires_at) \
-                 VALUES (?, ?, ?, ?, ?)",
+                 SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM sso_logins) < ?",
             )
             .bind(state_hash)
             .bind(&login.browser_hash)
             .bind(&login.sealed_secrets)
             .bind(&login.next)
-            .bind(login.expires_at),
+            .bind(login.expires_at)
+            .bind(max_pending),
         )
         .await
     }

@@ -70,7 +70,7 @@ async fn a_demo_installation_moves_from_sqlite_to_postgres_and_carries_on() {
     assert!(output.status.success(), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
     assert!(
-        stdout.starts_with("Copied ") && stdout.ends_with(" rows in 14 tables.\n"),
+        stdout.starts_with("Copied ") && stdout.ends_with(" rows in 15 tables.\n"),
         "{stdout}"
     );
     assert!(!stdout.contains(PASSWORD), "{stdout}");

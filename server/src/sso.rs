@@ -90,11 +90,7 @@ impl Sso {
         public_url: &str,
         cookie: SessionCookie,
     ) -> Self {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(5))
+        let http = crate::outbound::client_builder(Duration::from_secs(15))
             .build()
             .expect("the TLS backend is compiled in");
         let redirect = url::Url::parse(&format!("{public_url}{SSO_CALLBACK_PATH}"))

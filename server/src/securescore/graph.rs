@@ -118,11 +118,7 @@ impl GraphClient {
 
     /// A client with its own HTTP connection pool (no redirects followed).
     pub fn new(settings: GraphSettings) -> Self {
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(5))
+        let http = crate::outbound::client_builder(Duration::from_secs(30))
             .build()
             .expect("the TLS backend is compiled in");
         Self {

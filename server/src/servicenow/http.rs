@@ -2,7 +2,7 @@
 //! DNS), and requests read whole, capped, with failures already classified.
 
 use super::failure::Failure;
-use crate::outbound::{BodyError, GuardedResolver, MAX_ANSWER_BYTES, read_capped};
+use crate::outbound::{BodyError, GuardedResolver, MAX_ANSWER_BYTES, client_builder, read_capped};
 use app::domain::servicenow::ProblemKind;
 use reqwest::{StatusCode, header::HeaderMap};
 use std::sync::Arc;
@@ -10,20 +10,13 @@ use std::time::Duration;
 
 /// How long one call may take, connection included.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(20);
-/// How long connecting may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The HTTP client for everything ScoreNow sends to ServiceNow: rustls,
 /// timeouts, no redirects followed (a redirect could lead off the allowed
 /// hosts) and names resolved through `resolver`.
 pub fn client(resolver: GuardedResolver) -> reqwest::Client {
-    reqwest::Client::builder()
-        .use_rustls_tls()
+    client_builder(CALL_TIMEOUT)
         .dns_resolver(Arc::new(resolver))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(CALL_TIMEOUT)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .user_agent(concat!("ScoreNow/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the TLS backend is compiled in")
 }

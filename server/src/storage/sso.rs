@@ -43,6 +43,11 @@ impl SsoIdentity {
         }
     }
 
+    /// The role `account` had before this identity's, when it differs.
+    pub(super) fn role_change_from(&self, account: &Account) -> Option<Role> {
+        (account.role != self.role).then_some(account.role)
+    }
+
     /// `account` once this identity's name, email and role are stored in it.
     pub(super) fn applied_to(&self, account: Account) -> Account {
         Account {
@@ -51,6 +56,17 @@ impl SsoIdentity {
             role: self.role,
             ..account
         }
+    }
+}
+
+/// The outcome of a write to `users`; `None` when another account has the email.
+pub(super) fn unless_email_taken<T>(
+    written: Result<T, sqlx::Error>,
+) -> Result<Option<T>, StorageError> {
+    match written.map_err(StorageError::unique_as_conflict) {
+        Ok(value) => Ok(Some(value)),
+        Err(StorageError::Conflict) => Ok(None),
+        Err(error) => Err(error),
     }
 }
 

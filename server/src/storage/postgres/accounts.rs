@@ -13,7 +13,7 @@ use sqlx::{PgConnection, postgres::PgArguments, query::QueryAs};
 
 /// The assignment that records when an account last changed, in the format
 /// SQLite writes (`2026-01-31T12:00:00.000Z`).
-const TOUCHED: &str = "updated_at = to_char(statement_timestamp() AT TIME ZONE 'UTC', \
+pub(super) const TOUCHED: &str = "updated_at = to_char(statement_timestamp() AT TIME ZONE 'UTC', \
     'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
 
 /// The role and active flag of account `id`, read inside a change's transaction.
@@ -37,7 +37,7 @@ async fn last_admin(tx: &mut PgConnection) -> Result<bool, StorageError> {
 }
 
 /// Ends every session of account `id`, inside a change's transaction.
-async fn end_sessions(tx: &mut PgConnection, id: i64) -> Result<(), StorageError> {
+pub(super) async fn end_sessions(tx: &mut PgConnection, id: i64) -> Result<(), StorageError> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id)
         .execute(&mut *tx)

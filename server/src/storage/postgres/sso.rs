@@ -1,11 +1,14 @@
 //! [`SsoStore`] on PostgreSQL: the `sso_logins` table and the single sign-on
 //! accounts in `users`.
 
-use super::{Postgres, Serialised};
+use super::{
+    Postgres, Serialised,
+    accounts::{TOUCHED, end_sessions},
+};
 use crate::storage::{
     StorageError,
     accounts::{ACCOUNT_COLUMNS, AccountRow},
-    sso::{PendingSsoLogin, SsoAccountSaved, SsoIdentity, SsoStore},
+    sso::{PendingSsoLogin, SsoAccountSaved, SsoIdentity, SsoStore, unless_email_taken},
 };
 
 #[async_trait::async_trait]
@@ -61,28 +64,22 @@ impl SsoStore for Postgres {
         let saved = match row.map(AccountRow::into_account).transpose()? {
             Some(account) if !account.active => return Ok(SsoAccountSaved::Deactivated),
             Some(account) => {
-                let updated = sqlx::query(
-                    "UPDATE users SET email = $1, display_name = $2, role = $3, \
-                     updated_at = to_char(statement_timestamp() AT TIME ZONE 'UTC', \
-                     'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') WHERE id = $4",
-                )
+                let updated = sqlx::query(&format!(
+                    "UPDATE users SET email = $1, display_name = $2, role = $3, {TOUCHED} \
+                     WHERE id = $4"
+                ))
                 .bind(&identity.email)
                 .bind(&identity.display_name)
                 .bind(identity.role.as_str())
                 .bind(account.id)
                 .execute(&mut *tx)
-                .await
-                .map_err(StorageError::unique_as_conflict);
-                if matches!(updated, Err(StorageError::Conflict)) {
+                .await;
+                if unless_email_taken(updated)?.is_none() {
                     return Ok(SsoAccountSaved::EmailTaken);
                 }
-                updated?;
-                let previous_role = (account.role != identity.role).then_some(account.role);
+                let previous_role = identity.role_change_from(&account);
                 if previous_role.is_some() {
-                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                        .bind(account.id)
-                        .execute(&mut *tx)
-                        .await?;
+                    end_sessions(&mut tx, account.id).await?;
                 }
                 SsoAccountSaved::Updated {
                     account: identity.applied_to(account),
@@ -99,12 +96,10 @@ impl SsoStore for Postgres {
                 .bind(identity.role.as_str())
                 .bind(&identity.subject)
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(StorageError::unique_as_conflict);
-                match inserted {
-                    Ok(id) => SsoAccountSaved::Created(identity.account(id)),
-                    Err(StorageError::Conflict) => return Ok(SsoAccountSaved::EmailTaken),
-                    Err(error) => return Err(error),
+                .await;
+                match unless_email_taken(inserted)? {
+                    Some(id) => SsoAccountSaved::Created(identity.account(id)),
+                    None => return Ok(SsoAccountSaved::EmailTaken),
                 }
             }
         };

@@ -12,7 +12,7 @@ use app::domain::auth::Role;
 use sqlx::{query::QueryAs, sqlite::SqliteArguments};
 
 /// The assignment that records when an account last changed.
-const TOUCHED: &str = "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(super) const TOUCHED: &str = "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// The role and active flag of account `id`, read inside a change's transaction.
 async fn current(
@@ -37,7 +37,10 @@ async fn last_admin(tx: &mut sqlx::SqliteConnection) -> Result<bool, StorageErro
 }
 
 /// Ends every session of account `id`, inside a change's transaction.
-async fn end_sessions(tx: &mut sqlx::SqliteConnection, id: i64) -> Result<(), StorageError> {
+pub(super) async fn end_sessions(
+    tx: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<(), StorageError> {
     sqlx::query("DELETE FROM sessions WHERE user_id = ?")
         .bind(id)
         .execute(&mut *tx)
